@@ -1,0 +1,32 @@
+#include "core/page_token.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "core/status.h"
+
+namespace cmdb {
+
+std::string EncodePageToken(const Json& state) { return absl::WebSafeBase64Escape(state.dump()); }
+
+absl::StatusOr<Json> DecodePageToken(std::string_view token) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(absl::string_view(token.data(), token.size()), &raw)) return FieldError("page_token", "malformed");
+  Json state = Json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  if (!state.is_object()) return FieldError("page_token", "malformed");
+  return state;
+}
+
+std::string RequestFingerprint(std::initializer_list<std::string_view> parts) {
+  uint64_t h = 1469598103934665603ULL;
+  for (std::string_view part : parts) {
+    for (unsigned char c : part) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;  // separator, so ("ab","c") != ("a","bc")
+    h *= 1099511628211ULL;
+  }
+  return absl::StrFormat("%016x", h);
+}
+
+}  // namespace cmdb
