@@ -1,0 +1,145 @@
+// PostgreSQL access: a bounded connection pool and transaction runners.
+//
+// Every request runs in one transaction through Database::Write or
+// Database::Read. The function passed in gets a Tx and returns a status: OK
+// commits, an error rolls back. Serialization failures and deadlocks retry
+// the whole function (so it must not keep state across attempts), up to
+// Options::max_attempts. libpqxx exceptions never leave this layer: they map
+// to absl::Status (UNAVAILABLE for a lost database, ABORTED for a conflict
+// that persisted, ALREADY_EXISTS for a unique violation, ...).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/catalog.h"
+#include "core/model.h"
+
+namespace cmdb::db {
+
+// A named SQL statement, prepared on every pooled connection. Declare one as
+// a namespace-scope constant next to the code that runs it.
+class Statement {
+ public:
+  Statement(std::string name, std::string sql);
+  const std::string& name() const { return name_; }
+  const std::string& sql() const { return sql_; }
+
+ private:
+  std::string name_;
+  std::string sql_;
+};
+
+class Database;
+
+// One transaction. Valid only inside the function given to Write/Read.
+class Tx {
+ public:
+  Tx(Database& db, pqxx::transaction_base& txn, const WriteContext* context);
+
+  pqxx::transaction_base& sql() { return txn_; }
+
+  template <typename... Args>
+  pqxx::result Exec(const Statement& statement, Args&&... args) {
+    return txn_.exec_prepared(statement.name(), std::forward<Args>(args)...);
+  }
+
+  // The transaction's timestamp (PostgreSQL's now()): every row this
+  // transaction writes carries it.
+  Micros now() const { return now_; }
+
+  bool writable() const { return context_ != nullptr; }
+  // The write's actor, source and comment. Requires writable().
+  const WriteContext& context() const { return *context_; }
+
+  // The catalog this transaction sees. Write transactions hold a shared lock
+  // that keeps it from changing until commit.
+  absl::StatusOr<std::shared_ptr<const Catalog>> catalog();
+
+  // This transaction's changeset, inserted on first call. Only writes that
+  // change something call it, so a no-op write leaves no changeset.
+  int64_t ChangesetId();
+  std::optional<int64_t> changeset_id() const { return changeset_id_; }
+
+  // Call in a catalog-changing transaction before reading the catalog to
+  // change it: takes the exclusive catalog lock; the generation is bumped at
+  // commit, so every server reloads the catalog afterwards.
+  void LockCatalogForChange();
+
+ private:
+  friend class Database;
+  void Begin();
+
+  Database& db_;
+  pqxx::transaction_base& txn_;
+  const WriteContext* context_;
+  Micros now_ = 0;
+  std::optional<int64_t> generation_;
+  std::optional<int64_t> changeset_id_;
+  bool catalog_changed_ = false;
+};
+
+struct WriteResult {
+  std::optional<ChangesetInfo> changeset;  // nullopt when nothing was written
+};
+
+class Database {
+ public:
+  struct Options {
+    std::string url;
+    int pool_size = 16;
+    absl::Duration acquire_timeout = absl::Seconds(10);
+    int max_attempts = 8;
+    absl::Duration statement_timeout = absl::Seconds(120);
+  };
+
+  // Connects once to check the URL. UNAVAILABLE when the database cannot be reached.
+  static absl::StatusOr<std::unique_ptr<Database>> Connect(Options options);
+  ~Database();
+
+  absl::StatusOr<WriteResult> Write(const WriteContext& context, const std::function<absl::Status(Tx&)>& fn);
+  absl::Status Read(const std::function<absl::Status(Tx&)>& fn);
+
+  const Options& options() const { return options_; }
+
+  // The catalog for a generation, loaded through `txn` when not cached.
+  std::shared_ptr<const Catalog> CatalogFor(pqxx::transaction_base& txn, int64_t generation);
+
+  // Number of write attempts that were retried (for tests and metrics).
+  int64_t retries() const;
+
+ private:
+  class Lease;
+  explicit Database(Options options);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Open();
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
+  void Release(std::unique_ptr<pqxx::connection> connection);
+
+  template <typename TxnType>
+  absl::StatusOr<WriteResult> Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn);
+
+  Options options_;
+  mutable std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_count_ = 0;
+  int64_t retries_ = 0;
+
+  std::mutex catalog_mu_;
+  std::shared_ptr<const Catalog> catalog_;
+};
+
+// Maps a libpqxx exception to a status (no retry logic). Exposed for tests.
+absl::Status StatusFromException(const std::exception& e);
+
+}  // namespace cmdb::db

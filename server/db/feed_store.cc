@@ -1,0 +1,155 @@
+#include "db/feed_store.h"
+
+#include <charconv>
+
+#include "core/strings.h"
+#include "core/status.h"
+#include "core/uuid.h"
+
+namespace cmdb::db {
+namespace {
+
+constexpr char kMinUuid[] = "00000000-0000-0000-0000-000000000000";
+
+#define CMDB_CHANGESET_COLUMNS "id, seq, actor, source, comment, external_ref, epoch_us(created_at)"
+
+const Statement kNextChangeset{
+    "feed_next_changeset",
+    "SELECT " CMDB_CHANGESET_COLUMNS " FROM changeset WHERE seq > $1 ORDER BY seq LIMIT 1"};
+const Statement kChangesetBySeq{"feed_changeset_by_seq",
+                                "SELECT " CMDB_CHANGESET_COLUMNS " FROM changeset WHERE seq = $1"};
+const Statement kLatestSeq{"feed_latest_seq", "SELECT coalesce(max(seq), 0) FROM changeset"};
+const Statement kCiChanges{
+    "feed_ci_changes",
+    "SELECT v.ci_id::text, v.class_name, v.name, v.status, v.owner, v.criticality, v.attributes::text, "
+    "       v.provenance::text, v.version, epoch_us(v.created_at), epoch_us(v.valid_from), v.operation "
+    "FROM ci_version v WHERE v.changeset_id = $1 AND (v.ci_id, v.version) > ($2::uuid, $3) "
+    "ORDER BY v.ci_id, v.version LIMIT $4"};
+const Statement kRelChanges{
+    "feed_rel_changes",
+    "SELECT r.rel_id::text, r.type, r.source_id::text, r.target_id::text, r.attributes::text, "
+    "       r.provenance::text, r.version, epoch_us(r.created_at), epoch_us(r.valid_from), r.operation "
+    "FROM relationship_version r WHERE r.changeset_id = $1 AND (r.rel_id, r.version) > ($2::uuid, $3) "
+    "ORDER BY r.rel_id, r.version LIMIT $4"};
+
+ChangesetInfo ChangesetFromRow(const pqxx::row& r) {
+  ChangesetInfo cs;
+  cs.id = r[0].as<int64_t>();
+  cs.seq = r[1].as<int64_t>();
+  cs.actor = r[2].as<std::string>();
+  cs.source = r[3].as<std::string>();
+  cs.comment = r[4].as<std::string>();
+  cs.external_ref = r[5].as<std::string>();
+  cs.time = r[6].as<int64_t>();
+  return cs;
+}
+
+}  // namespace
+
+std::string FeedPosition::ToCursor() const {
+  if (kind == kEnd) return std::to_string(seq);
+  return StrCat(seq, ".", kind, ".", entity_id, ".", version);
+}
+
+absl::StatusOr<FeedPosition> FeedPosition::FromCursor(std::string_view cursor) {
+  auto bad = [&] { return FieldError("since_cursor", StrCat("not a change feed cursor: \"", cursor, "\"")); };
+  auto number = [](std::string_view s, int64_t* out) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return ec == std::errc() && end == s.data() + s.size() && *out >= 0;
+  };
+  FeedPosition p;
+  std::vector<std::string_view> parts = Split(cursor, '.');
+  if (parts.size() == 1) {
+    if (!number(parts[0], &p.seq)) return bad();
+    return p;
+  }
+  int64_t kind = 0;
+  if (parts.size() != 4 || !number(parts[0], &p.seq) || !number(parts[1], &kind) || kind > 1 ||
+      !IsUuid(parts[2]) || !number(parts[3], &p.version)) {
+    return bad();
+  }
+  p.kind = static_cast<int>(kind);
+  p.entity_id = CanonicalUuid(parts[2]);
+  return p;
+}
+
+FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
+  FeedBatch batch;
+  std::vector<FeedEvent>& events = batch.events;
+  FeedPosition pos = after;
+  std::optional<ChangesetInfo> cs;
+  while (static_cast<int>(events.size()) < limit) {
+    if (pos.kind == FeedPosition::kEnd) {
+      auto r = tx.Exec(kNextChangeset, pos.seq);
+      if (r.empty()) break;
+      cs = ChangesetFromRow(r[0]);
+      pos = FeedPosition{cs->seq, FeedPosition::kCi, kMinUuid, 0};
+    } else if (!cs) {
+      auto r = tx.Exec(kChangesetBySeq, pos.seq);
+      if (r.empty()) {  // not a changeset we know: continue after it
+        pos = FeedPosition{pos.seq, FeedPosition::kEnd, "", 0};
+        continue;
+      }
+      cs = ChangesetFromRow(r[0]);
+    }
+    const int want = limit - static_cast<int>(events.size());
+    const std::string from_id = pos.entity_id.empty() ? kMinUuid : pos.entity_id;
+    if (pos.kind == FeedPosition::kCi) {
+      auto rows = tx.Exec(kCiChanges, cs->id, from_id, pos.version, want);
+      for (const auto& r : rows) {
+        FeedEvent e;
+        Ci ci;
+        ci.id = r[0].as<std::string>();
+        ci.class_name = r[1].as<std::string>();
+        ci.name = r[2].as<std::string>();
+        ci.status = r[3].as<std::string>();
+        ci.owner = r[4].as<std::string>();
+        ci.criticality = r[5].as<std::string>();
+        ci.attributes = Json::parse(r[6].c_str());
+        ci.provenance = Json::parse(r[7].c_str());
+        ci.version = r[8].as<int64_t>();
+        ci.created_at = r[9].as<int64_t>();
+        ci.updated_at = r[10].as<int64_t>();
+        e.operation = r[11].as<std::string>();
+        e.position = FeedPosition{cs->seq, FeedPosition::kCi, ci.id, ci.version};
+        e.changeset = *cs;
+        e.ci = std::move(ci);
+        events.push_back(std::move(e));
+      }
+      pos = static_cast<int>(rows.size()) < want ? FeedPosition{cs->seq, FeedPosition::kRelationship, kMinUuid, 0}
+                                                 : events.back().position;
+    } else {
+      auto rows = tx.Exec(kRelChanges, cs->id, from_id, pos.version, want);
+      for (const auto& r : rows) {
+        FeedEvent e;
+        Relationship rel;
+        rel.id = r[0].as<std::string>();
+        rel.type = r[1].as<std::string>();
+        rel.source_id = r[2].as<std::string>();
+        rel.target_id = r[3].as<std::string>();
+        rel.attributes = Json::parse(r[4].c_str());
+        rel.provenance = Json::parse(r[5].c_str());
+        rel.version = r[6].as<int64_t>();
+        rel.created_at = r[7].as<int64_t>();
+        rel.updated_at = r[8].as<int64_t>();
+        e.operation = r[9].as<std::string>();
+        e.position = FeedPosition{cs->seq, FeedPosition::kRelationship, rel.id, rel.version};
+        e.changeset = *cs;
+        e.relationship = std::move(rel);
+        events.push_back(std::move(e));
+      }
+      if (static_cast<int>(rows.size()) < want) {
+        pos = FeedPosition{cs->seq, FeedPosition::kEnd, "", 0};
+        cs.reset();
+      } else {
+        pos = events.back().position;
+      }
+    }
+  }
+  batch.next = pos;
+  return batch;
+}
+
+int64_t LatestFeedSeq(Tx& tx) { return tx.Exec(kLatestSeq)[0][0].as<int64_t>(); }
+
+}  // namespace cmdb::db

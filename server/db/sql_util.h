@@ -1,0 +1,21 @@
+// Small helpers for building statement parameters.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+namespace cmdb::db {
+
+// A PostgreSQL array literal ({"a","b"}) for a text[] / uuid[] parameter.
+std::string ArrayLiteral(const std::vector<std::string>& items);
+
+// Parses a text[] column value ({a,"b c"}) into its elements (no NULLs).
+std::vector<std::string> ParseTextArray(const pqxx::field& field);
+
+// Escapes LIKE wildcards so `text` matches literally: % _ and backslash.
+std::string EscapeLike(std::string_view text);
+
+}  // namespace cmdb::db
