@@ -1,0 +1,25 @@
+// Request limits, set from cmdbd's configuration. One place lists the
+// defaults (docs/OPERATIONS.md repeats them).
+#pragma once
+
+#include <cstdint>
+
+namespace cmdb {
+
+struct Limits {
+  int default_page_size = 100;
+  int max_page_size = 1000;
+  // Creates + updates + relationships in one BatchWrite.
+  int max_batch_items = 50000;
+  // Bytes of one gRPC message, either way.
+  int max_message_bytes = 64 << 20;
+};
+
+// page_size from a request: 0 -> default, above the maximum -> the maximum
+// (AIP-158); negative -> INVALID_ARGUMENT is the caller's to report.
+inline int EffectivePageSize(const Limits& limits, int32_t requested) {
+  if (requested <= 0) return limits.default_page_size;
+  return requested > limits.max_page_size ? limits.max_page_size : requested;
+}
+
+}  // namespace cmdb
