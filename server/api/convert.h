@@ -1,0 +1,55 @@
+// Conversions between cmdb.v1 messages and the domain types. Input
+// conversions check enums and shapes and return INVALID_ARGUMENT naming the
+// field; they never touch the database.
+#pragma once
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cmdb/v1/cmdb_service.pb.h"
+#include "cmdb/v1/resources.pb.h"
+#include "core/model.h"
+#include "db/feed_store.h"
+
+namespace cmdb::api {
+
+Json JsonFromValue(const google::protobuf::Value& value);
+Json JsonFromStruct(const google::protobuf::Struct& s);
+void ValueFromJson(const Json& json, google::protobuf::Value* out);
+void StructFromJson(const Json& json, google::protobuf::Struct* out);
+
+void SetTimestamp(Micros t, google::protobuf::Timestamp* out);
+// nullopt when unset. INVALID_ARGUMENT naming `field` when out of range.
+absl::StatusOr<std::optional<Micros>> OptionalTime(bool has, const google::protobuf::Timestamp& t,
+                                                   std::string_view field);
+
+std::string StatusText(v1::LifecycleStatus status);  // "" for unspecified
+v1::LifecycleStatus StatusEnum(std::string_view status);
+std::string CriticalityText(v1::Criticality c);
+v1::Criticality CriticalityEnum(std::string_view c);
+v1::ChangeOperation OperationEnum(std::string_view op);
+
+// A CI from a request. INVALID_ARGUMENT for out-of-range enums.
+absl::StatusOr<Ci> CiFromProto(const v1::ConfigurationItem& in, std::string_view field);
+void CiToProto(const Ci& ci, v1::ConfigurationItem* out);
+void RelationshipToProto(const Relationship& rel, v1::Relationship* out);
+void ChangesetToProto(const ChangesetInfo& cs, v1::Changeset* out);
+void CiVersionToProto(const CiVersion& v, v1::CiVersion* out);
+void FeedEventToProto(const db::FeedEvent& e, v1::ChangeEvent* out);
+
+absl::StatusOr<AttributeDef> AttributeFromProto(const v1::AttributeDefinition& in, std::string_view field);
+void AttributeToProto(const AttributeDef& a, v1::AttributeDefinition* out);
+absl::StatusOr<ClassDef> ClassFromProto(const v1::CiClass& in);
+void ClassToProto(const ClassDef& c, v1::CiClass* out);
+absl::StatusOr<RelationshipTypeDef> RelationshipTypeFromProto(const v1::RelationshipType& in);
+void RelationshipTypeToProto(const RelationshipTypeDef& t, v1::RelationshipType* out);
+
+// actor from the principal, comment and external_ref from the request
+// (INVALID_ARGUMENT when too long).
+absl::StatusOr<WriteContext> WriteContextFrom(const std::string& actor, const v1::ChangeContext& change);
+
+}  // namespace cmdb::api

@@ -1,0 +1,299 @@
+// cmdbd: the CMDB server.
+//
+//   cmdbd [serve flags]                  run the server (the default)
+//   cmdbd migrate [--db-url URL]         apply schema migrations and exit
+//   cmdbd token create --role R --name N [--tokens FILE]
+//   cmdbd token hash TOKEN
+//
+// Every flag can also come from an environment variable (CMDB_<FLAG>) or a
+// TOML config file (--config FILE, keys named like the flags); unknown keys
+// are an error. docs/OPERATIONS.md lists them with their defaults.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/auth.h"
+#include "api/cmdb_api.h"
+#include "api/server.h"
+#include "core/strings.h"
+#include "db/database.h"
+#include "db/embedded_postgres.h"
+#include "db/migrator.h"
+#include "service/change_feed.h"
+#include "service/ci_service.h"
+#include "service/class_service.h"
+#include "service/relationship_service.h"
+#include "service/worker_pool.h"
+
+namespace {
+
+struct Config {
+  std::string listen = "127.0.0.1:50051";
+  std::string db_url;
+  std::string data_dir = "cmdb-data";
+  std::string tokens;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string log_level = "info";
+  int db_pool_size = 16;
+  int max_threads = 64;
+  int shutdown_grace_seconds = 30;
+  cmdb::Limits limits;
+  int max_message_mb = 64;
+  std::vector<std::string> pg_settings;
+};
+
+void SetUpLogging(const std::string& level) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  for (const char* name : {"cmdbd", "request", "db"}) {
+    auto logger = std::make_shared<spdlog::logger>(name, sink);
+    spdlog::register_logger(logger);
+  }
+  spdlog::set_default_logger(spdlog::get("cmdbd"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%n] %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+// The database to use: --db-url, or an embedded cluster in the data dir.
+struct DatabaseTarget {
+  std::string url;
+  std::unique_ptr<cmdb::db::EmbeddedPostgres> embedded;
+};
+
+std::optional<DatabaseTarget> OpenTarget(const Config& config) {
+  DatabaseTarget target;
+  if (!config.db_url.empty()) {
+    target.url = config.db_url;
+    return target;
+  }
+  spdlog::info("no --db-url: using the embedded PostgreSQL in {}", config.data_dir);
+  cmdb::db::EmbeddedPostgres::Options options;
+  options.data_dir = config.data_dir;
+  options.settings = config.pg_settings;
+  auto pg = cmdb::db::EmbeddedPostgres::Start(options);
+  if (!pg.ok()) {
+    spdlog::critical("cannot start the embedded PostgreSQL: {}", cmdb::ToStd(pg.status().message()));
+    return std::nullopt;
+  }
+  target.embedded = std::move(*pg);
+  target.url = target.embedded->url();
+  return target;
+}
+
+bool RunMigrations(const std::string& url) {
+  auto report = cmdb::db::Migrate(url);
+  if (!report.ok()) {
+    spdlog::critical("schema migration failed: {}", cmdb::ToStd(report.status().message()));
+    return false;
+  }
+  for (const auto& name : report->applied) spdlog::info("applied migration {}", name);
+  spdlog::info("schema at version {}", report->current_version);
+  return true;
+}
+
+int CreateToken(const std::string& role_name, const std::string& name, const std::string& tokens_file) {
+  auto role = cmdb::api::RoleFromName(role_name);
+  if (!role) {
+    std::cerr << "cmdbd: unknown role \"" << role_name << "\" (viewer, discovery, editor, admin)\n";
+    return 2;
+  }
+  if (name.empty() || name.find_first_of(" \t\n") != std::string::npos) {
+    std::cerr << "cmdbd: --name must be one word\n";
+    return 2;
+  }
+  const std::string token = cmdb::api::NewToken();
+  const std::string line = cmdb::StrCat(cmdb::api::TokenHash(token), " ", role_name, " ", name, "\n");
+  if (!tokens_file.empty()) {
+    const mode_t old = umask(077);
+    std::ofstream out(tokens_file, std::ios::app);
+    umask(old);
+    if (!(out << line)) {
+      std::cerr << "cmdbd: cannot write " << tokens_file << "\n";
+      return 1;
+    }
+    std::cerr << "added " << role_name << " token for " << name << " to " << tokens_file
+              << " (send SIGHUP to a running cmdbd to reload)\n";
+  } else {
+    std::cerr << "tokens file line: " << line;
+  }
+  std::cout << token << "\n";
+  return 0;
+}
+
+int Serve(const Config& config, sigset_t signals) {
+  std::optional<cmdb::api::TokenStore> tokens;
+  if (!config.tokens.empty()) {
+    auto loaded = cmdb::api::TokenStore::Load(config.tokens);
+    if (!loaded.ok()) {
+      spdlog::critical("{}", cmdb::ToStd(loaded.status().message()));
+      return 1;
+    }
+    tokens = std::move(*loaded);
+  }
+  std::optional<DatabaseTarget> target = OpenTarget(config);
+  if (!target) return 1;
+  if (!RunMigrations(target->url)) return 1;
+
+  cmdb::db::Database::Options db_options;
+  db_options.url = target->url;
+  db_options.pool_size = config.db_pool_size;
+  auto db = cmdb::db::Database::Connect(db_options);
+  if (!db.ok()) {
+    spdlog::critical("{}", cmdb::ToStd(db.status().message()));
+    return 1;
+  }
+  cmdb::CiService cis(**db, config.limits);
+  cmdb::RelationshipService relationships(**db, config.limits);
+  cmdb::ClassService classes(**db);
+  cmdb::ChangeFeed feed(**db, target->url);
+  feed.Start();
+  cmdb::WorkerPool feed_pool(2);
+
+  cmdb::api::Authenticator auth = tokens ? cmdb::api::Authenticator(std::move(*tokens)) : cmdb::api::Authenticator();
+  if (!auth.enabled()) {
+    spdlog::warn("**************************************************************");
+    spdlog::warn("* AUTHENTICATION IS OFF: every caller is an administrator.    *");
+    spdlog::warn("* Start with --tokens FILE (see `cmdbd token create`).        *");
+    spdlog::warn("**************************************************************");
+  }
+  cmdb::api::CmdbApi api({cis, relationships, classes, feed, feed_pool, auth, config.limits});
+  cmdb::api::ServerOptions server_options;
+  server_options.listen = config.listen;
+  server_options.tls_cert_file = config.tls_cert;
+  server_options.tls_key_file = config.tls_key;
+  server_options.max_threads = config.max_threads;
+  auto server = cmdb::api::GrpcServer::Start(server_options, &api, config.limits);
+  if (!server.ok()) {
+    spdlog::critical("{}", cmdb::ToStd(server.status().message()));
+    return 1;
+  }
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  spdlog::info("cmdbd listening on {}:{} ({}, authentication {})", host, (*server)->port(),
+               config.tls_cert.empty() ? "plaintext" : "TLS", auth.enabled() ? "on" : "OFF");
+
+  // Wait for a signal; every few seconds, report database health.
+  bool serving = true;
+  while (true) {
+    timespec timeout{5, 0};
+    const int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig == SIGHUP) {
+      if (config.tokens.empty()) continue;
+      auto reloaded = cmdb::api::TokenStore::Load(config.tokens);
+      if (reloaded.ok()) {
+        spdlog::info("reloaded {} tokens from {}", reloaded->size(), config.tokens);
+        auth.Replace(std::move(*reloaded));
+      } else {
+        spdlog::error("token reload failed, keeping the old tokens: {}", cmdb::ToStd(reloaded.status().message()));
+      }
+      continue;
+    }
+    if (sig == SIGTERM || sig == SIGINT) {
+      spdlog::info("signal {}: shutting down (grace {}s)", sig, config.shutdown_grace_seconds);
+      break;
+    }
+    const bool healthy = (*db)->Read([](cmdb::db::Tx&) { return absl::OkStatus(); }).ok();
+    if (healthy != serving) {
+      serving = healthy;
+      (*server)->SetServing(serving);
+      spdlog::log(serving ? spdlog::level::info : spdlog::level::err, "database {}",
+                  serving ? "reachable again: serving" : "unreachable: health NOT_SERVING");
+    }
+  }
+  feed.Stop();  // ends watch streams, which resume from their cursor elsewhere
+  (*server)->Shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
+  (*server)->Wait();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken synchronously by the main thread; block them first so
+  // every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Config config;
+  CLI::App app{"cmdbd: configuration management database server"};
+  app.set_config("--config", "", "TOML file with any of the flags below (keys without the leading --)");
+  app.allow_config_extras(false);
+  app.add_option("--listen", config.listen, "gRPC address HOST:PORT")->envname("CMDB_LISTEN")->capture_default_str();
+  app.add_option("--db-url", config.db_url, "PostgreSQL connection URL; absent: embedded PostgreSQL in --data-dir")
+      ->envname("CMDB_DB_URL");
+  app.add_option("--data-dir", config.data_dir, "Directory of the embedded PostgreSQL")
+      ->envname("CMDB_DATA_DIR")
+      ->capture_default_str();
+  app.add_option("--tokens", config.tokens, "Tokens file (<sha256> <role> <name> per line); absent: auth OFF")
+      ->envname("CMDB_TOKENS");
+  app.add_option("--tls-cert", config.tls_cert, "TLS certificate chain (PEM)")->envname("CMDB_TLS_CERT");
+  app.add_option("--tls-key", config.tls_key, "TLS private key (PEM)")->envname("CMDB_TLS_KEY");
+  app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
+      ->envname("CMDB_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.add_option("--db-pool-size", config.db_pool_size, "Database connections")
+      ->envname("CMDB_DB_POOL_SIZE")
+      ->check(CLI::Range(1, 500))
+      ->capture_default_str();
+  app.add_option("--max-threads", config.max_threads, "Threads serving requests")
+      ->envname("CMDB_MAX_THREADS")
+      ->check(CLI::Range(2, 4096))
+      ->capture_default_str();
+  app.add_option("--max-page-size", config.limits.max_page_size, "Largest page a List returns")
+      ->envname("CMDB_MAX_PAGE_SIZE")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--max-batch", config.limits.max_batch_items, "Most items in one BatchWrite")
+      ->envname("CMDB_MAX_BATCH")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  app.add_option("--max-message-mb", config.max_message_mb, "Largest gRPC message, MiB")
+      ->envname("CMDB_MAX_MESSAGE_MB")
+      ->check(CLI::Range(1, 2000))
+      ->capture_default_str();
+  app.add_option("--shutdown-grace", config.shutdown_grace_seconds, "Seconds in-flight calls get at shutdown")
+      ->envname("CMDB_SHUTDOWN_GRACE")
+      ->capture_default_str();
+  app.add_option("--pg-setting", config.pg_settings, "Extra postgresql.conf line for the embedded PostgreSQL");
+
+  CLI::App* migrate = app.add_subcommand("migrate", "Apply schema migrations and exit");
+  CLI::App* token = app.add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  std::string role, name, tokens_file, plain;
+  CLI::App* token_create = token->add_subcommand("create", "Create a token: prints it, stores only its hash");
+  token_create->add_option("--role", role, "viewer, discovery, editor or admin")->required();
+  token_create->add_option("--name", name, "Who or what uses it")->required();
+  token_create->add_option("--tokens", tokens_file, "Tokens file to append to (else the line is printed)");
+  CLI::App* token_hash = token->add_subcommand("hash", "Print the SHA-256 of a token");
+  token_hash->add_option("token", plain, "The token")->required();
+  CLI11_PARSE(app, argc, argv);
+  config.limits.max_message_bytes = config.max_message_mb << 20;
+
+  if (token_create->parsed()) return CreateToken(role, name, tokens_file);
+  if (token_hash->parsed()) {
+    std::cout << cmdb::api::TokenHash(plain) << "\n";
+    return 0;
+  }
+  SetUpLogging(config.log_level);
+  if (migrate->parsed()) {
+    auto target = OpenTarget(config);
+    if (!target) return 1;
+    return RunMigrations(target->url) ? 0 : 1;
+  }
+  return Serve(config, signals);
+}
