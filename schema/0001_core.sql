@@ -39,7 +39,8 @@ CREATE TABLE ci_attribute (
   -- At most 48 characters, so that ci_attr_<name>_idx fits an identifier.
   name        text NOT NULL CHECK (name ~ '^[a-z][a-z0-9_]{0,47}$'),
   type        text NOT NULL CHECK (type IN ('string', 'integer', 'float', 'boolean',
-                'datetime', 'ip_address', 'mac_address', 'string_list', 'json')),
+                'datetime', 'ip_address', 'mac_address', 'string_list', 'json',
+                'mac_address_list', 'ip_address_list')),
   required    boolean NOT NULL DEFAULT false,
   indexed     boolean NOT NULL DEFAULT false,
   description text NOT NULL DEFAULT '',

@@ -43,9 +43,11 @@ void ValueFromJson(const Json& json, google::protobuf::Value* out) {
     case Json::value_t::number_unsigned:
     case Json::value_t::number_float: out->set_number_value(json.get<double>()); break;
     case Json::value_t::string: out->set_string_value(json.get<std::string>()); break;
-    case Json::value_t::array:
-      for (const auto& item : json) ValueFromJson(item, out->mutable_list_value()->add_values());
+    case Json::value_t::array: {
+      auto* list = out->mutable_list_value();  // set even when empty: [] is not null
+      for (const auto& item : json) ValueFromJson(item, list->add_values());
       break;
+    }
     case Json::value_t::object: StructFromJson(json, out->mutable_struct_value()); break;
     default: out->set_null_value(google::protobuf::NULL_VALUE); break;
   }
@@ -218,6 +220,8 @@ std::optional<AttrType> TypeFromProto(v1::AttributeType t) {
     case v1::ATTRIBUTE_TYPE_MAC_ADDRESS: return AttrType::kMacAddress;
     case v1::ATTRIBUTE_TYPE_STRING_LIST: return AttrType::kStringList;
     case v1::ATTRIBUTE_TYPE_JSON: return AttrType::kJson;
+    case v1::ATTRIBUTE_TYPE_MAC_ADDRESS_LIST: return AttrType::kMacAddressList;
+    case v1::ATTRIBUTE_TYPE_IP_ADDRESS_LIST: return AttrType::kIpAddressList;
     default: return std::nullopt;
   }
 }
@@ -233,6 +237,8 @@ v1::AttributeType TypeToProto(AttrType t) {
     case AttrType::kMacAddress: return v1::ATTRIBUTE_TYPE_MAC_ADDRESS;
     case AttrType::kStringList: return v1::ATTRIBUTE_TYPE_STRING_LIST;
     case AttrType::kJson: return v1::ATTRIBUTE_TYPE_JSON;
+    case AttrType::kMacAddressList: return v1::ATTRIBUTE_TYPE_MAC_ADDRESS_LIST;
+    case AttrType::kIpAddressList: return v1::ATTRIBUTE_TYPE_IP_ADDRESS_LIST;
   }
   return v1::ATTRIBUTE_TYPE_UNSPECIFIED;
 }
@@ -243,7 +249,8 @@ absl::StatusOr<AttributeDef> AttributeFromProto(const v1::AttributeDefinition& i
   a.name = in.name();
   auto type = TypeFromProto(in.type());
   if (!type) return FieldError(StrCat(field, ".type"), "required (string, integer, float, boolean, datetime, "
-                                                       "ip_address, mac_address, string_list, json)");
+                                                       "ip_address, mac_address, string_list, json, mac_address_list, "
+                                                       "ip_address_list)");
   a.type = *type;
   a.required = in.required();
   a.indexed = in.indexed();

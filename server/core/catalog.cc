@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <functional>
 
 #include "core/strings.h"
@@ -163,7 +164,7 @@ absl::StatusOr<Json> NormalizeAttributeValue(const AttributeDef& def, const Json
       auto t = ParseRfc3339(value.get_ref<const std::string&>());
       if (!t.ok()) return t.status();
       // Second precision in one fixed format, so that text order is time order.
-      return Json(FormatRfc3339(*t / 1000000 * 1000000));
+      return Json(FormatRfc3339(FloorToSecond(*t)));
     }
     case AttrType::kIpAddress: {
       if (!value.is_string()) return TypeError(def, value);
@@ -177,18 +178,22 @@ absl::StatusOr<Json> NormalizeAttributeValue(const AttributeDef& def, const Json
       if (!mac) return absl::InvalidArgumentError(StrCat("not a MAC address: ", value.dump()));
       return Json(*mac);
     }
-    case AttrType::kStringList: {
+    case AttrType::kStringList:
+    case AttrType::kMacAddressList:
+    case AttrType::kIpAddressList: {
       if (!value.is_array()) return TypeError(def, value);
       if (value.size() > kMaxListItems) {
         return absl::InvalidArgumentError(StrCat("more than ", kMaxListItems, " items"));
       }
-      for (const auto& item : value) {
-        if (!item.is_string()) {
-          return absl::InvalidArgumentError(StrCat("expected a list of strings, found ", JsonTypeName(item)));
-        }
-        CMDB_RETURN_IF_ERROR(CheckString(item.get_ref<const std::string&>()));
+      AttributeDef element = def;
+      element.type = *ListElementType(def.type);
+      Json out = Json::array();
+      for (size_t i = 0; i < value.size(); ++i) {
+        auto item = NormalizeAttributeValue(element, value[i]);
+        if (!item.ok()) return absl::InvalidArgumentError(StrCat("item ", i, ": ", item.status().message()));
+        if (std::find(out.begin(), out.end(), *item) == out.end()) out.push_back(std::move(*item));
       }
-      return value;
+      return out;
     }
     case AttrType::kJson:
       return value;

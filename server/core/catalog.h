@@ -62,7 +62,8 @@ class Catalog {
 };
 
 // Checks one value against an attribute definition; returns the canonical
-// value. INVALID_ARGUMENT (without the field prefix) when it does not fit.
+// value (list items normalised one by one, repeats dropped, order kept).
+// INVALID_ARGUMENT (without the field prefix) when it does not fit.
 absl::StatusOr<Json> NormalizeAttributeValue(const AttributeDef& def, const Json& value);
 
 // True for a valid class, attribute or relationship type name.

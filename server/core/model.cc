@@ -33,7 +33,7 @@ std::optional<int64_t> VersionFromEtag(std::string_view etag) {
 }
 
 namespace {
-constexpr std::array<std::pair<AttrType, std::string_view>, 9> kAttrTypeNames = {{
+constexpr std::array<std::pair<AttrType, std::string_view>, 11> kAttrTypeNames = {{
     {AttrType::kString, "string"},
     {AttrType::kInteger, "integer"},
     {AttrType::kFloat, "float"},
@@ -43,6 +43,8 @@ constexpr std::array<std::pair<AttrType, std::string_view>, 9> kAttrTypeNames = 
     {AttrType::kMacAddress, "mac_address"},
     {AttrType::kStringList, "string_list"},
     {AttrType::kJson, "json"},
+    {AttrType::kMacAddressList, "mac_address_list"},
+    {AttrType::kIpAddressList, "ip_address_list"},
 }};
 }  // namespace
 
@@ -58,6 +60,15 @@ std::optional<AttrType> AttrTypeFromName(std::string_view name) {
     if (n == name) return t;
   }
   return std::nullopt;
+}
+
+std::optional<AttrType> ListElementType(AttrType type) {
+  switch (type) {
+    case AttrType::kStringList: return AttrType::kString;
+    case AttrType::kMacAddressList: return AttrType::kMacAddress;
+    case AttrType::kIpAddressList: return AttrType::kIpAddress;
+    default: return std::nullopt;
+  }
 }
 
 std::vector<std::string> ChangedFields(const Ci& before, const Ci& after) {

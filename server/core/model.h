@@ -71,9 +71,23 @@ struct Relationship {
   bool stale = false;
 };
 
-enum class AttrType { kString, kInteger, kFloat, kBoolean, kDatetime, kIpAddress, kMacAddress, kStringList, kJson };
+enum class AttrType {
+  kString,
+  kInteger,
+  kFloat,
+  kBoolean,
+  kDatetime,
+  kIpAddress,
+  kMacAddress,
+  kStringList,
+  kJson,
+  kMacAddressList,
+  kIpAddressList,
+};
 std::string_view AttrTypeName(AttrType type);
 std::optional<AttrType> AttrTypeFromName(std::string_view name);
+// The element type of a list type (string_list -> string, ...); nullopt for scalars.
+std::optional<AttrType> ListElementType(AttrType type);
 
 struct AttributeDef {
   std::string name;

@@ -199,7 +199,7 @@ class Compiler {
       case AttrType::kDatetime: {
         auto t = ParseRfc3339(v);
         if (!t.ok()) return bad("an RFC 3339 time");
-        return Json(FormatRfc3339(*t / 1000000 * 1000000));
+        return Json(FormatRfc3339(FloorToSecond(*t)));
       }
       case AttrType::kIpAddress: {
         auto ip = NormalizeIp(v);
@@ -219,8 +219,11 @@ class Compiler {
         return Json(v);
       }
       case AttrType::kString:
-      case AttrType::kStringList:
         return Json(v);
+      case AttrType::kStringList:
+      case AttrType::kMacAddressList:
+      case AttrType::kIpAddressList:
+        return TypedValue(name, *ListElementType(type), value);  // a list is searched by element
     }
     return Json(v);
   }
@@ -237,7 +240,8 @@ class Compiler {
     if (e.op == FilterOp::kHas && e.value.text == "*") {
       return StrCat("(", attrs, " ? '", name, "')");
     }
-    const bool texty = *type == AttrType::kString || *type == AttrType::kStringList;
+    const bool is_list = ListElementType(*type).has_value();
+    const bool texty = *type == AttrType::kString || is_list;
     if (*type == AttrType::kString && IsPrefixPattern(e)) {
       const std::string& v = e.value.text;
       return StrCat("(", text_expr, " COLLATE \"C\" LIKE ",
@@ -249,11 +253,11 @@ class Compiler {
     CMDB_ASSIGN_OR_RETURN(Json value, TypedValue(name, *type, e.value));
     if (e.op == FilterOp::kEq || e.op == FilterOp::kNe || e.op == FilterOp::kHas) {
       // Containment uses the GIN index; on a list it tests membership.
-      Json probe = {{name, *type == AttrType::kStringList ? Json::array({value}) : value}};
+      Json probe = {{name, is_list ? Json::array({value}) : value}};
       std::string cond = StrCat("(", attrs, " @> ", params_.Add(probe.dump()), "::jsonb)");
       return e.op == FilterOp::kNe ? StrCat("(NOT ", cond, ")") : cond;
     }
-    if (*type == AttrType::kStringList || *type == AttrType::kBoolean) {
+    if (is_list || *type == AttrType::kBoolean) {
       return OpError(e, texty ? "=, != or :" : "= or !=");
     }
     return StrCat("(", value_expr, " ", SqlOp(e.op), " ", params_.Add(value.dump()), "::jsonb)");
