@@ -17,7 +17,7 @@ absl::StatusOr<Json> DecodePageToken(std::string_view token) {
 }
 
 std::string RequestFingerprint(std::initializer_list<std::string_view> parts) {
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a 64-bit offset basis
   for (std::string_view part : parts) {
     for (unsigned char c : part) {
       h ^= c;

@@ -7,7 +7,8 @@
 namespace cmdb {
 
 std::string FormatRfc3339(Micros t) {
-  return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(t), absl::UTCTimeZone());
+  // RFC 3339 with "Z" for UTC; the fraction only when non-zero.
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", absl::FromUnixMicros(t), absl::UTCTimeZone());
 }
 
 absl::StatusOr<Micros> ParseRfc3339(std::string_view text) {

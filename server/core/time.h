@@ -22,6 +22,9 @@ absl::StatusOr<Micros> ParseRfc3339(std::string_view text);
 // A timestamptz literal PostgreSQL reads exactly: "2026-11-21 12:32:05.123456+00".
 std::string ToSqlTimestamp(Micros t);
 
+// `t` rounded down to a whole second (also before 1970).
+inline Micros FloorToSecond(Micros t) { return (t >= 0 ? t : t - 999999) / 1000000 * 1000000; }
+
 // Current wall-clock time.
 Micros NowMicros();
 
