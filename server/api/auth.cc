@@ -138,11 +138,23 @@ absl::Status RequireRole(const Principal& principal, Role needed, std::string_vi
                                             RoleName(principal.role)));
 }
 
-absl::StatusOr<Principal> Authenticator::Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                                               std::string_view method) const {
+absl::Status Authenticator::Authorize(const Principal& principal, std::string_view method) {
   const auto& roles = MethodRoles();
   auto needed = roles.find(method);
   if (needed == roles.end()) return absl::PermissionDeniedError(StrCat("method ", method, " has no role assigned"));
+  return RequireRole(principal, needed->second, method);
+}
+
+absl::StatusOr<Principal> Authenticator::Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                                               std::string_view method) const {
+  auto principal = Authenticate(metadata);
+  if (!principal.ok()) return principal;
+  if (absl::Status st = Authorize(*principal, method); !st.ok()) return st;
+  return principal;
+}
+
+absl::StatusOr<Principal> Authenticator::Authenticate(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
   if (!enabled_) return Principal{"anonymous", Role::kAdmin};
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -160,7 +172,6 @@ absl::StatusOr<Principal> Authenticator::Check(const std::multimap<grpc::string_
   }
   auto principal = tokens->Find(value.substr(kBearer.size()));
   if (!principal) return absl::UnauthenticatedError("invalid token");
-  if (absl::Status st = RequireRole(*principal, needed->second, method); !st.ok()) return st;
   return *principal;
 }
 

@@ -64,8 +64,12 @@ class Authenticator {
   // Swaps in a new token set (SIGHUP reload).
   void Replace(TokenStore tokens);
 
-  // The caller of `method`, if allowed: UNAUTHENTICATED without a valid
-  // token, PERMISSION_DENIED when the role is too low.
+  // Who is calling: UNAUTHENTICATED without a valid token.
+  absl::StatusOr<Principal> Authenticate(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const;
+  // PERMISSION_DENIED unless `principal` may call `method` (a method missing
+  // from MethodRoles is refused to everyone).
+  static absl::Status Authorize(const Principal& principal, std::string_view method);
+  // Authenticate, then Authorize.
   absl::StatusOr<Principal> Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
                                   std::string_view method) const;
 

@@ -12,6 +12,15 @@
 
 namespace cmdb::api {
 
+std::string_view CodeName(grpc::StatusCode code) {
+  static constexpr std::string_view kNames[] = {
+      "OK",      "CANCELLED",        "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+      "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const auto i = static_cast<size_t>(code);
+  return i < std::size(kNames) ? kNames[i] : "UNKNOWN";
+}
+
 void LogRequest(std::string_view method, const std::string& peer, std::string_view principal,
                 const grpc::Status& status, double millis) {
   static auto logger = [] {
@@ -24,8 +33,7 @@ void LogRequest(std::string_view method, const std::string& peer, std::string_vi
                          ? spdlog::level::err
                          : spdlog::level::warn;
   logger->log(level, "method={} peer={} principal={} status={} duration_ms={:.2f}{}{}", method, peer, principal,
-              static_cast<int>(status.error_code()), millis, status.ok() ? "" : " error=",
-              status.error_message());
+              CodeName(status.error_code()), millis, status.ok() ? "" : " error=", status.error_message());
 }
 
 template <typename Fn>
@@ -34,13 +42,10 @@ grpc::Status CmdbApi::Handle(grpc::ServerContext* ctx, std::string_view method, 
   grpc::Status status;
   std::string who = "-";
   try {
-    absl::StatusOr<Principal> principal = d_.auth.Check(ctx->client_metadata(), method);
-    if (!principal.ok()) {
-      status = ToGrpcStatus(principal.status());
-    } else {
-      who = principal->name;
-      status = ToGrpcStatus(fn(*principal));
-    }
+    absl::StatusOr<Principal> principal = d_.auth.Authenticate(ctx->client_metadata());
+    if (principal.ok()) who = principal->name;
+    absl::Status allowed = principal.ok() ? Authenticator::Authorize(*principal, method) : principal.status();
+    status = ToGrpcStatus(allowed.ok() ? fn(*principal) : allowed);
   } catch (const std::exception& e) {
     status = grpc::Status(grpc::StatusCode::INTERNAL, StrCat("internal error: ", e.what()));
   }
@@ -329,10 +334,11 @@ grpc::Status CmdbApi::DeleteClass(grpc::ServerContext* ctx, const v1::DeleteClas
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* CmdbApi::WatchChanges(grpc::CallbackServerContext* ctx,
                                                                  const v1::WatchChangesRequest* req) {
-  absl::StatusOr<Principal> principal = d_.auth.Check(ctx->client_metadata(), "WatchChanges");
-  if (!principal.ok()) {
-    grpc::Status status = ToGrpcStatus(principal.status());
-    LogRequest("WatchChanges", ctx->peer(), "-", status, 0);
+  absl::StatusOr<Principal> principal = d_.auth.Authenticate(ctx->client_metadata());
+  absl::Status allowed = principal.ok() ? Authenticator::Authorize(*principal, "WatchChanges") : principal.status();
+  if (!allowed.ok()) {
+    grpc::Status status = ToGrpcStatus(allowed);
+    LogRequest("WatchChanges", ctx->peer(), principal.ok() ? principal->name : "-", status, 0);
     return new RefusedWatch(status);
   }
   WatchOptions options;

@@ -82,7 +82,7 @@ absl::StatusOr<Ci> CiService::Create(const WriteContext& context, Ci ci, const s
     CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
     result = ci;
     result.id = id;
-    CMDB_RETURN_IF_ERROR(catalog->ValidateCi(result));
+    CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(result), "ci."));
     if (!requested_id.empty() && !db::ExistingCiIds(tx, {id}).empty()) {
       return absl::AlreadyExistsError(StrCat("ci_id: a CI with id ", id, " already exists"));
     }
