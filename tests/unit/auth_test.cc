@@ -1,0 +1,394 @@
+// Unit tests for api/auth.h: roles, token hashing, the tokens file, the
+// authenticator and the method-to-role table (checked against the service's
+// protobuf descriptor, so that no RPC can be added without a role).
+#include "api/auth.h"
+
+#include <google/protobuf/descriptor.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "core/strings.h"
+
+namespace cmdb::api {
+namespace {
+
+// sha256("test"), the example of the header comment.
+constexpr char kTestHash[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
+
+void ExpectParseError(std::string_view text, const std::string& prefix, const std::string& part) {
+  auto store = TokenStore::Parse(text, "tokens.txt");
+  ASSERT_FALSE(store.ok()) << text;
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(store.status().message());
+  EXPECT_TRUE(message.starts_with(prefix)) << message;
+  EXPECT_NE(message.find(part), std::string::npos) << message;
+}
+
+TEST(RoleTest, NamesRoundTripAndOrder) {
+  for (Role r : {Role::kViewer, Role::kDiscovery, Role::kEditor, Role::kAdmin}) {
+    EXPECT_EQ(RoleFromName(RoleName(r)), r) << RoleName(r);
+  }
+  EXPECT_EQ(RoleName(Role::kViewer), "viewer");
+  EXPECT_EQ(RoleName(Role::kDiscovery), "discovery");
+  EXPECT_EQ(RoleName(Role::kEditor), "editor");
+  EXPECT_EQ(RoleName(Role::kAdmin), "admin");
+  for (const char* name : {"", "Admin", "ADMIN", "root", "editor ", "owner"}) {
+    EXPECT_EQ(RoleFromName(name), std::nullopt) << name;
+  }
+  EXPECT_LT(Role::kViewer, Role::kDiscovery);
+  EXPECT_LT(Role::kDiscovery, Role::kEditor);
+  EXPECT_LT(Role::kEditor, Role::kAdmin);
+}
+
+TEST(TokenHashTest, Sha256Hex) {
+  EXPECT_EQ(TokenHash("test"), kTestHash);
+  EXPECT_EQ(TokenHash(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(TokenHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(NewTokenTest, UrlSafeRandom256Bits) {
+  const std::string a = NewToken();
+  const std::string b = NewToken();
+  EXPECT_NE(a, b);
+  for (const std::string& token : {a, b}) {
+    ASSERT_TRUE(token.starts_with("cmdb_")) << token;
+    // 32 bytes in unpadded URL-safe base64 are 43 characters.
+    EXPECT_EQ(token.size(), 5u + 43u) << token;
+    for (char c : token.substr(5)) {
+      EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') << token;
+    }
+    EXPECT_EQ(TokenHash(token).size(), 64u);
+  }
+}
+
+TEST(TokenStoreTest, ParsesCommentsBlankLinesAndTabs) {
+  const std::string text = StrCat("# sha256-hex role name\n",
+                                  "\n",
+                                  "   # an indented comment\n",
+                                  kTestHash, "  editor  alice\n",
+                                  TokenHash("viewer-token"), "\tviewer\tbob\n",
+                                  "   \t  \n",
+                                  // Upper-case hex is accepted.
+                                  "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD admin root");
+  auto store = TokenStore::Parse(text, "tokens.txt");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(store->size(), 3u);
+
+  auto alice = store->Find("test");
+  ASSERT_TRUE(alice.has_value());
+  EXPECT_EQ(alice->name, "alice");
+  EXPECT_EQ(alice->role, Role::kEditor);
+
+  auto bob = store->Find("viewer-token");
+  ASSERT_TRUE(bob.has_value());
+  EXPECT_EQ(bob->name, "bob");
+  EXPECT_EQ(bob->role, Role::kViewer);
+
+  auto root = store->Find("abc");
+  ASSERT_TRUE(root.has_value());
+  EXPECT_EQ(root->role, Role::kAdmin);
+
+  EXPECT_FALSE(store->Find("unknown").has_value());
+  EXPECT_FALSE(store->Find("").has_value());
+  // The hash itself is not a token.
+  EXPECT_FALSE(store->Find(kTestHash).has_value());
+}
+
+TEST(TokenStoreTest, EmptyFileHasNoTokens) {
+  auto store = TokenStore::Parse("", "tokens.txt");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(store->size(), 0u);
+  EXPECT_FALSE(store->Find("test").has_value());
+}
+
+TEST(TokenStoreTest, BadLinesAreNamedByNumber) {
+  const std::string good = StrCat(kTestHash, " editor alice\n");
+  ExpectParseError(StrCat("# comment\n", good, "\nnonsense\n"), "tokens.txt:4: ", "expected three fields");
+  ExpectParseError(StrCat(kTestHash, " editor\n"), "tokens.txt:1: ", "expected three fields");
+  ExpectParseError(StrCat(kTestHash, " editor alice smith\n"), "tokens.txt:1: ", "expected three fields");
+  ExpectParseError(StrCat(std::string(kTestHash).substr(1), " editor alice\n"), "tokens.txt:1: ",
+                   "not a SHA-256 hex digest");
+  ExpectParseError(StrCat(kTestHash, "0 editor alice\n"), "tokens.txt:1: ", "not a SHA-256 hex digest");
+  ExpectParseError(StrCat(std::string(63, 'a'), "g editor alice\n"), "tokens.txt:1: ", "not a SHA-256 hex digest");
+  ExpectParseError(StrCat("test editor alice\n"), "tokens.txt:1: ", "not a SHA-256 hex digest");
+  ExpectParseError(StrCat(good, kTestHash, " superuser alice\n"), "tokens.txt:2: ", "unknown role \"superuser\"");
+  ExpectParseError(StrCat(good, good), "tokens.txt:2: ", "the same token appears twice");
+  // The same hash in another case is the same token.
+  std::string upper = kTestHash;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ExpectParseError(StrCat(good, upper, " viewer bob\n"), "tokens.txt:2: ", "the same token appears twice");
+}
+
+TEST(TokenStoreTest, LoadReadsAFileAndReportsAMissingOne) {
+  const std::string path = testing::TempDir() + "/cmdb_auth_test_tokens.txt";
+  {
+    std::ofstream out(path);
+    out << "# tokens\n" << kTestHash << " admin carol\n";
+  }
+  auto store = TokenStore::Load(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_EQ(store->size(), 1u);
+  EXPECT_EQ(store->Find("test")->name, "carol");
+
+  auto missing = TokenStore::Load(testing::TempDir() + "/cmdb_auth_test_no_such_file.txt");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+
+  {
+    std::ofstream out(path);
+    out << "# tokens\n" << kTestHash << " admin\n";
+  }
+  auto bad = TokenStore::Load(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(std::string(bad.status().message()).starts_with(path + ":2: ")) << bad.status();
+}
+
+TEST(RequireRoleTest, EnoughOrDenied) {
+  Principal alice{"alice", Role::kEditor};
+  EXPECT_TRUE(RequireRole(alice, Role::kViewer, "GetCI").ok());
+  EXPECT_TRUE(RequireRole(alice, Role::kEditor, "UpdateCI").ok());
+  absl::Status denied = RequireRole(alice, Role::kAdmin, "hard delete");
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(std::string(denied.message()), "hard delete needs role admin; alice has role editor");
+}
+
+// --- Authenticator ------------------------------------------------------------
+
+TokenStore Tokens() {
+  auto store = TokenStore::Parse(StrCat(kTestHash, " editor alice\n", TokenHash("viewer-token"), " viewer bob\n",
+                                        TokenHash("discovery-token"), " discovery snmp\n", TokenHash("admin-token"),
+                                        " admin root\n"),
+                                 "test");
+  EXPECT_TRUE(store.ok()) << store.status();
+  return std::move(store).value();
+}
+
+class AuthenticatorTest : public testing::Test {
+ protected:
+  // Metadata whose "authorization" value is `value`; the string is kept alive by the fixture.
+  Metadata With(std::string value) {
+    values_.push_back(std::make_unique<std::string>(std::move(value)));
+    Metadata md;
+    md.emplace(grpc::string_ref("user-agent"), grpc::string_ref("test"));
+    md.emplace(grpc::string_ref("authorization"), grpc::string_ref(*values_.back()));
+    return md;
+  }
+  Metadata Bearer(const std::string& token) { return With("Bearer " + token); }
+
+  Authenticator auth_{Tokens()};
+  std::vector<std::unique_ptr<std::string>> values_;
+};
+
+void ExpectCode(const absl::StatusOr<Principal>& result, absl::StatusCode code, const std::string& part = "") {
+  ASSERT_FALSE(result.ok()) << "allowed as " << result->name;
+  EXPECT_EQ(result.status().code(), code) << result.status();
+  EXPECT_NE(std::string(result.status().message()).find(part), std::string::npos) << result.status();
+}
+
+TEST(AuthenticatorOffTest, EveryCallerIsAnonymousAdmin) {
+  Authenticator off;
+  EXPECT_FALSE(off.enabled());
+  for (const char* method : {"GetCI", "CreateCI", "DeleteClass"}) {
+    auto principal = off.Check(Metadata{}, method);
+    ASSERT_TRUE(principal.ok()) << principal.status();
+    EXPECT_EQ(principal->name, "anonymous");
+    EXPECT_EQ(principal->role, Role::kAdmin);
+  }
+  // Even a bad token is ignored.
+  std::string value = "Bearer nonsense";
+  Metadata md{{grpc::string_ref("authorization"), grpc::string_ref(value)}};
+  EXPECT_TRUE(off.Check(md, "CreateClass").ok());
+}
+
+TEST(AuthenticatorOffTest, UnknownMethodIsDenied) {
+  Authenticator off;
+  ExpectCode(off.Check(Metadata{}, "DropDatabase"), absl::StatusCode::kPermissionDenied, "DropDatabase");
+}
+
+TEST_F(AuthenticatorTest, ValidTokenWithEnoughRole) {
+  EXPECT_TRUE(auth_.enabled());
+  auto alice = auth_.Check(Bearer("test"), "CreateCI");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  EXPECT_EQ(alice->name, "alice");
+  EXPECT_EQ(alice->role, Role::kEditor);
+
+  auto bob = auth_.Check(Bearer("viewer-token"), "GetCI");
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  EXPECT_EQ(bob->name, "bob");
+
+  auto root = auth_.Check(Bearer("admin-token"), "CreateClass");
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_EQ(root->role, Role::kAdmin);
+
+  // A higher role may call lower methods.
+  EXPECT_TRUE(auth_.Check(Bearer("admin-token"), "ListCIs").ok());
+}
+
+TEST_F(AuthenticatorTest, MissingOrMalformedHeaderIsUnauthenticated) {
+  ExpectCode(auth_.Check(Metadata{}, "GetCI"), absl::StatusCode::kUnauthenticated, "missing credentials");
+  Metadata other{{grpc::string_ref("x-token"), grpc::string_ref("test")}};
+  ExpectCode(auth_.Check(other, "GetCI"), absl::StatusCode::kUnauthenticated, "missing credentials");
+  ExpectCode(auth_.Check(With("test"), "GetCI"), absl::StatusCode::kUnauthenticated, "Bearer");
+  ExpectCode(auth_.Check(With("Basic dGVzdA=="), "GetCI"), absl::StatusCode::kUnauthenticated, "Bearer");
+  ExpectCode(auth_.Check(With("Bearer "), "GetCI"), absl::StatusCode::kUnauthenticated, "Bearer");
+  ExpectCode(auth_.Check(With(""), "GetCI"), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AuthenticatorTest, UnknownTokenIsUnauthenticated) {
+  ExpectCode(auth_.Check(Bearer("wrong"), "GetCI"), absl::StatusCode::kUnauthenticated, "invalid token");
+  // The stored hash is not accepted in place of the token.
+  ExpectCode(auth_.Check(Bearer(kTestHash), "GetCI"), absl::StatusCode::kUnauthenticated, "invalid token");
+  ExpectCode(auth_.Check(Bearer("test "), "GetCI"), absl::StatusCode::kUnauthenticated, "invalid token");
+}
+
+TEST_F(AuthenticatorTest, RoleTooLowIsPermissionDenied) {
+  ExpectCode(auth_.Check(Bearer("viewer-token"), "UpdateCI"), absl::StatusCode::kPermissionDenied,
+             "UpdateCI needs role editor; bob has role viewer");
+  ExpectCode(auth_.Check(Bearer("test"), "CreateClass"), absl::StatusCode::kPermissionDenied,
+             "CreateClass needs role admin; alice has role editor");
+  ExpectCode(auth_.Check(Bearer("discovery-token"), "DeleteCI"), absl::StatusCode::kPermissionDenied,
+             "needs role editor");
+  ExpectCode(auth_.Check(Bearer("test"), "NoSuchMethod"), absl::StatusCode::kPermissionDenied, "no role assigned");
+}
+
+TEST_F(AuthenticatorTest, ReplaceSwapsTheTokens) {
+  ASSERT_TRUE(auth_.Check(Bearer("test"), "GetCI").ok());
+  auth_.Replace(TokenStore::Parse(StrCat(TokenHash("new-token"), " viewer dave\n"), "reload").value());
+  ExpectCode(auth_.Check(Bearer("test"), "GetCI"), absl::StatusCode::kUnauthenticated, "invalid token");
+  auto dave = auth_.Check(Bearer("new-token"), "GetCI");
+  ASSERT_TRUE(dave.ok()) << dave.status();
+  EXPECT_EQ(dave->name, "dave");
+  EXPECT_TRUE(auth_.enabled());
+}
+
+TEST_F(AuthenticatorTest, AuthenticateIdentifiesTheCallerWithoutAMethod) {
+  auto bob = auth_.Authenticate(Bearer("viewer-token"));
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  EXPECT_EQ(bob->name, "bob");
+  EXPECT_EQ(bob->role, Role::kViewer);
+  ExpectCode(auth_.Authenticate(Metadata{}), absl::StatusCode::kUnauthenticated, "missing credentials");
+  ExpectCode(auth_.Authenticate(Bearer("wrong")), absl::StatusCode::kUnauthenticated, "invalid token");
+
+  Authenticator off;
+  auto anonymous = off.Authenticate(Metadata{});
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  EXPECT_EQ(anonymous->name, "anonymous");
+  EXPECT_EQ(anonymous->role, Role::kAdmin);
+}
+
+TEST_F(AuthenticatorTest, CheckAuthenticatesBeforeAuthorizing) {
+  // Without credentials the answer is UNAUTHENTICATED, whatever the method.
+  ExpectCode(auth_.Check(Metadata{}, "NoSuchMethod"), absl::StatusCode::kUnauthenticated);
+  ExpectCode(auth_.Check(Bearer("wrong"), "CreateClass"), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(AuthorizeTest, RoleOfTheMethod) {
+  const Principal alice{"alice", Role::kEditor};
+  EXPECT_TRUE(Authenticator::Authorize(alice, "GetCI").ok());
+  EXPECT_TRUE(Authenticator::Authorize(alice, "UpdateCI").ok());
+  absl::Status denied = Authenticator::Authorize(alice, "DeleteClass");
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(std::string(denied.message()), "DeleteClass needs role admin; alice has role editor");
+
+  const Principal snmp{"snmp", Role::kDiscovery};
+  EXPECT_TRUE(Authenticator::Authorize(snmp, "ListCIs").ok());
+  EXPECT_EQ(Authenticator::Authorize(snmp, "BatchWrite").code(), absl::StatusCode::kPermissionDenied);
+
+  // A method missing from MethodRoles is refused to everyone, admins included.
+  const Principal root{"root", Role::kAdmin};
+  absl::Status unknown = Authenticator::Authorize(root, "DropDatabase");
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(std::string(unknown.message()).find("DropDatabase"), std::string::npos) << unknown;
+}
+
+// --- MethodRoles against the service descriptor -------------------------------
+
+// Using a message of cmdb_service.proto links its generated code (from a
+// static library), which registers the file in the generated pool.
+void LinkServiceDescriptors() { ASSERT_NE(v1::GetCIRequest::descriptor(), nullptr); }
+
+const google::protobuf::ServiceDescriptor* CmdbServiceDescriptor() {
+  LinkServiceDescriptors();
+  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      v1::CmdbService::service_full_name());
+}
+
+TEST(MethodRolesTest, EveryRpcHasARole) {
+  const auto* service = CmdbServiceDescriptor();
+  ASSERT_NE(service, nullptr) << v1::CmdbService::service_full_name();
+  ASSERT_GT(service->method_count(), 0);
+  const auto& roles = MethodRoles();
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string name(service->method(i)->name());
+    EXPECT_TRUE(roles.contains(name)) << "cmdb.v1.CmdbService." << name << " has no entry in MethodRoles()";
+  }
+}
+
+TEST(MethodRolesTest, EveryRoleNamesAnExistingRpc) {
+  const auto* service = CmdbServiceDescriptor();
+  ASSERT_NE(service, nullptr);
+  for (const auto& [method, role] : MethodRoles()) {
+    EXPECT_NE(service->FindMethodByName(method), nullptr) << "MethodRoles() lists " << method
+                                                          << ", which cmdb.v1.CmdbService does not have";
+  }
+  EXPECT_EQ(MethodRoles().size(), static_cast<size_t>(service->method_count()));
+}
+
+TEST(MethodRolesTest, EveryServiceOfThePackageIsCovered) {
+  // Any other service added to the cmdb.v1 files must be covered too.
+  LinkServiceDescriptors();
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  const auto& roles = MethodRoles();
+  int services = 0;
+  for (const char* file_name : {"cmdb/v1/cmdb_service.proto", "cmdb/v1/resources.proto"}) {
+    const auto* file = pool->FindFileByName(file_name);
+    ASSERT_NE(file, nullptr) << file_name;
+    for (int s = 0; s < file->service_count(); ++s) {
+      ++services;
+      const auto* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const std::string name(service->method(m)->name());
+        EXPECT_TRUE(roles.contains(name)) << service->full_name() << "." << name << " has no role";
+      }
+    }
+  }
+  EXPECT_GE(services, 1);
+}
+
+TEST(MethodRolesTest, ReadsNeedViewerAndWritesAtLeastEditor) {
+  const auto* service = CmdbServiceDescriptor();
+  ASSERT_NE(service, nullptr);
+  const auto& roles = MethodRoles();
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string name(service->method(i)->name());
+    auto it = roles.find(name);
+    if (it == roles.end()) continue;  // reported by EveryRpcHasARole
+    const bool read = name.starts_with("Get") || name.starts_with("List") || name.starts_with("Watch");
+    if (read) {
+      EXPECT_EQ(it->second, Role::kViewer) << name << " is a read";
+    } else {
+      EXPECT_GE(it->second, Role::kEditor) << name << " writes";
+    }
+  }
+  // The catalog is the admin's.
+  for (const char* name : {"CreateClass", "UpdateClass", "DeleteClass", "CreateRelationshipType"}) {
+    ASSERT_TRUE(roles.contains(name)) << name;
+    EXPECT_EQ(roles.at(name), Role::kAdmin) << name;
+  }
+}
+
+}  // namespace
+}  // namespace cmdb::api
