@@ -1,0 +1,306 @@
+// The gRPC surface: authentication, the role of every method, error codes,
+// limits, health checking, reflection and the WatchChanges stream.
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <thread>
+
+#include "api_fixture.h"
+
+namespace cmdb::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Calls `method` with an empty request through the generic stub.
+grpc::Status CallRaw(grpc::Channel& channel, const std::string& method, const std::string& token,
+                     const std::string& request_bytes = "", std::string* response = nullptr) {
+  grpc::GenericStub stub(channel.shared_from_this());
+  grpc::ClientContext ctx;
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1), reply;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status result;
+  grpc::StubOptions options;
+  stub.UnaryCall(&ctx, method, options, &request, &reply, [&](grpc::Status st) {
+    std::lock_guard lock(mu);
+    result = st;
+    done = true;
+    cv.notify_one();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (response != nullptr && result.ok()) {
+    std::vector<grpc::Slice> slices;
+    (void)reply.Dump(&slices);
+    response->clear();
+    for (const auto& s : slices) response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return result;
+}
+
+class ApiAuthTest : public ApiTest {};
+
+TEST_F(ApiAuthTest, EveryMethodIsGuardedByItsMinimalRole) {
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      v1::CmdbService::service_full_name());
+  ASSERT_NE(service, nullptr);
+  const std::vector<std::string> roles = {"viewer", "discovery", "editor", "admin"};
+  int checked = 0;
+  for (int m = 0; m < service->method_count(); ++m) {
+    const auto* method = service->method(m);
+    if (method->server_streaming() || method->client_streaming()) continue;  // WatchChanges: below
+    const std::string path = StrCat("/", service->full_name(), "/", method->name());
+    const api::Role needed = api::MethodRoles().at(method->name());
+    for (size_t r = 0; r < roles.size(); ++r) {
+      grpc::Status st = CallRaw(*channel_, path, tokens_[roles[r]]);
+      const bool allowed = static_cast<int>(r) + 1 >= static_cast<int>(needed);
+      if (allowed) {
+        EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << path << " as " << roles[r];
+      } else {
+        EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << path << " as " << roles[r];
+      }
+      EXPECT_NE(st.error_code(), grpc::StatusCode::UNAUTHENTICATED) << path;
+      ++checked;
+    }
+    EXPECT_EQ(CallRaw(*channel_, path, "").error_code(), grpc::StatusCode::UNAUTHENTICATED) << path;
+    EXPECT_EQ(CallRaw(*channel_, path, "wrong-token").error_code(), grpc::StatusCode::UNAUTHENTICATED) << path;
+  }
+  EXPECT_EQ(checked, 4 * (service->method_count() - 1));
+}
+
+TEST_F(ApiAuthTest, RefusedWritesChangeNothingAndTheActorComesFromTheToken) {
+  v1::CreateCIRequest req;
+  req.mutable_ci()->set_class_name("server");
+  req.mutable_ci()->set_name("web01");
+  v1::ConfigurationItem out;
+  grpc::Status st = stub_->CreateCI(As("viewer").get(), req, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(st.error_message(), HasSubstr("needs role editor"));
+  EXPECT_EQ(stub_->CreateCI(As("discovery").get(), req, &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->CreateCI(As("editor").get(), req, &out).ok());
+
+  v1::GetCIHistoryRequest hreq;
+  hreq.set_id(out.id());
+  v1::GetCIHistoryResponse history;
+  ASSERT_TRUE(stub_->GetCIHistory(As("viewer").get(), hreq, &history).ok());
+  ASSERT_EQ(history.versions_size(), 1);
+  EXPECT_EQ(history.versions(0).changeset().actor(), "editor-user");
+  EXPECT_EQ(history.versions(0).changeset().source(), "manual");
+
+  // Hard delete is an admin operation; soft delete is an editor's.
+  v1::DeleteCIRequest del;
+  del.set_id(out.id());
+  del.set_hard(true);
+  v1::DeleteCIResponse deleted;
+  EXPECT_EQ(stub_->DeleteCI(As("editor").get(), del, &deleted).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->DeleteCI(As("admin").get(), del, &deleted).ok());
+  v1::GetCIRequest get;
+  get.set_id(out.id());
+  EXPECT_EQ(stub_->GetCI(As("viewer").get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+class ApiErrorTest : public ApiTest {};
+
+TEST_F(ApiErrorTest, StatusCodesAndFieldNames) {
+  v1::ConfigurationItem out;
+  v1::GetCIRequest get;
+  get.set_id("0192e1a8-1111-7222-8333-444455556666");
+  EXPECT_EQ(stub_->GetCI(As("viewer").get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  get.set_id("not-a-uuid");
+  grpc::Status st = stub_->GetCI(As("viewer").get(), get, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), StartsWith("id:"));
+
+  v1::CreateCIRequest create;
+  create.mutable_ci()->set_class_name("server");
+  create.mutable_ci()->set_name("web01");
+  (*create.mutable_ci()->mutable_attributes()->mutable_fields())["cpu_count"].set_string_value("four");
+  st = stub_->CreateCI(As("editor").get(), create, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), StartsWith("ci.attributes.cpu_count:"));
+  create.mutable_ci()->set_status(static_cast<v1::LifecycleStatus>(42));
+  EXPECT_THAT(stub_->CreateCI(As("editor").get(), create, &out).error_message(), StartsWith("ci.status:"));
+
+  v1::ConfigurationItem ci = CreateCi("server", "web02");
+  v1::UpdateCIRequest update;
+  update.mutable_ci()->set_id(ci.id());
+  update.mutable_ci()->set_etag("7");
+  update.mutable_ci()->set_owner("x");
+  EXPECT_EQ(stub_->UpdateCI(As("editor").get(), update, &out).error_code(), grpc::StatusCode::ABORTED);
+  update.mutable_ci()->set_etag(ci.etag());
+  ASSERT_TRUE(stub_->UpdateCI(As("editor").get(), update, &out).ok());
+  EXPECT_EQ(out.version(), 2);
+  EXPECT_NE(out.etag(), ci.etag());
+
+  v1::ListCIsRequest list;
+  list.set_filter("colour = red");
+  v1::ListCIsResponse listed;
+  st = stub_->ListCIs(As("viewer").get(), list, &listed);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), StartsWith("filter:"));
+
+  v1::CreateClassRequest cls;
+  cls.mutable_class_def()->set_name("pdu");
+  cls.mutable_class_def()->set_parent("hardware");
+  cls.mutable_class_def()->add_attributes()->set_name("outlets");  // no type
+  v1::CiClass created;
+  st = stub_->CreateClass(As("admin").get(), cls, &created);
+  EXPECT_THAT(st.error_message(), StartsWith("class_def.attributes[0].type:"));
+}
+
+TEST_F(ApiErrorTest, OversizedMessagesAndBatchesAreRefusedClearly) {
+  StopServer();
+  limits_.max_message_bytes = 64 * 1024;
+  limits_.max_batch_items = 10;
+  StartServer();
+  v1::CreateCIRequest big;
+  big.mutable_ci()->set_class_name("server");
+  big.mutable_ci()->set_name(std::string(100 * 1024, 'x'));
+  v1::ConfigurationItem out;
+  EXPECT_EQ(stub_->CreateCI(As("editor").get(), big, &out).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  v1::BatchWriteRequest batch;
+  for (int i = 0; i < 11; ++i) {
+    auto* c = batch.add_creates();
+    c->mutable_ci()->set_class_name("server");
+    c->mutable_ci()->set_name(StrCat("s", i));
+  }
+  v1::BatchWriteResponse resp;
+  grpc::Status st = stub_->BatchWrite(As("editor").get(), batch, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("the limit is 10"));
+  v1::ListCIsResponse listed;
+  ASSERT_TRUE(stub_->ListCIs(As("viewer").get(), v1::ListCIsRequest(), &listed).ok());
+  EXPECT_EQ(listed.cis_size(), 0);
+}
+
+TEST_F(ApiErrorTest, HealthAndReflectionAreOn) {
+  // grpc.health.v1.HealthCheckRequest{service: "cmdb.v1.CmdbService"}, hand-encoded.
+  const std::string service = "cmdb.v1.CmdbService";
+  std::string request = "\x0a" + std::string(1, static_cast<char>(service.size())) + service;
+  std::string response;
+  grpc::Status st = CallRaw(*channel_, "/grpc.health.v1.Health/Check", "", request, &response);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(response, std::string("\x08\x01", 2));  // status: SERVING
+
+  // grpc.reflection.v1alpha: list_services.
+  grpc::GenericStub stub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  grpc::Slice ask(std::string("\x3a\x00", 2));  // field 7 (list_services) = ""
+  grpc::ByteBuffer out(&ask, 1), in;
+  call->Write(out, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  call->Read(&in, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  std::vector<grpc::Slice> slices;
+  (void)in.Dump(&slices);
+  std::string body;
+  for (const auto& s : slices) body.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_THAT(body, HasSubstr("cmdb.v1.CmdbService"));
+  ctx.TryCancel();
+  call->Finish(&st, reinterpret_cast<void*>(4));
+  cq.Next(&tag, &ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+class ApiWatchTest : public ApiTest {
+ protected:
+  // Reads events until `count` non-marker events have arrived (or the stream ends).
+  std::vector<v1::ChangeEvent> Watch(const std::string& since, size_t count, bool from_now = false,
+                                     const std::function<void()>& after_caught_up = nullptr) {
+    auto ctx = As("viewer");
+    v1::WatchChangesRequest req;
+    req.set_since_cursor(since);
+    req.set_from_now(from_now);
+    auto reader = stub_->WatchChanges(ctx.get(), req);
+    std::vector<v1::ChangeEvent> events;
+    v1::ChangeEvent e;
+    bool triggered = false;
+    while (events.size() < count && reader->Read(&e)) {
+      if (e.caught_up()) {
+        if (after_caught_up && !triggered) {
+          triggered = true;
+          after_caught_up();
+        }
+        continue;
+      }
+      events.push_back(e);
+    }
+    ctx->TryCancel();
+    reader->Finish();
+    return events;
+  }
+};
+
+TEST_F(ApiWatchTest, StreamsBacklogThenLiveChangesAndResumesFromACursor) {
+  for (int i = 0; i < 5; ++i) CreateCi("server", StrCat("s", i));
+  // Backlog of 5, then 3 live changes made once the stream has caught up.
+  auto events = Watch("", 8, false, [&] {
+    std::thread([this] {
+      for (int i = 0; i < 3; ++i) CreateCi("switch", StrCat("live", i));
+    }).detach();
+  });
+  ASSERT_EQ(events.size(), 8u);
+  EXPECT_EQ(events[0].ci().name(), "s0");
+  EXPECT_EQ(events[0].operation(), v1::CHANGE_OPERATION_CREATE);
+  EXPECT_EQ(events[0].changeset().actor(), "editor-user");
+  EXPECT_EQ(events[7].ci().name(), "live2");
+
+  // Resume after the 3rd event: exactly the 5 that follow.
+  auto resumed = Watch(events[2].cursor(), 5);
+  ASSERT_EQ(resumed.size(), 5u);
+  for (size_t i = 0; i < resumed.size(); ++i) EXPECT_EQ(resumed[i].ci().id(), events[3 + i].ci().id());
+}
+
+TEST_F(ApiWatchTest, FromNowSkipsTheBacklogAndBadCursorsAreRefused) {
+  CreateCi("server", "old");
+  auto events = Watch("", 1, /*from_now=*/true, [&] { CreateCi("server", "new"); });
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].ci().name(), "new");
+
+  auto ctx = As("viewer");
+  v1::WatchChangesRequest req;
+  req.set_since_cursor("not-a-cursor");
+  auto reader = stub_->WatchChanges(ctx.get(), req);
+  v1::ChangeEvent e;
+  EXPECT_FALSE(reader->Read(&e));
+  grpc::Status st = reader->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), StartsWith("since_cursor:"));
+
+  auto anon = std::make_unique<grpc::ClientContext>();
+  auto refused = stub_->WatchChanges(anon.get(), v1::WatchChangesRequest());
+  EXPECT_FALSE(refused->Read(&e));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(ApiWatchTest, ShutdownEndsStreamsWithUnavailable) {
+  auto ctx = As("viewer");
+  auto reader = stub_->WatchChanges(ctx.get(), v1::WatchChangesRequest());
+  v1::ChangeEvent e;
+  ASSERT_TRUE(reader->Read(&e));
+  EXPECT_TRUE(e.caught_up());
+  std::thread stopper([this] { StopServer(); });
+  while (reader->Read(&e)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  stopper.join();
+}
+
+}  // namespace
+}  // namespace cmdb::testing
