@@ -1,0 +1,20 @@
+// The command groups of cmdbctl. Each Add* function registers its
+// subcommands on `app`; a subcommand's callback runs the command against
+// session.client(), prints the result (table or JSON, per session.output)
+// to stdout and throws cmdbctl::Error on failure.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "session.h"
+
+namespace cmdbctl {
+
+void AddCiCommands(CLI::App& app, Session& session);     // ci create|get|update|list|delete|history|restore
+void AddRelCommands(CLI::App& app, Session& session);    // rel create|get|list|update|delete|types|type-create
+void AddClassCommands(CLI::App& app, Session& session);  // class list|get|create|update|delete
+void AddWatchCommand(CLI::App& app, Session& session);   // watch
+void AddImportCommand(CLI::App& app, Session& session);  // import
+void AddExportCommand(CLI::App& app, Session& session);  // export
+
+}  // namespace cmdbctl

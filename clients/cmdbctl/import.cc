@@ -1,0 +1,207 @@
+// `cmdbctl import FILE`: create the CIs and relationships of a JSON Lines
+// or CSV file (formats in import_records.h) through BatchWrite.
+//
+// The whole file is read and checked first, so a malformed line writes
+// nothing. A file of at most --batch-size items is written in one
+// BatchWrite (all or nothing). A larger one goes in batches, each its own
+// transaction: first the CIs, whose refs map to the new ids, then the
+// relationships, which use those ids as endpoints.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "calls.h"
+#include "cli_util.h"
+#include "commands.h"
+#include "import_records.h"
+#include "json_format.h"
+
+namespace cmdbctl {
+namespace {
+
+using Stub = v1::CmdbService::Stub;
+
+struct ImportOptions {
+  std::string file, format;
+  int batch_size = 5000;
+  ChangeFlags change;
+};
+
+struct Summary {
+  int64_t cis = 0;
+  int64_t relationships = 0;
+  std::map<std::string, std::string> ids;  // ref -> id
+};
+
+std::string FormatOf(const ImportOptions& o) {
+  if (!o.format.empty()) return o.format;
+  const bool csv = o.file.size() > 4 && o.file.substr(o.file.size() - 4) == ".csv";
+  return csv ? "csv" : "jsonl";
+}
+
+ImportRecords ReadRecords(Session& session, const ImportOptions& o) {
+  std::ifstream file;
+  if (o.file != "-") {
+    file.open(o.file);
+    if (!file) throw InvalidArgument(o.file + ": cannot open");
+  }
+  std::istream& in = o.file == "-" ? std::cin : file;
+  ClassSchemas schemas(session.client());
+  try {
+    ImportRecords records =
+        FormatOf(o) == "csv"
+            ? ReadCsv(in, [&](const std::string& c) -> const AttributeTypes& { return schemas.TypesOf(c); })
+            : ReadJsonLines(in);
+    CheckReferences(records);
+    return records;
+  } catch (const Error& e) {
+    throw Error(e.code(), o.file + ": " + e.what());
+  }
+}
+
+// File lines of the items of one BatchWrite, to name them in errors.
+struct BatchLines {
+  std::vector<int> creates;
+  std::vector<int> relationships;
+};
+
+// Runs one BatchWrite; an error about item "creates[K]" or
+// "relationships[K]" gets the file line of that item.
+v1::BatchWriteResponse Write(Session& session, const ImportOptions& o, v1::BatchWriteRequest* request,
+                             const BatchLines& lines) {
+  *request->mutable_change() = o.change.Proto();
+  try {
+    return session.client().Call(&Stub::BatchWrite, *request);
+  } catch (const Error& e) {
+    static const std::regex kItem(R"(^(creates|relationships)\[(\d+)\])");
+    std::smatch match;
+    const std::string message = e.what();
+    if (!std::regex_search(message, match, kItem)) throw;
+    const auto& item_lines = match[1] == "creates" ? lines.creates : lines.relationships;
+    const size_t index = std::stoul(match[2]);
+    if (index >= item_lines.size()) throw;
+    throw Error(e.code(), o.file + ": line " + std::to_string(item_lines[index]) + ": " + message);
+  }
+}
+
+void AddCreate(const ImportCi& ci, v1::BatchWriteRequest* request, BatchLines* lines) {
+  *request->add_creates() = ci.create;
+  lines->creates.push_back(ci.line);
+}
+
+// Adds `rel` with its endpoints named by the id created for a ref (in an
+// earlier batch), else by `refs` of this batch, else by the id in the file.
+void AddRelation(const ImportRelation& rel, const Summary& summary, const std::set<std::string>& refs,
+                 v1::BatchWriteRequest* request, BatchLines* lines) {
+  auto* out = request->add_relationships();
+  const auto created_id = [&](const std::string& end) {
+    const auto it = summary.ids.find(end);
+    return it != summary.ids.end() ? it->second : end;
+  };
+  if (refs.contains(rel.from)) {
+    out->set_source_ref(rel.from);
+  } else {
+    out->set_source_id(created_id(rel.from));
+  }
+  if (refs.contains(rel.to)) {
+    out->set_target_ref(rel.to);
+  } else {
+    out->set_target_id(created_id(rel.to));
+  }
+  out->set_type(rel.type);
+  *out->mutable_attributes() = rel.attributes;
+  lines->relationships.push_back(rel.line);
+}
+
+void Record(const v1::BatchWriteResponse& response, Summary* summary) {
+  for (const auto& created : response.created()) {
+    if (!created.ref().empty()) summary->ids[created.ref()] = created.id();
+  }
+  summary->cis += response.created_size();
+  summary->relationships += response.relationships_size();
+}
+
+// A file that fits in one batch: everything in one transaction.
+void WriteAtOnce(Session& session, const ImportOptions& o, const ImportRecords& records, Summary* summary) {
+  v1::BatchWriteRequest request;
+  BatchLines lines;
+  std::set<std::string> refs;
+  for (const auto& ci : records.cis) {
+    AddCreate(ci, &request, &lines);
+    if (!ci.create.ref().empty()) refs.insert(ci.create.ref());
+  }
+  for (const auto& rel : records.relations) AddRelation(rel, *summary, refs, &request, &lines);
+  Record(Write(session, o, &request, lines), summary);
+}
+
+// A larger file: CIs in batches, then relationships in batches.
+void WriteInBatches(Session& session, const ImportOptions& o, const ImportRecords& records, Summary* summary) {
+  const size_t batch = static_cast<size_t>(o.batch_size);
+  for (size_t start = 0; start < records.cis.size(); start += batch) {
+    v1::BatchWriteRequest request;
+    BatchLines lines;
+    for (size_t i = start; i < std::min(records.cis.size(), start + batch); ++i) {
+      AddCreate(records.cis[i], &request, &lines);
+    }
+    Record(Write(session, o, &request, lines), summary);
+    std::cerr << "created " << summary->cis << "/" << records.cis.size() << " CIs\n";
+  }
+  for (size_t start = 0; start < records.relations.size(); start += batch) {
+    v1::BatchWriteRequest request;
+    BatchLines lines;
+    for (size_t i = start; i < std::min(records.relations.size(), start + batch); ++i) {
+      AddRelation(records.relations[i], *summary, {}, &request, &lines);
+    }
+    Record(Write(session, o, &request, lines), summary);
+    std::cerr << "created " << summary->relationships << "/" << records.relations.size() << " relationships\n";
+  }
+}
+
+void PrintSummary(const Session& session, const Summary& summary) {
+  if (session.json()) {
+    Json ids = Json::object();
+    for (const auto& [ref, id] : summary.ids) ids[ref] = id;
+    PrintJson({{"created", summary.cis}, {"relationships", summary.relationships}, {"ids", ids}});
+  } else {
+    std::cout << "created " << summary.cis << " CIs, " << summary.relationships << " relationships\n";
+  }
+}
+
+void RunImport(Session& session, const ImportOptions& o) {
+  const ImportRecords records = ReadRecords(session, o);
+  Summary summary;
+  try {
+    if (records.cis.size() + records.relations.size() <= static_cast<size_t>(o.batch_size)) {
+      WriteAtOnce(session, o, records, &summary);
+    } else {
+      WriteInBatches(session, o, records, &summary);
+    }
+  } catch (const Error&) {
+    if (summary.cis + summary.relationships > 0) {
+      std::cerr << "cmdbctl: import stopped; earlier batches are committed: " << summary.cis << " CIs, "
+                << summary.relationships << " relationships\n";
+    }
+    throw;
+  }
+  PrintSummary(session, summary);
+}
+
+}  // namespace
+
+void AddImportCommand(CLI::App& app, Session& session) {
+  auto o = std::make_shared<ImportOptions>();
+  auto* cmd = app.add_subcommand("import", "Create CIs and relationships from a JSON Lines or CSV file");
+  cmd->add_option("FILE", o->file, "The file (- for stdin)")->required();
+  cmd->add_option("--format", o->format, "jsonl or csv (default: csv for *.csv, else jsonl)")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
+  cmd->add_option("--batch-size", o->batch_size, "Items per BatchWrite (one transaction each)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  o->change.AddTo(cmd);
+  cmd->callback([&session, o] { RunImport(session, *o); });
+}
+
+}  // namespace cmdbctl

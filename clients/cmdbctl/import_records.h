@@ -1,0 +1,59 @@
+// The import file formats, read into CIs and relationships to create. No
+// server calls: CSV typing gets class schemas through a lookup function.
+//
+// JSON Lines, one object per line (blank lines are skipped):
+//   {"ref": "r1", "id": "<uuid>", "class": "server", "name": "web01",
+//    "status": "in_use", "owner": "ops", "criticality": "high",
+//    "attributes": {"cpu_count": 8}}
+//   {"relation": {"from": "r1", "type": "runs_on", "to": "<ref or uuid>",
+//                 "attributes": {...}}}
+// CSV: a header row; the columns class, name, status, owner, criticality,
+// id and ref are CI fields, every other column an attribute typed by the
+// class schema; an empty cell is absent. CSV holds no relationships.
+//
+// Errors are INVALID_ARGUMENT cmdbctl::Errors whose message starts with
+// "line N: ".
+#pragma once
+
+#include <google/protobuf/struct.pb.h>
+
+#include <functional>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "attr_parse.h"
+#include "cmdb/v1/cmdb_service.pb.h"
+
+namespace cmdbctl {
+
+struct ImportCi {
+  int line = 0;
+  cmdb::v1::BatchCreate create;  // ref, ci and ci_id as in the file
+};
+
+struct ImportRelation {
+  int line = 0;
+  std::string from, type, to;  // from/to: a ref of this file or a CI id
+  google::protobuf::Struct attributes;
+};
+
+struct ImportRecords {
+  std::vector<ImportCi> cis;
+  std::vector<ImportRelation> relations;
+};
+
+// The attribute types of a class (may throw cmdbctl::Error).
+using SchemaLookup = std::function<const AttributeTypes&(const std::string& class_name)>;
+
+ImportRecords ReadJsonLines(std::istream& in);
+ImportRecords ReadCsv(std::istream& in, const SchemaLookup& schema);
+
+// Checks that refs are unique and that every relation's from/to is a ref of
+// a CI in `records` or a UUID.
+void CheckReferences(const ImportRecords& records);
+
+// True for a UUID in canonical text form.
+bool IsUuid(const std::string& text);
+
+}  // namespace cmdbctl

@@ -1,0 +1,198 @@
+// JSON shapes of cmdb.v1 messages (see json_format.h).
+#include "json_format.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <vector>
+
+#include "client.h"
+#include "enums.h"
+
+namespace cmdbctl {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Map keys in sorted order, so output does not depend on hash order.
+template <typename Map>
+std::vector<std::string> SortedKeys(const Map& map) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : map) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+Json NumberJson(double d) {
+  constexpr double kInt64Limit = 9223372036854775808.0;  // 2^63
+  if (std::isfinite(d) && d == std::trunc(d) && d >= -kInt64Limit && d < kInt64Limit) {
+    return static_cast<int64_t>(d);
+  }
+  return d;
+}
+
+Json ProvenanceJson(const google::protobuf::Map<std::string, cmdb::v1::AttributeProvenance>& provenance) {
+  Json out = Json::object();
+  for (const auto& field : SortedKeys(provenance)) {
+    const auto& p = provenance.at(field);
+    out[field] = {{"source", p.source()}, {"set_time", TimeText(p.set_time())}};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string TimeText(const google::protobuf::Timestamp& t) { return TimeUtil::ToString(t); }
+
+google::protobuf::Timestamp ParseTime(const std::string& text, const std::string& what) {
+  google::protobuf::Timestamp t;
+  if (!TimeUtil::FromString(text, &t)) {
+    throw InvalidArgument((what.empty() ? "" : what + ": ") + "\"" + text +
+                          "\" is not an RFC 3339 time (e.g. 2026-11-21T12:00:00Z)");
+  }
+  return t;
+}
+
+Json ValueToJson(const google::protobuf::Value& value) {
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kNumberValue: return NumberJson(value.number_value());
+    case google::protobuf::Value::kStringValue: return value.string_value();
+    case google::protobuf::Value::kBoolValue: return value.bool_value();
+    case google::protobuf::Value::kStructValue: return StructToJson(value.struct_value());
+    case google::protobuf::Value::kListValue: {
+      Json list = Json::array();
+      for (const auto& item : value.list_value().values()) list.push_back(ValueToJson(item));
+      return list;
+    }
+    default: return nullptr;
+  }
+}
+
+Json StructToJson(const google::protobuf::Struct& s) {
+  Json out = Json::object();
+  for (const auto& key : SortedKeys(s.fields())) out[key] = ValueToJson(s.fields().at(key));
+  return out;
+}
+
+void JsonToValue(const Json& json, google::protobuf::Value* out) {
+  switch (json.type()) {
+    case Json::value_t::string: out->set_string_value(json.get<std::string>()); break;
+    case Json::value_t::boolean: out->set_bool_value(json.get<bool>()); break;
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: out->set_number_value(json.get<double>()); break;
+    case Json::value_t::array: {
+      auto* list = out->mutable_list_value();
+      for (const auto& item : json) JsonToValue(item, list->add_values());
+      break;
+    }
+    case Json::value_t::object: JsonToStruct(json, out->mutable_struct_value(), ""); break;
+    default: out->set_null_value(google::protobuf::NULL_VALUE); break;
+  }
+}
+
+void JsonToStruct(const Json& json, google::protobuf::Struct* out, const std::string& what) {
+  if (!json.is_object()) throw InvalidArgument(what + ": expected a JSON object");
+  for (const auto& [key, value] : json.items()) JsonToValue(value, &(*out->mutable_fields())[key]);
+}
+
+Json CiJson(const cmdb::v1::ConfigurationItem& ci) {
+  return {{"id", ci.id()},
+          {"class", ci.class_name()},
+          {"name", ci.name()},
+          {"status", StatusText(ci.status())},
+          {"owner", ci.owner()},
+          {"criticality", CriticalityText(ci.criticality())},
+          {"attributes", StructToJson(ci.attributes())},
+          {"version", ci.version()},
+          {"etag", ci.etag()},
+          {"create_time", TimeText(ci.create_time())},
+          {"update_time", TimeText(ci.update_time())},
+          {"provenance", ProvenanceJson(ci.provenance())},
+          {"stale", ci.stale()},
+          {"merged_into", ci.merged_into()}};
+}
+
+Json RelationshipJson(const cmdb::v1::Relationship& rel) {
+  return {{"id", rel.id()},
+          {"type", rel.type()},
+          {"source_id", rel.source_id()},
+          {"target_id", rel.target_id()},
+          {"source_name", rel.source_name()},
+          {"source_class", rel.source_class()},
+          {"target_name", rel.target_name()},
+          {"target_class", rel.target_class()},
+          {"attributes", StructToJson(rel.attributes())},
+          {"version", rel.version()},
+          {"etag", rel.etag()},
+          {"create_time", TimeText(rel.create_time())},
+          {"update_time", TimeText(rel.update_time())},
+          {"stale", rel.stale()}};
+}
+
+Json ChangesetJson(const cmdb::v1::Changeset& cs) {
+  return {{"id", cs.id()},
+          {"actor", cs.actor()},
+          {"source", cs.source()},
+          {"comment", cs.comment()},
+          {"external_ref", cs.external_ref()},
+          {"time", TimeText(cs.time())}};
+}
+
+Json CiVersionJson(const cmdb::v1::CiVersion& version) {
+  Json changed = Json::array();
+  for (const auto& field : version.changed_fields()) changed.push_back(field);
+  return {{"version", version.ci().version()},
+          {"operation", OperationText(version.operation())},
+          {"valid_from", TimeText(version.valid_from())},
+          {"valid_to", version.has_valid_to() ? Json(TimeText(version.valid_to())) : Json(nullptr)},
+          {"changed_fields", changed},
+          {"changeset", ChangesetJson(version.changeset())},
+          {"ci", CiJson(version.ci())}};
+}
+
+Json AttributeJson(const cmdb::v1::AttributeDefinition& attr) {
+  return {{"name", attr.name()},       {"type", AttributeTypeText(attr.type())}, {"required", attr.required()},
+          {"indexed", attr.indexed()}, {"description", attr.description()},      {"defined_in", attr.defined_in()}};
+}
+
+Json ClassJson(const cmdb::v1::CiClass& cls) {
+  Json own = Json::array();
+  for (const auto& attr : cls.attributes()) own.push_back(AttributeJson(attr));
+  Json effective = Json::array();
+  for (const auto& attr : cls.effective_attributes()) effective.push_back(AttributeJson(attr));
+  return {{"name", cls.name()},
+          {"parent", cls.parent()},
+          {"description", cls.description()},
+          {"abstract", cls.abstract()},
+          {"system", cls.system()},
+          {"attributes", own},
+          {"effective_attributes", effective}};
+}
+
+Json RelationshipTypeJson(const cmdb::v1::RelationshipType& type) {
+  return {{"name", type.name()},
+          {"inverse_name", type.inverse_name()},
+          {"description", type.description()},
+          {"impact", ImpactText(type.impact())},
+          {"system", type.system()}};
+}
+
+Json ChangeEventJson(const cmdb::v1::ChangeEvent& event) {
+  if (event.caught_up()) return {{"cursor", event.cursor()}, {"caught_up", true}};
+  Json out = {{"cursor", event.cursor()},
+              {"caught_up", false},
+              {"operation", OperationText(event.operation())},
+              {"changeset", ChangesetJson(event.changeset())}};
+  if (event.has_ci()) out["ci"] = CiJson(event.ci());
+  if (event.has_relationship()) out["relationship"] = RelationshipJson(event.relationship());
+  return out;
+}
+
+std::string CellText(const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+void PrintJson(const Json& json) { std::cout << json.dump(2) << "\n"; }
+
+}  // namespace cmdbctl
