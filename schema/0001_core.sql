@@ -6,8 +6,6 @@
 -- (valid_to = 'infinity' for the live version). All rows of one changeset
 -- share one timestamp: the writing transaction's now().
 
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-
 -- Microseconds since the Unix epoch, the form timestamps take on the wire.
 CREATE FUNCTION epoch_us(t timestamptz) RETURNS bigint
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -118,7 +116,8 @@ CREATE INDEX ci_class_idx ON ci (class_name);
 CREATE INDEX ci_status_idx ON ci (status);
 CREATE INDEX ci_updated_idx ON ci (updated_at);
 CREATE INDEX ci_attributes_idx ON ci USING gin (attributes jsonb_path_ops);
-CREATE INDEX ci_search_idx ON ci USING gin (cmdb_search_text(name, attributes) gin_trgm_ops);
+-- Free-text search: words and word prefixes of the name and attribute values.
+CREATE INDEX ci_search_idx ON ci USING gin (to_tsvector('simple'::regconfig, cmdb_search_text(name, attributes)));
 
 CREATE TABLE ci_version (
   ci_id        uuid NOT NULL,

@@ -90,18 +90,19 @@ INSERT INTO relationship_type (name, inverse_name, description, impact, system) 
   ('assigned_to',  'has_assigned',  'An address is assigned to an interface or device', 'none', true),
   ('secures',      'secured_by',    'A certificate secures an application or endpoint', 'source_to_target', true);
 
--- Attribute indexes named in the catalog (expression indexes on the JSONB
--- value, which serve equality, ranges and ordering).
-CREATE INDEX ci_attr_asset_tag_idx     ON ci ((attributes -> 'asset_tag'));
-CREATE INDEX ci_attr_serial_number_idx ON ci ((attributes -> 'serial_number'));
-CREATE INDEX ci_attr_hostname_idx      ON ci ((attributes -> 'hostname'));
-CREATE INDEX ci_attr_fqdn_idx          ON ci ((attributes -> 'fqdn'));
-CREATE INDEX ci_attr_management_ip_idx ON ci ((attributes -> 'management_ip'));
-CREATE INDEX ci_attr_vm_uuid_idx       ON ci ((attributes -> 'vm_uuid'));
-CREATE INDEX ci_attr_if_name_idx       ON ci ((attributes -> 'if_name'));
-CREATE INDEX ci_attr_mac_address_idx   ON ci ((attributes -> 'mac_address'));
-CREATE INDEX ci_attr_address_idx       ON ci ((attributes -> 'address'));
-CREATE INDEX ci_attr_url_idx           ON ci ((attributes -> 'url'));
-CREATE INDEX ci_attr_not_after_idx     ON ci ((attributes -> 'not_after'));
-CREATE INDEX ci_attr_fingerprint_sha256_idx ON ci ((attributes -> 'fingerprint_sha256'));
-CREATE INDEX ci_attr_site_code_idx     ON ci ((attributes -> 'site_code'));
+-- Indexes of the attributes marked indexed: expression indexes on the JSONB
+-- value for ranges and ordering, partial so CIs without the attribute cost
+-- nothing. (Equality on any attribute uses the GIN index ci_attributes_idx.)
+CREATE INDEX ci_attr_asset_tag_idx ON ci ((attributes -> 'asset_tag')) WHERE attributes ? 'asset_tag';
+CREATE INDEX ci_attr_serial_number_idx ON ci ((attributes -> 'serial_number')) WHERE attributes ? 'serial_number';
+CREATE INDEX ci_attr_hostname_idx ON ci ((attributes -> 'hostname')) WHERE attributes ? 'hostname';
+CREATE INDEX ci_attr_fqdn_idx ON ci ((attributes -> 'fqdn')) WHERE attributes ? 'fqdn';
+CREATE INDEX ci_attr_management_ip_idx ON ci ((attributes -> 'management_ip')) WHERE attributes ? 'management_ip';
+CREATE INDEX ci_attr_vm_uuid_idx ON ci ((attributes -> 'vm_uuid')) WHERE attributes ? 'vm_uuid';
+CREATE INDEX ci_attr_if_name_idx ON ci ((attributes -> 'if_name')) WHERE attributes ? 'if_name';
+CREATE INDEX ci_attr_mac_address_idx ON ci ((attributes -> 'mac_address')) WHERE attributes ? 'mac_address';
+CREATE INDEX ci_attr_address_idx ON ci ((attributes -> 'address')) WHERE attributes ? 'address';
+CREATE INDEX ci_attr_url_idx ON ci ((attributes -> 'url')) WHERE attributes ? 'url';
+CREATE INDEX ci_attr_not_after_idx ON ci ((attributes -> 'not_after')) WHERE attributes ? 'not_after';
+CREATE INDEX ci_attr_fingerprint_sha256_idx ON ci ((attributes -> 'fingerprint_sha256')) WHERE attributes ? 'fingerprint_sha256';
+CREATE INDEX ci_attr_site_code_idx ON ci ((attributes -> 'site_code')) WHERE attributes ? 'site_code';

@@ -118,7 +118,7 @@ void EnsureAttributeIndex(Tx& tx, const std::string& attribute) {
   // ([a-z][a-z0-9_]*), quoted here as an identifier and a literal.
   pqxx::transaction_base& txn = tx.sql();
   txn.exec0(StrCat("CREATE INDEX IF NOT EXISTS ", txn.quote_name("ci_attr_" + attribute + "_idx"),
-                         " ON ci ((attributes -> ", txn.quote(attribute), "))"));
+                   " ON ci ((attributes -> ", txn.quote(attribute), ")) WHERE attributes ? ", txn.quote(attribute)));
 }
 
 void InsertRelationshipType(Tx& tx, const RelationshipTypeDef& type) {

@@ -57,6 +57,22 @@ std::optional<double> ParseNumber(std::string_view text) {
   return d;
 }
 
+// A tsquery matching every word of `text` as a word prefix ("web deb" ->
+// 'web':* & 'deb':*), each word quoted so that no operator gets through.
+std::string PrefixQuery(std::string_view text) {
+  std::string out;
+  for (std::string_view word : Split(text, ' ', /*skip_empty=*/true)) {
+    if (!out.empty()) out += " & ";
+    out += '\'';
+    for (char c : word) {
+      if (c == '\'' || c == '\\') out += c;
+      out += c;
+    }
+    out += "':*";
+  }
+  return out;
+}
+
 // A trailing unescaped '*' in an equality value asks for a prefix match.
 bool IsPrefixPattern(const FilterExpr& e) {
   return e.op == FilterOp::kEq && e.value.text.size() > 1 && e.value.text.back() == '*';
@@ -85,8 +101,9 @@ class Compiler {
         return StrCat("NOT ", inner);
       }
       case FilterExpr::Kind::kText:
-        return StrCat("(cmdb_search_text(", c_.Col("name"), ", ", c_.Col("attributes"), ") ILIKE ",
-                            params_.Add(StrCat("%", EscapeLike(e.value.text), "%")), ")");
+        return StrCat("(to_tsvector('simple'::regconfig, cmdb_search_text(", c_.Col("name"), ", ",
+                      c_.Col("attributes"), ")) @@ to_tsquery('simple'::regconfig, ",
+                      params_.Add(PrefixQuery(e.value.text)), "))");
       case FilterExpr::Kind::kCompare:
         return Comparison(e);
     }
@@ -260,7 +277,9 @@ class Compiler {
     if (is_list || *type == AttrType::kBoolean) {
       return OpError(e, texty ? "=, != or :" : "= or !=");
     }
-    return StrCat("(", value_expr, " ", SqlOp(e.op), " ", params_.Add(value.dump()), "::jsonb)");
+    // The presence test lets the planner use the attribute's partial index.
+    return StrCat("(", attrs, " ? '", name, "' AND ", value_expr, " ", SqlOp(e.op), " ", params_.Add(value.dump()),
+                  "::jsonb)");
   }
 
   const Catalog& catalog_;

@@ -36,6 +36,8 @@ const Statement kLockCis{
     "ci_lock",
     "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR UPDATE"};
 const Statement kExistingIds{"ci_existing_ids", "SELECT id::text FROM ci WHERE id = ANY($1::uuid[])"};
+const Statement kUsedIds{"ci_used_ids",
+                         "SELECT DISTINCT ci_id::text FROM ci_version WHERE ci_id = ANY($1::uuid[])"};
 const Statement kGetVersion{
     "ci_get_version",
     "SELECT " CMDB_VERSION_COLUMNS " FROM ci_version v WHERE v.ci_id = $1::uuid AND v.version = $2"};
@@ -140,6 +142,13 @@ std::vector<std::string> ExistingCiIds(Tx& tx, const std::vector<std::string>& i
   std::vector<std::string> out;
   if (ids.empty()) return out;
   for (const auto& r : tx.Exec(kExistingIds, ArrayLiteral(ids))) out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+std::vector<std::string> UsedCiIds(Tx& tx, const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  if (ids.empty()) return out;
+  for (const auto& r : tx.Exec(kUsedIds, ArrayLiteral(ids))) out.push_back(r[0].as<std::string>());
   return out;
 }
 

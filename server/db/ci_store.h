@@ -25,6 +25,8 @@ std::optional<Ci> GetCiAsOf(Tx& tx, const std::string& id, Micros t);
 std::vector<Ci> LockCis(Tx& tx, std::vector<std::string> ids);
 // Ids among `ids` that exist in `ci`.
 std::vector<std::string> ExistingCiIds(Tx& tx, const std::vector<std::string>& ids);
+// Ids among `ids` that any CI, live or deleted, has had (an id is never reused).
+std::vector<std::string> UsedCiIds(Tx& tx, const std::vector<std::string>& ids);
 
 // Inserts new CIs (version 1) and their first history version. Sets
 // version, created_at and updated_at on each.

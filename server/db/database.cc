@@ -53,7 +53,8 @@ Tx::Tx(Database& db, pqxx::transaction_base& txn, const WriteContext* context)
     : db_(db), txn_(txn), context_(context) {}
 
 void Tx::Begin() {
-  pqxx::row r = context_ != nullptr ? Exec(kBeginWrite, kCatalogLock)[0] : Exec(kBeginRead)[0];
+  if (context_ == nullptr) return;  // reads fetch the catalog generation when they need it
+  pqxx::row r = Exec(kBeginWrite, kCatalogLock)[0];
   generation_ = r[0].as<int64_t>();
   now_ = r[1].as<int64_t>();
 }
@@ -262,7 +263,7 @@ absl::StatusOr<WriteResult> Database::Write(const WriteContext& context, const s
 }
 
 absl::Status Database::Read(const std::function<absl::Status(Tx&)>& fn) {
-  return Run<pqxx::read_transaction>(nullptr, fn).status();
+  return Run<pqxx::nontransaction>(nullptr, fn).status();
 }
 
 }  // namespace cmdb::db

@@ -1,8 +1,10 @@
 // PostgreSQL access: a bounded connection pool and transaction runners.
 //
-// Every request runs in one transaction through Database::Write or
-// Database::Read. The function passed in gets a Tx and returns a status: OK
-// commits, an error rolls back. Serialization failures and deadlocks retry
+// Every write runs in one transaction through Database::Write: the function
+// passed in gets a Tx and returns a status; OK commits, an error rolls back.
+// Database::Read runs reads without a transaction block (autocommit): each
+// statement sees the latest committed data, which saves the BEGIN/COMMIT
+// round trips on the hot read paths. Serialization failures and deadlocks retry
 // the whole function (so it must not keep state across attempts), up to
 // Options::max_attempts. libpqxx exceptions never leave this layer: they map
 // to absl::Status (UNAVAILABLE for a lost database, ABORTED for a conflict
@@ -55,7 +57,7 @@ class Tx {
   }
 
   // The transaction's timestamp (PostgreSQL's now()): every row this
-  // transaction writes carries it.
+  // transaction writes carries it. Write transactions only.
   Micros now() const { return now_; }
 
   bool writable() const { return context_ != nullptr; }

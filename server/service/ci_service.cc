@@ -83,8 +83,8 @@ absl::StatusOr<Ci> CiService::Create(const WriteContext& context, Ci ci, const s
     result = ci;
     result.id = id;
     CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(result), "ci."));
-    if (!requested_id.empty() && !db::ExistingCiIds(tx, {id}).empty()) {
-      return absl::AlreadyExistsError(StrCat("ci_id: a CI with id ", id, " already exists"));
+    if (!requested_id.empty() && !db::UsedCiIds(tx, {id}).empty()) {
+      return absl::AlreadyExistsError(StrCat("ci_id: a CI with id ", id, " exists or existed"));
     }
     result.provenance = Json::object();
     PrepareNewVersion(Ci{}, result, context, tx.now());
@@ -297,8 +297,12 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
       creates.push_back(std::move(ci));
     }
     if (!requested_ids.empty()) {
-      auto taken = db::ExistingCiIds(tx, {requested_ids.begin(), requested_ids.end()});
-      if (!taken.empty()) return absl::AlreadyExistsError(StrCat("a CI with id ", taken.front(), " already exists"));
+      auto taken = db::UsedCiIds(tx, {requested_ids.begin(), requested_ids.end()});
+      if (!taken.empty()) {
+        const size_t i = std::find(create_ids.begin(), create_ids.end(), taken.front()) - create_ids.begin();
+        return absl::AlreadyExistsError(
+            StrCat("creates[", i, "].ci_id: a CI with id ", taken.front(), " exists or existed"));
+      }
     }
 
     // Updates: lock every target once, apply patches in request order.

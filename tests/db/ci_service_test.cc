@@ -50,6 +50,15 @@ TEST_F(CiServiceTest, ClientChosenIdIsKeptAndCannotBeReused) {
   EXPECT_EQ(created->id, id);
   auto again = cis_->Create(Ctx(), MakeCi("server", "b"), id);
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  // Ids are never reused, not even after a hard delete (history keeps them).
+  ASSERT_TRUE(cis_->Delete(Ctx(), id, "", /*hard=*/true).ok());
+  auto reused = cis_->Create(Ctx(), MakeCi("server", "d"), id);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(reused.status().message()), StartsWith("ci_id:"));
+  BatchRequest batch;
+  batch.creates.push_back({"", MakeCi("server", "e"), ""});
+  batch.creates.push_back({"", MakeCi("server", "f"), id});
+  EXPECT_THAT(std::string(cis_->Batch(Ctx(), batch).status().message()), StartsWith("creates[1].ci_id:"));
   auto bad = cis_->Create(Ctx(), MakeCi("server", "c"), "not-a-uuid");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.status().message()), StartsWith("ci_id:"));

@@ -1,0 +1,89 @@
+// Shared pieces of the benchmarks: a throwaway PostgreSQL cluster, the
+// server in-process on a loopback port, a synthetic estate, and statistics.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "api/auth.h"
+#include "api/cmdb_api.h"
+#include "api/convert.h"
+#include "api/server.h"
+#include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "core/model.h"
+#include "db/database.h"
+#include "db/embedded_postgres.h"
+#include "service/change_feed.h"
+#include "service/ci_service.h"
+#include "service/class_service.h"
+#include "service/relationship_service.h"
+#include "service/worker_pool.h"
+
+namespace cmdb::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// A PostgreSQL cluster in a temp dir for the benchmark's databases. Durable
+// (fsync on) unless `fast` is set.
+class BenchCluster {
+ public:
+  explicit BenchCluster(bool fast);
+  ~BenchCluster();
+  // A new, migrated database; returns its URL.
+  std::string NewDatabase(const std::string& name);
+
+ private:
+  std::string dir_;
+  std::unique_ptr<db::EmbeddedPostgres> pg_;
+};
+
+// The server stack on a database, listening on 127.0.0.1:<free port>, auth off.
+class InProcessServer {
+ public:
+  InProcessServer(const std::string& url, int pool_size, int max_threads);
+  ~InProcessServer();
+  std::unique_ptr<v1::CmdbService::Stub> NewStub() const;
+  db::Database& database() { return *db_; }
+
+ private:
+  Limits limits_;
+  std::unique_ptr<db::Database> db_;
+  std::unique_ptr<CiService> cis_;
+  std::unique_ptr<RelationshipService> rels_;
+  std::unique_ptr<ClassService> classes_;
+  std::unique_ptr<ChangeFeed> feed_;
+  std::unique_ptr<WorkerPool> pool_;
+  api::Authenticator auth_;
+  std::unique_ptr<api::CmdbApi> api_;
+  std::unique_ptr<api::GrpcServer> server_;
+};
+
+// A synthetic estate: servers, switches, applications and interfaces with
+// realistic attributes, and unique typed relationships between them.
+struct Estate {
+  struct Item {
+    std::string class_name;
+    std::string name;
+    Json attributes;
+  };
+  struct Link {
+    int from, to;
+    std::string type;
+  };
+  std::vector<Item> cis;
+  std::vector<Link> links;
+};
+Estate MakeEstate(int cis, int links, uint32_t seed);
+
+// Percentile (0..100) of a sample, by nearest rank; sorts the sample.
+double Percentile(std::vector<double>& sample, double p);
+double Median(std::vector<double> sample);
+
+}  // namespace cmdb::bench
