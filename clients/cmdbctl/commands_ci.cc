@@ -289,10 +289,13 @@ void RunHistory(Session& session, const HistoryOptions& o) {
     PrintJson(json);
     return;
   }
-  Table table({"VERSION", "OPERATION", "TIME", "ACTOR", "SOURCE", "CHANGED"});
+  Table table({"VERSION", "OPERATION", "TIME", "ACTOR", "SOURCE", "REF", "COMMENT", "CHANGED"});
   for (const auto& v : versions) {
+    // A creation sets everything: listing every field says nothing more.
+    const std::string changed = v.operation() == v1::CHANGE_OPERATION_CREATE ? "(all)" : Joined(v.changed_fields());
     table.AddRow({std::to_string(v.ci().version()), OperationText(v.operation()), TimeText(v.valid_from()),
-                  v.changeset().actor(), v.changeset().source(), Joined(v.changed_fields())});
+                  v.changeset().actor(), v.changeset().source(), v.changeset().external_ref(), v.changeset().comment(),
+                  changed});
   }
   table.Print();
 }

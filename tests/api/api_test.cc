@@ -3,6 +3,9 @@
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "api_fixture.h"
@@ -216,6 +219,48 @@ TEST_F(ApiErrorTest, HealthAndReflectionAreOn) {
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
+}
+
+// TLS: with a certificate the server speaks only TLS; a client that trusts
+// the certificate gets through, a plaintext client does not.
+TEST_F(ApiErrorTest, TlsServesOnlyTls) {
+  char tmpl[] = "/tmp/cmdb-tls-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string cmd = StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout ",
+      dir, "/key.pem -out ", dir, "/cert.pem 2>/dev/null");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a test certificate";
+  api::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.tls_cert_file = dir + "/cert.pem";
+  options.tls_key_file = dir + "/key.pem";
+  auto server = api::GrpcServer::Start(options, api_.get(), limits_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::ifstream cert_file(dir + "/cert.pem");
+  std::stringstream cert;
+  cert << cert_file.rdbuf();
+
+  grpc::SslCredentialsOptions trust;
+  trust.pem_root_certs = cert.str();
+  auto secure = v1::CmdbService::NewStub(
+      grpc::CreateChannel(StrCat("127.0.0.1:", (*server)->port()), grpc::SslCredentials(trust)));
+  v1::ListClassesResponse classes;
+  grpc::Status st = secure->ListClasses(As("viewer").get(), v1::ListClassesRequest(), &classes);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  EXPECT_GT(classes.classes_size(), 10);
+
+  auto plain = v1::CmdbService::NewStub(
+      grpc::CreateChannel(StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials()));
+  auto ctx = As("viewer");
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  EXPECT_FALSE(plain->ListClasses(ctx.get(), v1::ListClassesRequest(), &classes).ok());
+
+  auto missing = api::GrpcServer::Start({"127.0.0.1:0", dir + "/nope.pem", dir + "/key.pem", 8}, api_.get(), limits_);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  (*server)->Shutdown(std::chrono::seconds(1));
+  (*server)->Wait();
+  std::filesystem::remove_all(dir);
 }
 
 class ApiWatchTest : public ApiTest {

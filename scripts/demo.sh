@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds, starts cmdbd on its own
+# embedded PostgreSQL (data in $CMDB_DEMO_DIR, default /var/tmp/cmdb-demo),
+# loads an example estate through cmdbctl, then shows the estate, a change
+# with its history, an as-of read and the change feed. The server keeps
+# running afterwards; `scripts/demo.sh stop` stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+demo_dir=${CMDB_DEMO_DIR:-/var/tmp/cmdb-demo}
+port=${CMDB_DEMO_PORT:-50051}
+cmdbd="$repo/build/bin/cmdbd"
+cmdbctl="$repo/build/bin/cmdbctl"
+
+stop_server() {
+  if [[ -f "$demo_dir/cmdbd.pid" ]]; then
+    local pid
+    pid=$(cat "$demo_dir/cmdbd.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      echo "demo: stopped cmdbd (pid $pid)"
+    fi
+    rm -f "$demo_dir/cmdbd.pid"
+  fi
+}
+
+if [[ ${1:-} == stop ]]; then
+  stop_server
+  exit 0
+fi
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# First value of a string field in JSON text: json_field KEY < json
+json_field() { grep -o "\"$1\": *\"[^\"]*\"" | head -n 1 | sed 's/.*: *"\(.*\)"/\1/'; }
+
+step "Installing what is missing and building (build log: $demo_dir/build.log)"
+mkdir -p "$demo_dir"
+chmod 711 "$demo_dir"  # the embedded PostgreSQL runs as user postgres when we are root
+scripts/install-deps.sh
+if ! scripts/build.sh cmdbd cmdbctl >"$demo_dir/build.log" 2>&1; then
+  tail -n 30 "$demo_dir/build.log"
+  echo "demo: the build failed (full log: $demo_dir/build.log)" >&2
+  exit 1
+fi
+
+step "Starting cmdbd on 127.0.0.1:$port with its embedded PostgreSQL in $demo_dir/data"
+stop_server
+rm -rf "$demo_dir/data" "$demo_dir/tokens"
+token=$("$cmdbd" token create --role admin --name demo-admin --tokens "$demo_dir/tokens")
+"$cmdbd" --data-dir "$demo_dir/data" --listen "127.0.0.1:$port" --tokens "$demo_dir/tokens" \
+  >"$demo_dir/cmdbd.log" 2>&1 &
+echo $! >"$demo_dir/cmdbd.pid"
+export CMDB_SERVER="127.0.0.1:$port" CMDB_TOKEN="$token"
+for i in $(seq 1 120); do
+  if "$cmdbctl" class list >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$(cat "$demo_dir/cmdbd.pid")" 2>/dev/null || [[ $i == 120 ]]; then
+    tail -n 20 "$demo_dir/cmdbd.log"
+    echo "demo: cmdbd did not start (log: $demo_dir/cmdbd.log)" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+grep -m1 "listening on" "$demo_dir/cmdbd.log"
+
+step "Loading the example estate: a business service on applications on servers on switches"
+ids=$("$cmdbctl" -o json import clients/examples/estate.jsonl --comment "initial load of the example estate")
+echo "$ids" | grep -E '"(created|relationships)"'
+shop=$(echo "$ids" | json_field shop)
+db01=$(echo "$ids" | json_field db01)
+
+step "Computers (class computer and its subclasses)"
+"$cmdbctl" ci list --class computer
+
+step "What the Online Shop depends on"
+"$cmdbctl" rel list "$shop" --direction out
+
+step "Critical CIs in the estate (filter: criticality = critical)"
+"$cmdbctl" ci list --filter 'criticality = critical'
+
+before=$("$cmdbctl" -o json ci get "$db01" | json_field update_time)
+sleep 1
+step "A change: db01 gets more memory, under change ticket CHG0042"
+"$cmdbctl" ci update "$db01" --attr memory_mb=524288 --attr os_version=12.8 \
+  --ref CHG0042 --comment "memory upgrade for the year-end peak"
+
+step "History of db01 (who changed what, when, under which change)"
+"$cmdbctl" ci history "$db01"
+
+step "db01 as it was at $before, before the change"
+"$cmdbctl" ci get "$db01" --as-of "$before"
+
+step "The last events of the change feed (other tools sync from it with cmdbctl watch --since CURSOR)"
+"$cmdbctl" watch --until-caught-up | tail -n 4
+
+cat <<EOF
+
+The demo server keeps running on 127.0.0.1:$port (log: $demo_dir/cmdbd.log).
+Try it:
+  export CMDB_SERVER=127.0.0.1:$port CMDB_TOKEN=$token
+  build/bin/cmdbctl ci list --filter 'attributes.cpu_count >= 16'
+  build/bin/cmdbctl ci list --filter 'shop'
+Stop it with: scripts/demo.sh stop
+EOF

@@ -1,0 +1,239 @@
+// End to end: a real cmdbd process (its own embedded PostgreSQL, tokens,
+// loopback port) driven by the real cmdbctl binary, as a user or a script
+// would. Checks the JSON that scripts rely on and the exit codes.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using ::testing::HasSubstr;
+
+struct Output {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv with stdout captured and stderr to a file; waits for it.
+Output RunProgram(const std::vector<std::string>& argv, const std::string& err_file) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(err, STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  Output o;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) o.out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(err_file);
+  std::stringstream s;
+  s << e.rdbuf();
+  o.err = s.str();
+  return o;
+}
+
+class CmdbctlE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/tmp/cmdb-e2e-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    chmod(dir_.c_str(), 0711);  // the embedded PostgreSQL (user postgres) must reach data/
+    Output token = RunProgram({CMDBD_PATH, "token", "create", "--role", "admin", "--name", "e2e-admin", "--tokens",
+                        dir_ + "/tokens"},
+                       dir_ + "/token.err");
+    ASSERT_EQ(token.exit_code, 0) << token.err;
+    token_ = token.out.substr(0, token.out.find('\n'));
+    Output viewer = RunProgram({CMDBD_PATH, "token", "create", "--role", "viewer", "--name", "e2e-viewer", "--tokens",
+                         dir_ + "/tokens"},
+                        dir_ + "/token.err");
+    viewer_token_ = viewer.out.substr(0, viewer.out.find('\n'));
+
+    server_pid_ = fork();
+    if (server_pid_ == 0) {
+      int log = open((dir_ + "/cmdbd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(log, STDERR_FILENO);
+      dup2(log, STDOUT_FILENO);
+      execl(CMDBD_PATH, CMDBD_PATH, "--data-dir", (dir_ + "/data").c_str(), "--listen", "127.0.0.1:0", "--tokens",
+            (dir_ + "/tokens").c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // The port is in the "listening on" log line.
+    for (int i = 0; i < 600 && server_.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::ifstream log(dir_ + "/cmdbd.log");
+      std::string line;
+      while (std::getline(log, line)) {
+        auto at = line.find("cmdbd listening on ");
+        if (at != std::string::npos) server_ = line.substr(at + 19, line.find(' ', at + 19) - at - 19);
+      }
+    }
+    ASSERT_FALSE(server_.empty()) << "cmdbd did not start; see " << dir_ << "/cmdbd.log";
+  }
+
+  static void TearDownTestSuite() {
+    if (server_pid_ > 0) {
+      kill(server_pid_, SIGTERM);
+      int status = 0;
+      waitpid(server_pid_, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "cmdbd did not stop cleanly";
+      // The embedded PostgreSQL was stopped with it.
+      EXPECT_FALSE(fs::exists(dir_ + "/data/pgdata/postmaster.pid"));
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // cmdbctl --server S --token T <args...>
+  static Output Ctl(std::vector<std::string> args, const std::string& token = token_) {
+    std::vector<std::string> argv = {CMDBCTL_PATH, "--server", server_, "--token", token};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProgram(argv, dir_ + "/ctl.err");
+  }
+
+  static Json CtlJson(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-o", "json"});
+    Output o = Ctl(args);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    Json j = Json::parse(o.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << o.out;
+    return j;
+  }
+
+  static inline std::string dir_, server_, token_, viewer_token_;
+  static inline pid_t server_pid_ = -1;
+};
+
+TEST_F(CmdbctlE2E, CreateGetUpdateHistoryAndAsOf) {
+  Json ci = CtlJson({"ci", "create", "server", "e2e-web01", "--attr", "cpu_count=4", "--attr",
+                     "mac_addresses=00-1B-21-AA-BB-CC", "--owner", "ops"});
+  for (const char* key : {"id", "class", "name", "status", "attributes", "version", "etag"}) {
+    EXPECT_TRUE(ci.contains(key)) << key;
+  }
+  EXPECT_EQ(ci["class"], "server");
+  EXPECT_EQ(ci["status"], "in_use");
+  EXPECT_EQ(ci["attributes"]["cpu_count"], 4);
+  EXPECT_EQ(ci["attributes"]["mac_addresses"], Json::array({"00:1b:21:aa:bb:cc"}));
+  const std::string id = ci["id"];
+  const std::string created = ci["update_time"];
+
+  Json updated = CtlJson({"ci", "update", id, "--attr", "cpu_count=8", "--etag", ci["etag"], "--ref", "CHG0001"});
+  EXPECT_EQ(updated["version"], 2);
+  EXPECT_EQ(updated["attributes"]["cpu_count"], 8);
+
+  Output stale = Ctl({"ci", "update", id, "--attr", "cpu_count=16", "--etag", ci["etag"]});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_THAT(stale.err, HasSubstr("cmdbctl: ABORTED:"));
+
+  Json history = CtlJson({"ci", "history", id});
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0]["changeset"]["external_ref"], "CHG0001");
+  EXPECT_EQ(history[0]["changeset"]["actor"], "e2e-admin");
+  EXPECT_EQ(history[0]["changed_fields"], Json::array({"attributes.cpu_count"}));
+
+  Json then = CtlJson({"ci", "get", id, "--as-of", created});
+  EXPECT_EQ(then["version"], 1);
+  EXPECT_EQ(then["attributes"]["cpu_count"], 4);
+
+  Json restored = CtlJson({"ci", "restore", id, "1"});
+  EXPECT_EQ(restored["version"], 3);
+  EXPECT_EQ(restored["attributes"]["cpu_count"], 4);
+}
+
+TEST_F(CmdbctlE2E, BadInputFailsWithTheFieldNamedAndWritesNothing) {
+  Output bad = Ctl({"ci", "create", "server", "e2e-bad", "--attr", "cpu_count=four"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("cpu_count"));
+  Output unknown = Ctl({"ci", "create", "server", "e2e-bad", "--attr", "colour=red"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("INVALID_ARGUMENT: ci.attributes.colour:"));
+  Json none = CtlJson({"ci", "list", "--filter", "name = e2e-bad"});
+  EXPECT_TRUE(none.empty());
+  Output denied = Ctl({"ci", "create", "server", "e2e-denied"}, viewer_token_);
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_THAT(denied.err, HasSubstr("PERMISSION_DENIED"));
+  Output anonymous = Ctl({"ci", "list"}, "not-a-token");
+  EXPECT_THAT(anonymous.err, HasSubstr("UNAUTHENTICATED"));
+}
+
+TEST_F(CmdbctlE2E, ImportTheExampleEstateAndWalkIt) {
+  Json imported = CtlJson({"import", ESTATE_PATH});
+  EXPECT_EQ(imported["created"], 17);
+  EXPECT_EQ(imported["relationships"], 25);
+  const std::string shop = imported["ids"]["shop"];
+
+  Json servers = CtlJson({"ci", "list", "--class", "server", "--filter", "attributes.os_name = Debian"});
+  std::vector<std::string> names;
+  for (const auto& s : servers) names.push_back(s["name"]);
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"app01", "db01", "web01", "web02"}));
+
+  Json deps = CtlJson({"rel", "list", shop, "--direction", "out"});
+  ASSERT_EQ(deps.size(), 3u);
+  for (const auto& r : deps) {
+    EXPECT_EQ(r["type"], "depends_on");
+    EXPECT_EQ(r["source_name"], "Online Shop");
+  }
+  Json feed_lines = Json::array();
+  Output watch = Ctl({"-o", "json", "watch", "--until-caught-up"});
+  ASSERT_EQ(watch.exit_code, 0) << watch.err;
+  std::istringstream lines(watch.out);
+  std::string line;
+  int events = 0;
+  bool caught_up = false;
+  while (std::getline(lines, line)) {
+    Json e = Json::parse(line);
+    if (e.value("caught_up", false)) caught_up = true; else ++events;
+  }
+  EXPECT_TRUE(caught_up);
+  EXPECT_GE(events, 17 + 25);
+}
+
+TEST_F(CmdbctlE2E, NewTokensWorkAfterSighup) {
+  Output created = RunProgram({CMDBD_PATH, "token", "create", "--role", "editor", "--name", "late-joiner", "--tokens",
+                               dir_ + "/tokens"},
+                              dir_ + "/token.err");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string late = created.out.substr(0, created.out.find('\n'));
+  EXPECT_THAT(Ctl({"class", "list"}, late).err, HasSubstr("UNAUTHENTICATED"));  // not loaded yet
+  kill(server_pid_, SIGHUP);
+  Output after;
+  for (int i = 0; i < 50; ++i) {
+    after = Ctl({"-o", "json", "ci", "create", "server", "e2e-late"}, late);
+    if (after.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  Json history = CtlJson({"ci", "history", Json::parse(after.out)["id"]});
+  EXPECT_EQ(history[0]["changeset"]["actor"], "late-joiner");
+}
+
+}  // namespace
