@@ -7,20 +7,11 @@
 #include "core/status.h"
 #include "core/uuid.h"
 #include "db/ci_filter.h"
+#include "db/rows.h"
 #include "db/sql_util.h"
 
 namespace cmdb::db {
 namespace {
-
-// Columns of a live CI (alias c) and of a stored version (alias v), in the
-// order CiFromRow reads them.
-#define CMDB_CI_COLUMNS                                                                              \
-  "c.id::text, c.class_name, c.name, c.status, c.owner, c.criticality, c.attributes::text, "         \
-  "c.provenance::text, c.version, epoch_us(c.created_at), epoch_us(c.updated_at)"
-#define CMDB_VERSION_COLUMNS                                                                         \
-  "v.ci_id::text, v.class_name, v.name, v.status, v.owner, v.criticality, v.attributes::text, "      \
-  "v.provenance::text, v.version, epoch_us(v.created_at), epoch_us(v.valid_from)"
-constexpr int kCiColumnCount = 11;
 
 // The JSON rows handed to jsonb_to_recordset by the write statements.
 #define CMDB_CI_RECORD                                                                               \
@@ -30,7 +21,7 @@ constexpr int kCiColumnCount = 11;
 const Statement kGetCi{"ci_get", "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.id = $1::uuid"};
 const Statement kGetCiAsOf{
     "ci_get_as_of",
-    "SELECT " CMDB_VERSION_COLUMNS " FROM ci_version v "
+    "SELECT " CMDB_CI_VERSION_COLUMNS " FROM ci_version v "
     "WHERE v.ci_id = $1::uuid AND v.valid_from <= $2::timestamptz AND $2::timestamptz < v.valid_to"};
 const Statement kLockCis{
     "ci_lock",
@@ -40,7 +31,7 @@ const Statement kUsedIds{"ci_used_ids",
                          "SELECT DISTINCT ci_id::text FROM ci_version WHERE ci_id = ANY($1::uuid[])"};
 const Statement kGetVersion{
     "ci_get_version",
-    "SELECT " CMDB_VERSION_COLUMNS " FROM ci_version v WHERE v.ci_id = $1::uuid AND v.version = $2"};
+    "SELECT " CMDB_CI_VERSION_COLUMNS " FROM ci_version v WHERE v.ci_id = $1::uuid AND v.version = $2"};
 
 const Statement kInsertCis{
     "ci_insert",
@@ -80,26 +71,10 @@ const Statement kHardDelete{
 
 const Statement kHistory{
     "ci_history",
-    "SELECT " CMDB_VERSION_COLUMNS ", v.operation, cs.id, coalesce(cs.seq, 0), cs.actor, cs.source, cs.comment, "
+    "SELECT " CMDB_CI_VERSION_COLUMNS ", v.operation, cs.id, coalesce(cs.seq, 0), cs.actor, cs.source, cs.comment, "
     "       cs.external_ref, epoch_us(cs.created_at), epoch_us(v.valid_to) "
     "FROM ci_version v JOIN changeset cs ON cs.id = v.changeset_id "
     "WHERE v.ci_id = $1::uuid AND v.version < $2 ORDER BY v.version DESC LIMIT $3"};
-
-Ci CiFromRow(const pqxx::row& r) {
-  Ci ci;
-  ci.id = r[0].as<std::string>();
-  ci.class_name = r[1].as<std::string>();
-  ci.name = r[2].as<std::string>();
-  ci.status = r[3].as<std::string>();
-  ci.owner = r[4].as<std::string>();
-  ci.criticality = r[5].as<std::string>();
-  ci.attributes = Json::parse(r[6].c_str());
-  ci.provenance = Json::parse(r[7].c_str());
-  ci.version = r[8].as<int64_t>();
-  ci.created_at = r[9].as<int64_t>();
-  ci.updated_at = r[10].as<int64_t>();
-  return ci;
-}
 
 std::string RecordJson(const std::vector<Ci>& cis) {
   Json rows = Json::array();
@@ -232,7 +207,7 @@ absl::StatusOr<CiListPage> ListCis(Tx& tx, const Catalog& catalog, const CiListQ
   }
   const char* dir = order.descending ? " DESC" : " ASC";
   const std::string sql = StrCat(
-      "SELECT ", as_of ? CMDB_VERSION_COLUMNS : CMDB_CI_COLUMNS, ", (", order.key_text, ")::text FROM ",
+      "SELECT ", as_of ? CMDB_CI_VERSION_COLUMNS : CMDB_CI_COLUMNS, ", (", order.key_text, ")::text FROM ",
       as_of ? "ci_version v" : "ci c", " WHERE ", period, " AND ", where, " AND ", keyset, " ORDER BY ",
       order.expression, dir, ", ", columns.id, dir, " LIMIT ", query.page_size + 1);
   pqxx::result rows = tx.sql().exec_params(sql, pqxx::prepare::make_dynamic_params(params.values()));

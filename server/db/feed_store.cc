@@ -5,6 +5,7 @@
 #include "core/strings.h"
 #include "core/status.h"
 #include "core/uuid.h"
+#include "db/rows.h"
 
 namespace cmdb::db {
 namespace {
@@ -21,15 +22,17 @@ const Statement kChangesetBySeq{"feed_changeset_by_seq",
 const Statement kLatestSeq{"feed_latest_seq", "SELECT coalesce(max(seq), 0) FROM changeset"};
 const Statement kCiChanges{
     "feed_ci_changes",
-    "SELECT v.ci_id::text, v.class_name, v.name, v.status, v.owner, v.criticality, v.attributes::text, "
-    "       v.provenance::text, v.version, epoch_us(v.created_at), epoch_us(v.valid_from), v.operation "
+    "SELECT " CMDB_CI_VERSION_COLUMNS ", v.operation "
     "FROM ci_version v WHERE v.changeset_id = $1 AND (v.ci_id, v.version) > ($2::uuid, $3) "
     "ORDER BY v.ci_id, v.version LIMIT $4"};
+// Endpoint names as they were when the relationship changed.
 const Statement kRelChanges{
     "feed_rel_changes",
-    "SELECT r.rel_id::text, r.type, r.source_id::text, r.target_id::text, r.attributes::text, "
-    "       r.provenance::text, r.version, epoch_us(r.created_at), epoch_us(r.valid_from), r.operation "
-    "FROM relationship_version r WHERE r.changeset_id = $1 AND (r.rel_id, r.version) > ($2::uuid, $3) "
+    "SELECT " CMDB_REL_VERSION_COLUMNS ", r.operation "
+    "FROM relationship_version r "
+    "LEFT JOIN ci_version s ON s.ci_id = r.source_id AND s.valid_from <= r.valid_from AND r.valid_from < s.valid_to "
+    "LEFT JOIN ci_version t ON t.ci_id = r.target_id AND t.valid_from <= r.valid_from AND r.valid_from < t.valid_to "
+    "WHERE r.changeset_id = $1 AND (r.rel_id, r.version) > ($2::uuid, $3) "
     "ORDER BY r.rel_id, r.version LIMIT $4"};
 
 ChangesetInfo ChangesetFromRow(const pqxx::row& r) {
@@ -98,19 +101,8 @@ FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
       auto rows = tx.Exec(kCiChanges, cs->id, from_id, pos.version, want);
       for (const auto& r : rows) {
         FeedEvent e;
-        Ci ci;
-        ci.id = r[0].as<std::string>();
-        ci.class_name = r[1].as<std::string>();
-        ci.name = r[2].as<std::string>();
-        ci.status = r[3].as<std::string>();
-        ci.owner = r[4].as<std::string>();
-        ci.criticality = r[5].as<std::string>();
-        ci.attributes = Json::parse(r[6].c_str());
-        ci.provenance = Json::parse(r[7].c_str());
-        ci.version = r[8].as<int64_t>();
-        ci.created_at = r[9].as<int64_t>();
-        ci.updated_at = r[10].as<int64_t>();
-        e.operation = r[11].as<std::string>();
+        Ci ci = CiFromRow(r);
+        e.operation = r[kCiColumnCount].as<std::string>();
         e.position = FeedPosition{cs->seq, FeedPosition::kCi, ci.id, ci.version};
         e.changeset = *cs;
         e.ci = std::move(ci);
@@ -122,17 +114,8 @@ FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
       auto rows = tx.Exec(kRelChanges, cs->id, from_id, pos.version, want);
       for (const auto& r : rows) {
         FeedEvent e;
-        Relationship rel;
-        rel.id = r[0].as<std::string>();
-        rel.type = r[1].as<std::string>();
-        rel.source_id = r[2].as<std::string>();
-        rel.target_id = r[3].as<std::string>();
-        rel.attributes = Json::parse(r[4].c_str());
-        rel.provenance = Json::parse(r[5].c_str());
-        rel.version = r[6].as<int64_t>();
-        rel.created_at = r[7].as<int64_t>();
-        rel.updated_at = r[8].as<int64_t>();
-        e.operation = r[9].as<std::string>();
+        Relationship rel = RelationshipFromRow(r);
+        e.operation = r[kRelColumnCount].as<std::string>();
         e.position = FeedPosition{cs->seq, FeedPosition::kRelationship, rel.id, rel.version};
         e.changeset = *cs;
         e.relationship = std::move(rel);

@@ -5,19 +5,13 @@
 #include "core/status.h"
 #include "core/uuid.h"
 #include "db/ci_filter.h"
+#include "db/rows.h"
 #include "db/sql_util.h"
 
 namespace cmdb::db {
 namespace {
 
-#define CMDB_REL_COLUMNS                                                                                     \
-  "r.id::text, r.type, r.source_id::text, r.target_id::text, r.attributes::text, r.provenance::text, "       \
-  "r.version, epoch_us(r.created_at), epoch_us(r.updated_at), s.name, s.class_name, t.name, t.class_name"
 #define CMDB_REL_LIVE_FROM " FROM relationship r JOIN ci s ON s.id = r.source_id JOIN ci t ON t.id = r.target_id"
-#define CMDB_REL_VERSION_COLUMNS                                                                             \
-  "r.rel_id::text, r.type, r.source_id::text, r.target_id::text, r.attributes::text, r.provenance::text, "   \
-  "r.version, epoch_us(r.created_at), epoch_us(r.valid_from), coalesce(s.name, ''), "                        \
-  "coalesce(s.class_name, ''), coalesce(t.name, ''), coalesce(t.class_name, '')"
 // $T is replaced by the as-of time placeholder.
 #define CMDB_REL_VERSION_FROM(T)                                                                             \
   " FROM relationship_version r "                                                                            \
@@ -78,24 +72,6 @@ const Statement kDelete{
     "SELECT id, version + 1, now(), now(), 'delete', type, source_id, target_id, attributes, provenance, "
     "       created_at, $2 FROM del"};
 
-Relationship RelFromRow(const pqxx::row& r) {
-  Relationship rel;
-  rel.id = r[0].as<std::string>();
-  rel.type = r[1].as<std::string>();
-  rel.source_id = r[2].as<std::string>();
-  rel.target_id = r[3].as<std::string>();
-  rel.attributes = Json::parse(r[4].c_str());
-  rel.provenance = Json::parse(r[5].c_str());
-  rel.version = r[6].as<int64_t>();
-  rel.created_at = r[7].as<int64_t>();
-  rel.updated_at = r[8].as<int64_t>();
-  rel.source_name = r[9].as<std::string>();
-  rel.source_class = r[10].as<std::string>();
-  rel.target_name = r[11].as<std::string>();
-  rel.target_class = r[12].as<std::string>();
-  return rel;
-}
-
 std::string RecordJson(const std::vector<Relationship>& rels) {
   Json rows = Json::array();
   for (const auto& r : rels) {
@@ -115,25 +91,25 @@ std::string RecordJson(const std::vector<Relationship>& rels) {
 std::optional<Relationship> GetRelationship(Tx& tx, const std::string& id) {
   auto r = tx.Exec(kGet, id);
   if (r.empty()) return std::nullopt;
-  return RelFromRow(r[0]);
+  return RelationshipFromRow(r[0]);
 }
 
 std::optional<Relationship> GetRelationshipAsOf(Tx& tx, const std::string& id, Micros t) {
   auto r = tx.Exec(kGetAsOf, id, ToSqlTimestamp(t));
   if (r.empty()) return std::nullopt;
-  return RelFromRow(r[0]);
+  return RelationshipFromRow(r[0]);
 }
 
 std::optional<Relationship> LockRelationship(Tx& tx, const std::string& id) {
   auto r = tx.Exec(kLock, id);
   if (r.empty()) return std::nullopt;
-  return RelFromRow(r[0]);
+  return RelationshipFromRow(r[0]);
 }
 
 std::vector<Relationship> LockRelationshipsOf(Tx& tx, const std::vector<std::string>& ci_ids) {
   std::vector<Relationship> out;
   if (ci_ids.empty()) return out;
-  for (const auto& r : tx.Exec(kLockOf, ArrayLiteral(ci_ids))) out.push_back(RelFromRow(r));
+  for (const auto& r : tx.Exec(kLockOf, ArrayLiteral(ci_ids))) out.push_back(RelationshipFromRow(r));
   return out;
 }
 
@@ -214,7 +190,7 @@ absl::StatusOr<RelationshipPage> ListRelationships(Tx& tx, const RelationshipLis
       page.next_page_token = EncodePageToken({{"f", fingerprint}, {"i", page.relationships.back().id}});
       break;
     }
-    page.relationships.push_back(RelFromRow(r));
+    page.relationships.push_back(RelationshipFromRow(r));
   }
   return page;
 }

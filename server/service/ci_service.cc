@@ -45,6 +45,25 @@ void PrepareNewVersion(const Ci& before, Ci& after, const WriteContext& context,
   after.version = before.version + 1;
 }
 
+// Locks the live CI `id` and checks `etag` (if any) against it.
+absl::StatusOr<Ci> LockOne(db::Tx& tx, const std::string& id, const std::string& etag) {
+  std::vector<Ci> locked = db::LockCis(tx, {id});
+  if (locked.empty()) return NotFound(id);
+  CMDB_RETURN_IF_ERROR(CheckEtag(etag, locked.front().version, StrCat("CI ", id)));
+  return std::move(locked.front());
+}
+
+// Writes `after` as the next version of the locked `before`, unless the
+// content is the same; returns the CI as it now stands.
+Ci WriteNextVersion(db::Tx& tx, const WriteContext& context, const Ci& before, Ci after,
+                    std::string_view operation) {
+  if (SameContent(before, after)) return before;
+  PrepareNewVersion(before, after, context, tx.now());
+  std::vector<Ci> rows{std::move(after)};
+  db::UpdateCis(tx, rows, operation);
+  return std::move(rows.front());
+}
+
 }  // namespace
 
 absl::StatusOr<Ci> CiService::Get(const std::string& id, std::optional<Micros> as_of) {
@@ -103,20 +122,10 @@ absl::StatusOr<Ci> CiService::Update(const WriteContext& context, const CiPatch&
   Ci result;
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
-    std::vector<Ci> locked = db::LockCis(tx, {id});
-    if (locked.empty()) return NotFound(id);
-    const Ci& current = locked.front();
-    CMDB_RETURN_IF_ERROR(CheckEtag(patch.etag, current.version, StrCat("CI ", id)));
+    CMDB_ASSIGN_OR_RETURN(Ci current, LockOne(tx, id, patch.etag));
     CMDB_ASSIGN_OR_RETURN(Ci updated, ApplyCiPatch(current, patch));
     CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(updated), "ci."));
-    if (SameContent(current, updated)) {
-      result = current;
-      return absl::OkStatus();
-    }
-    PrepareNewVersion(current, updated, context, tx.now());
-    std::vector<Ci> rows{updated};
-    db::UpdateCis(tx, rows, kOpUpdate);
-    result = rows.front();
+    result = WriteNextVersion(tx, context, current, std::move(updated), kOpUpdate);
     return absl::OkStatus();
   });
   if (!written.ok()) return written.status();
@@ -129,10 +138,7 @@ absl::StatusOr<Ci> CiService::Delete(const WriteContext& context, const std::str
   const std::string id = CanonicalUuid(raw_id);
   Ci result;
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
-    std::vector<Ci> locked = db::LockCis(tx, {id});
-    if (locked.empty()) return NotFound(id);
-    const Ci& current = locked.front();
-    CMDB_RETURN_IF_ERROR(CheckEtag(etag, current.version, StrCat("CI ", id)));
+    CMDB_ASSIGN_OR_RETURN(Ci current, LockOne(tx, id, etag));
     if (hard) {
       std::vector<std::string> rel_ids;
       for (const auto& rel : db::LockRelationshipsOf(tx, {id})) rel_ids.push_back(rel.id);
@@ -141,16 +147,9 @@ absl::StatusOr<Ci> CiService::Delete(const WriteContext& context, const std::str
       result = current;
       return absl::OkStatus();
     }
-    if (current.status == kStatusRetired) {
-      result = current;
-      return absl::OkStatus();
-    }
     Ci retired = current;
     retired.status = std::string(kStatusRetired);
-    PrepareNewVersion(current, retired, context, tx.now());
-    std::vector<Ci> rows{retired};
-    db::UpdateCis(tx, rows, kOpRetire);
-    result = rows.front();
+    result = WriteNextVersion(tx, context, current, std::move(retired), kOpRetire);
     return absl::OkStatus();
   });
   if (!written.ok()) return written.status();
@@ -191,10 +190,7 @@ absl::StatusOr<Ci> CiService::Restore(const WriteContext& context, const std::st
   Ci result;
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
-    std::vector<Ci> locked = db::LockCis(tx, {id});
-    if (locked.empty()) return NotFound(id);
-    const Ci& current = locked.front();
-    CMDB_RETURN_IF_ERROR(CheckEtag(etag, current.version, StrCat("CI ", id)));
+    CMDB_ASSIGN_OR_RETURN(Ci current, LockOne(tx, id, etag));
     std::optional<Ci> old = db::GetCiVersion(tx, id, version);
     if (!old || old->version >= current.version + 1) {
       return absl::NotFoundError(StrCat("CI ", id, " has no version ", version));
@@ -210,14 +206,7 @@ absl::StatusOr<Ci> CiService::Restore(const WriteContext& context, const std::st
       return absl::FailedPreconditionError(
           StrCat("version ", version, " no longer fits its class: ", st.message()));
     }
-    if (SameContent(current, restored)) {
-      result = current;
-      return absl::OkStatus();
-    }
-    PrepareNewVersion(current, restored, context, tx.now());
-    std::vector<Ci> rows{restored};
-    db::UpdateCis(tx, rows, kOpRestore);
-    result = rows.front();
+    result = WriteNextVersion(tx, context, current, std::move(restored), kOpRestore);
     return absl::OkStatus();
   });
   if (!written.ok()) return written.status();

@@ -65,6 +65,8 @@ TEST_F(ChangeFeedTest, DeliversEveryChangeInCommitOrderWithItsChangeset) {
   EXPECT_EQ(events[0].operation, "create");
   EXPECT_EQ(events[1].ci->name, "b");
   EXPECT_EQ(events[2].relationship->type, "connected_to");
+  EXPECT_EQ(events[2].relationship->source_name, "a");  // endpoint names as of the change
+  EXPECT_EQ(events[2].relationship->target_class, "switch");
   EXPECT_EQ(events[2].changeset.actor, "bob");
   // The hard delete: the CI's deletion and its relationship's, one changeset.
   EXPECT_EQ(events[3].changeset.id, events[4].changeset.id);
