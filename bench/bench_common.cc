@@ -58,7 +58,7 @@ InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_
   api::ServerOptions server_options;
   server_options.listen = "127.0.0.1:0";
   server_options.max_threads = max_threads;
-  auto server = api::GrpcServer::Start(server_options, api_.get(), limits_);
+  auto server = api::GrpcServer::Start(server_options, {api_.get()}, limits_);
   if (!server.ok()) throw std::runtime_error(std::string(ToStd(server.status().message())));
   server_ = std::move(*server);
 }

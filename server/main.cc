@@ -23,6 +23,7 @@
 
 #include "api/auth.h"
 #include "api/cmdb_api.h"
+#include "api/reconcile_api.h"
 #include "api/server.h"
 #include "core/strings.h"
 #include "db/database.h"
@@ -31,6 +32,7 @@
 #include "service/change_feed.h"
 #include "service/ci_service.h"
 #include "service/class_service.h"
+#include "service/reconcile_service.h"
 #include "service/relationship_service.h"
 #include "service/worker_pool.h"
 
@@ -154,6 +156,7 @@ int Serve(const Config& config, sigset_t signals) {
   cmdb::CiService cis(**db, config.limits);
   cmdb::RelationshipService relationships(**db, config.limits);
   cmdb::ClassService classes(**db);
+  cmdb::ReconcileService reconcile(**db, config.limits);
   cmdb::ChangeFeed feed(**db, target->url);
   feed.Start();
   cmdb::WorkerPool feed_pool(2);
@@ -166,12 +169,13 @@ int Serve(const Config& config, sigset_t signals) {
     spdlog::warn("**************************************************************");
   }
   cmdb::api::CmdbApi api({cis, relationships, classes, feed, feed_pool, auth, config.limits});
+  cmdb::api::ReconcileApi reconcile_api(reconcile, auth, config.limits);
   cmdb::api::ServerOptions server_options;
   server_options.listen = config.listen;
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
   server_options.max_threads = config.max_threads;
-  auto server = cmdb::api::GrpcServer::Start(server_options, &api, config.limits);
+  auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api}, config.limits);
   if (!server.ok()) {
     spdlog::critical("{}", cmdb::ToStd(server.status().message()));
     return 1;
@@ -180,9 +184,20 @@ int Serve(const Config& config, sigset_t signals) {
   spdlog::info("cmdbd listening on {}:{} ({}, authentication {})", host, (*server)->port(),
                config.tls_cert.empty() ? "plaintext" : "TLS", auth.enabled() ? "on" : "OFF");
 
-  // Wait for a signal; every few seconds, report database health.
+  // Wait for a signal; every few seconds, report database health; every
+  // minute, mark stale what sources have not reported for too long.
   bool serving = true;
+  auto next_sweep = std::chrono::steady_clock::now();
   while (true) {
+    if (serving && std::chrono::steady_clock::now() >= next_sweep) {
+      next_sweep = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+      auto marked = reconcile.SweepStale();
+      if (!marked.ok()) {
+        spdlog::warn("staleness sweep failed: {}", cmdb::ToStd(marked.status().message()));
+      } else if (*marked > 0) {
+        spdlog::info("marked {} CIs stale (not reported within their source's window)", *marked);
+      }
+    }
     timespec timeout{5, 0};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (sig == SIGHUP) {

@@ -54,6 +54,18 @@ const std::map<std::string, Role, std::less<>>& MethodRoles() {
       {"CreateClass", Role::kAdmin},
       {"UpdateClass", Role::kAdmin},
       {"DeleteClass", Role::kAdmin},
+      // ReconciliationService (ListDuplicateCandidates with detect also needs editor)
+      {"Reconcile", Role::kDiscovery},
+      {"StreamReconcile", Role::kDiscovery},
+      {"GetIdentificationRules", Role::kViewer},
+      {"ListReconciliationRules", Role::kViewer},
+      {"ListSources", Role::kViewer},
+      {"ListDuplicateCandidates", Role::kViewer},
+      {"Merge", Role::kEditor},
+      {"SetIdentificationRules", Role::kAdmin},
+      {"SetReconciliationRule", Role::kAdmin},
+      {"DeleteReconciliationRule", Role::kAdmin},
+      {"SetSourcePolicy", Role::kAdmin},
   };
   return *roles;
 }

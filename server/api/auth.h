@@ -31,8 +31,9 @@ struct Principal {
   Role role = Role::kViewer;
 };
 
-// Minimal role per RPC, by method name ("GetCI"). Every method of every
-// cmdb.v1 service must be listed (tests check this against the descriptors).
+// Minimal role per RPC, by method name ("GetCI"; names are unique across the
+// cmdb.v1 services). Every method of every cmdb.v1 service must be listed
+// (tests check this against the descriptors).
 const std::map<std::string, Role, std::less<>>& MethodRoles();
 
 // Hex SHA-256 of a token, as stored in the tokens file.

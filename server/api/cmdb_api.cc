@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/convert.h"
+#include "api/handler.h"
 #include "api/status_map.h"
 #include "api/watch_reactor.h"
 #include "core/status.h"
@@ -12,46 +13,9 @@
 
 namespace cmdb::api {
 
-std::string_view CodeName(grpc::StatusCode code) {
-  static constexpr std::string_view kNames[] = {
-      "OK",      "CANCELLED",        "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-      "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  const auto i = static_cast<size_t>(code);
-  return i < std::size(kNames) ? kNames[i] : "UNKNOWN";
-}
-
-void LogRequest(std::string_view method, const std::string& peer, std::string_view principal,
-                const grpc::Status& status, double millis) {
-  static auto logger = [] {
-    auto l = spdlog::get("request");
-    return l ? l : spdlog::default_logger();
-  }();
-  const auto level = status.ok() ? spdlog::level::info
-                     : status.error_code() == grpc::StatusCode::INTERNAL ||
-                             status.error_code() == grpc::StatusCode::UNKNOWN
-                         ? spdlog::level::err
-                         : spdlog::level::warn;
-  logger->log(level, "method={} peer={} principal={} status={} duration_ms={:.2f}{}{}", method, peer, principal,
-              CodeName(status.error_code()), millis, status.ok() ? "" : " error=", status.error_message());
-}
-
 template <typename Fn>
 grpc::Status CmdbApi::Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn) {
-  const auto start = std::chrono::steady_clock::now();
-  grpc::Status status;
-  std::string who = "-";
-  try {
-    absl::StatusOr<Principal> principal = d_.auth.Authenticate(ctx->client_metadata());
-    if (principal.ok()) who = principal->name;
-    absl::Status allowed = principal.ok() ? Authenticator::Authorize(*principal, method) : principal.status();
-    status = ToGrpcStatus(allowed.ok() ? fn(*principal) : allowed);
-  } catch (const std::exception& e) {
-    status = grpc::Status(grpc::StatusCode::INTERNAL, StrCat("internal error: ", e.what()));
-  }
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  LogRequest(method, ctx->peer(), who, status, ms);
-  return status;
+  return HandleCall(d_.auth, ctx, method, std::forward<Fn>(fn));
 }
 
 namespace {

@@ -77,11 +77,4 @@ class CmdbApi final : public v1::CmdbService::WithCallbackMethod_WatchChanges<v1
   ApiDeps d_;
 };
 
-// "NOT_FOUND" for grpc::StatusCode::NOT_FOUND, ...
-std::string_view CodeName(grpc::StatusCode code);
-
-// Logs one line per finished request: method, peer, principal, status, duration.
-void LogRequest(std::string_view method, const std::string& peer, std::string_view principal,
-                const grpc::Status& status, double millis);
-
 }  // namespace cmdb::api

@@ -132,6 +132,7 @@ absl::StatusOr<Ci> CiFromProto(const v1::ConfigurationItem& in, std::string_view
   if (!v1::Criticality_IsValid(in.criticality())) return FieldError(StrCat(field, ".criticality"), "unknown value");
   ci.criticality = CriticalityText(in.criticality());
   ci.attributes = JsonFromStruct(in.attributes());
+  ci.parent_id = in.parent_id();
   return ci;
 }
 
@@ -162,6 +163,7 @@ void CiToProto(const Ci& ci, v1::ConfigurationItem* out) {
   ProvenanceToProto(ci.provenance, out->mutable_provenance());
   out->set_stale(ci.stale);
   out->set_merged_into(ci.merged_into);
+  out->set_parent_id(ci.parent_id);
 }
 
 void RelationshipToProto(const Relationship& rel, v1::Relationship* out) {

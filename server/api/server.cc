@@ -21,7 +21,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view w
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& options, grpc::Service* service,
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& options,
+                                                               const std::vector<grpc::Service*>& services,
                                                                const Limits& limits) {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
@@ -44,7 +45,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   auto server = std::make_unique<GrpcServer>();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &server->port_);
-  builder.RegisterService(service);
+  for (grpc::Service* service : services) builder.RegisterService(service);
   builder.SetMaxReceiveMessageSize(limits.max_message_bytes);
   builder.SetMaxSendMessageSize(limits.max_message_bytes);
   grpc::ResourceQuota quota("cmdbd");
@@ -67,6 +68,7 @@ void GrpcServer::SetServing(bool serving) {
   if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
     health->SetServingStatus(serving);
     health->SetServingStatus("cmdb.v1.CmdbService", serving);
+    health->SetServingStatus("cmdb.v1.ReconciliationService", serving);
   }
 }
 

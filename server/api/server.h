@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -24,11 +25,12 @@ class GrpcServer {
  public:
   // FAILED_PRECONDITION for unreadable TLS files, UNAVAILABLE when the
   // address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options, grpc::Service* service,
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options,
+                                                           const std::vector<grpc::Service*>& services,
                                                            const Limits& limits);
 
   int port() const { return port_; }
-  // Health status of the CMDB service ("cmdb.v1.CmdbService" and "").
+  // Health status of the server ("") and of each cmdb.v1 service.
   void SetServing(bool serving);
   // Stops accepting calls, lets in-flight calls finish for up to `grace`,
   // then cancels the rest.

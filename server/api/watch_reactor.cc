@@ -1,6 +1,6 @@
 #include "api/watch_reactor.h"
 
-#include "api/cmdb_api.h"
+#include "api/handler.h"
 #include "api/convert.h"
 #include "api/status_map.h"
 

@@ -8,11 +8,17 @@
 #include "core/strings.h"
 #include "core/normalize.h"
 #include "core/status.h"
+#include "core/uuid.h"
 
 namespace cmdb {
 
-Catalog::Catalog(int64_t generation, std::vector<ClassDef> classes, std::vector<RelationshipTypeDef> types)
-    : generation_(generation), types_(std::move(types)) {
+Catalog::Catalog(int64_t generation, std::vector<ClassDef> classes, std::vector<RelationshipTypeDef> types,
+                 std::map<std::string, std::vector<IdentifierSetDef>> identification,
+                 std::vector<ReconciliationRuleDef> reconciliation)
+    : generation_(generation),
+      types_(std::move(types)),
+      identification_(identification.begin(), identification.end()),
+      reconciliation_(std::move(reconciliation)) {
   for (auto& c : classes) {
     for (auto& a : c.attributes) a.defined_in = c.name;
     std::sort(c.attributes.begin(), c.attributes.end(), [](const AttributeDef& a, const AttributeDef& b) {
@@ -56,6 +62,30 @@ bool Catalog::IsA(std::string_view cls, std::string_view ancestor) const {
     if (c->name == ancestor) return true;
   }
   return false;
+}
+
+const std::vector<IdentifierSetDef>& Catalog::IdentificationRules(std::string_view cls, std::string* from) const {
+  static const std::vector<IdentifierSetDef> kNone;
+  for (const ClassDef* c = FindClass(cls); c != nullptr; c = c->parent.empty() ? nullptr : FindClass(c->parent)) {
+    auto it = identification_.find(c->name);
+    if (it != identification_.end() && !it->second.empty()) {
+      if (from != nullptr) *from = c->name;
+      return it->second;
+    }
+  }
+  if (from != nullptr) from->clear();
+  return kNone;
+}
+
+const ReconciliationRuleDef* Catalog::FindReconciliationRule(std::string_view cls, std::string_view field) const {
+  for (std::string_view wanted : {field, std::string_view("*")}) {
+    for (const ClassDef* c = FindClass(cls); c != nullptr; c = c->parent.empty() ? nullptr : FindClass(c->parent)) {
+      for (const auto& rule : reconciliation_) {
+        if (rule.class_name == c->name && rule.field == wanted) return &rule;
+      }
+    }
+  }
+  return nullptr;
 }
 
 std::vector<std::string> Catalog::Subtree(std::string_view root) const {
@@ -251,6 +281,11 @@ absl::Status Catalog::ValidateCi(Ci& ci) const {
                                                   "\" (low, medium, high, critical)"));
   }
   if (ci.owner.size() > kMaxNameLength) return FieldError("owner", StrCat("longer than ", kMaxNameLength, " bytes"));
+  if (!ci.parent_id.empty()) {
+    if (!IsUuid(ci.parent_id)) return FieldError("parent_id", StrCat("not a UUID: \"", ci.parent_id, "\""));
+    ci.parent_id = CanonicalUuid(ci.parent_id);
+    if (ci.parent_id == ci.id) return FieldError("parent_id", "a CI cannot be its own parent");
+  }
   return ValidateAttributes(ci.class_name, ci.attributes, /*check_required=*/true);
 }
 

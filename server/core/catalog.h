@@ -21,7 +21,9 @@ inline constexpr size_t kMaxListItems = 4096;
 
 class Catalog {
  public:
-  Catalog(int64_t generation, std::vector<ClassDef> classes, std::vector<RelationshipTypeDef> types);
+  Catalog(int64_t generation, std::vector<ClassDef> classes, std::vector<RelationshipTypeDef> types,
+          std::map<std::string, std::vector<IdentifierSetDef>> identification = {},
+          std::vector<ReconciliationRuleDef> reconciliation = {});
 
   int64_t generation() const { return generation_; }
 
@@ -44,6 +46,21 @@ class Catalog {
   // Every definition of an attribute name anywhere in the tree.
   std::vector<const AttributeDef*> AttributesNamed(std::string_view attr) const;
 
+  // The identification rules of `cls`: its own, or its nearest ancestor's.
+  // `from` (optional) receives the class that defines them. Empty when no
+  // class on the way to the root has rules.
+  const std::vector<IdentifierSetDef>& IdentificationRules(std::string_view cls, std::string* from = nullptr) const;
+  // The classes that define identification rules themselves.
+  const std::map<std::string, std::vector<IdentifierSetDef>, std::less<>>& identification() const {
+    return identification_;
+  }
+
+  // The reconciliation rule for `field` of `cls`: a rule for the field on
+  // the class or its nearest ancestor, else a "*" rule likewise; nullptr
+  // when there is none (every source may write it).
+  const ReconciliationRuleDef* FindReconciliationRule(std::string_view cls, std::string_view field) const;
+  const std::vector<ReconciliationRuleDef>& reconciliation_rules() const { return reconciliation_; }
+
   // Validates a CI's fields against its class and normalises them in place
   // (MACs, IPs and times to canonical form, null attributes dropped, status
   // defaulted to in_use). INVALID_ARGUMENT names the field: "class_name",
@@ -59,6 +76,8 @@ class Catalog {
   std::map<std::string, std::vector<std::string>, std::less<>> children_;
   std::vector<RelationshipTypeDef> types_;
   std::vector<const ClassDef*> tree_order_;
+  std::map<std::string, std::vector<IdentifierSetDef>, std::less<>> identification_;
+  std::vector<ReconciliationRuleDef> reconciliation_;
 };
 
 // Checks one value against an attribute definition; returns the canonical

@@ -78,6 +78,7 @@ std::vector<std::string> ChangedFields(const Ci& before, const Ci& after) {
   if (before.status != after.status) out.emplace_back("status");
   if (before.owner != after.owner) out.emplace_back("owner");
   if (before.criticality != after.criticality) out.emplace_back("criticality");
+  if (before.parent_id != after.parent_id) out.emplace_back("parent_id");
   std::set<std::string> keys;
   for (const auto& [k, v] : before.attributes.items()) keys.insert(k);
   for (const auto& [k, v] : after.attributes.items()) keys.insert(k);
@@ -92,7 +93,7 @@ std::vector<std::string> ChangedFields(const Ci& before, const Ci& after) {
 
 bool SameContent(const Ci& a, const Ci& b) {
   return a.class_name == b.class_name && a.name == b.name && a.status == b.status && a.owner == b.owner &&
-         a.criticality == b.criticality && a.attributes == b.attributes;
+         a.criticality == b.criticality && a.parent_id == b.parent_id && a.attributes == b.attributes;
 }
 
 }  // namespace cmdb

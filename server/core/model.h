@@ -49,6 +49,7 @@ struct Ci {
   Micros updated_at = 0;
   bool stale = false;
   std::string merged_into;
+  std::string parent_id;  // dependent CIs: the CI they belong to
 };
 
 // The etag of a resource version: opaque to clients, derived from the version.
@@ -108,6 +109,23 @@ struct ClassDef {
   std::vector<AttributeDef> attributes;  // own attributes
   Micros created_at = 0;
   Micros updated_at = 0;
+};
+
+// An identifier set: fields ("name" or attribute names) that together
+// identify a CI; `within_parent` sets match only among CIs with the same
+// parent.
+struct IdentifierSetDef {
+  std::vector<std::string> fields;
+  bool within_parent = false;
+};
+
+// Which sources may write `field` ("name", "owner", "status", "criticality",
+// "parent_id", "attributes.<name>" or "*") of `class_name` and its
+// subclasses, highest priority first.
+struct ReconciliationRuleDef {
+  std::string class_name;
+  std::string field;
+  std::vector<std::string> sources;
 };
 
 struct RelationshipTypeDef {

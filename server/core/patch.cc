@@ -8,10 +8,10 @@
 namespace cmdb {
 
 namespace {
-constexpr std::array<std::string_view, 16> kReserved = {
-    "id",      "name",        "class",       "class_name",  "status",      "owner",
-    "criticality", "version", "etag",        "create_time", "update_time", "stale",
-    "merged_into", "provenance", "attributes", "class_exact"};
+constexpr std::array<std::string_view, 17> kReserved = {
+    "id",          "name",       "class",      "class_name",  "status",      "owner",
+    "criticality", "version",    "etag",       "create_time", "update_time", "stale",
+    "merged_into", "provenance", "attributes", "class_exact", "parent_id"};
 }  // namespace
 
 bool IsReservedFieldName(std::string_view name) {
@@ -30,6 +30,7 @@ absl::StatusOr<Ci> ApplyCiPatch(const Ci& current, const CiPatch& patch) {
     if (!v.status.empty()) out.status = v.status;
     if (!v.owner.empty()) out.owner = v.owner;
     if (!v.criticality.empty()) out.criticality = v.criticality;
+    if (!v.parent_id.empty()) out.parent_id = v.parent_id;
     if (v.attributes.is_object()) {
       for (const auto& [key, value] : v.attributes.items()) {
         if (value.is_null()) {
@@ -53,6 +54,8 @@ absl::StatusOr<Ci> ApplyCiPatch(const Ci& current, const CiPatch& patch) {
       out.owner = v.owner;
     } else if (path == "criticality") {
       out.criticality = v.criticality;
+    } else if (path == "parent_id") {
+      out.parent_id = v.parent_id;
     } else if (path == "attributes") {
       out.attributes = Json::object();
       if (v.attributes.is_object()) {
@@ -70,8 +73,8 @@ absl::StatusOr<Ci> ApplyCiPatch(const Ci& current, const CiPatch& patch) {
       }
     } else {
       return FieldError("update_mask", StrCat("unknown path \"", path,
-                                              "\" (class_name, name, status, owner, criticality, attributes, "
-                                              "attributes.<name>)"));
+                                              "\" (class_name, name, status, owner, criticality, parent_id, "
+                                              "attributes, attributes.<name>)"));
     }
   }
   return out;
@@ -87,6 +90,7 @@ std::map<std::string, Json> ProvenanceFields(const Ci& ci) {
   put("status", ci.status);
   put("owner", ci.owner);
   put("criticality", ci.criticality);
+  put("parent_id", ci.parent_id);
   if (ci.attributes.is_object()) {
     for (const auto& [key, value] : ci.attributes.items()) out.emplace("attributes." + key, value);
   }

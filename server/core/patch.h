@@ -20,8 +20,8 @@ struct CiPatch {
 
 // The CI after applying `patch` to `current` (content only: validation and
 // versioning are the caller's). Paths: class_name, name, status, owner,
-// criticality, attributes (replace all), attributes.<name> (set, or remove
-// when the value is null or absent). Empty mask: each non-empty scalar is
+// criticality, parent_id, attributes (replace all), attributes.<name> (set,
+// or remove when the value is null or absent). Empty mask: each non-empty scalar is
 // set and each given attribute merged. INVALID_ARGUMENT "update_mask: ..."
 // for an unknown path.
 absl::StatusOr<Ci> ApplyCiPatch(const Ci& current, const CiPatch& patch);
@@ -30,8 +30,8 @@ absl::StatusOr<Ci> ApplyCiPatch(const Ci& current, const CiPatch& patch);
 bool IsReservedFieldName(std::string_view name);
 
 // A flat view of the fields provenance is kept for: "name", "status",
-// "owner", "criticality", "class_name" and "attributes.<name>" (empty
-// values are absent).
+// "owner", "criticality", "class_name", "parent_id" and "attributes.<name>"
+// (empty values are absent).
 std::map<std::string, Json> ProvenanceFields(const Ci& ci);
 
 // Updates `provenance` (field path -> {"source", "set_at"}) for the fields

@@ -33,6 +33,22 @@ const Statement kCountCis{"catalog_count_cis", "SELECT count(*) FROM ci WHERE cl
 const Statement kCountWithAttribute{
     "catalog_count_with_attribute",
     "SELECT count(*) FROM ci WHERE class_name = ANY($1::text[]) AND (attributes ? $2) = $3"};
+const Statement kLoadIdentification{
+    "catalog_load_identification",
+    "SELECT class_name, fields, within_parent FROM identification_rule ORDER BY class_name, position"};
+const Statement kLoadReconciliation{"catalog_load_reconciliation",
+                                    "SELECT class_name, field, sources FROM reconciliation_rule ORDER BY 1, 2"};
+const Statement kDeleteIdentification{"catalog_delete_identification",
+                                      "DELETE FROM identification_rule WHERE class_name = $1"};
+const Statement kInsertIdentification{
+    "catalog_insert_identification",
+    "INSERT INTO identification_rule (class_name, position, fields, within_parent) VALUES ($1, $2, $3::text[], $4)"};
+const Statement kUpsertReconciliation{
+    "catalog_upsert_reconciliation",
+    "INSERT INTO reconciliation_rule (class_name, field, sources) VALUES ($1, $2, $3::text[]) "
+    "ON CONFLICT (class_name, field) DO UPDATE SET sources = EXCLUDED.sources"};
+const Statement kDeleteReconciliation{"catalog_delete_reconciliation",
+                                      "DELETE FROM reconciliation_rule WHERE class_name = $1 AND field = $2"};
 const Statement kInsertType{
     "catalog_insert_type",
     "INSERT INTO relationship_type (name, inverse_name, description, impact) VALUES ($1, $2, $3, $4)"};
@@ -74,10 +90,21 @@ Catalog LoadCatalog(pqxx::transaction_base& txn, int64_t generation) {
     t.system = r[4].as<bool>();
     types.push_back(std::move(t));
   }
+  std::map<std::string, std::vector<IdentifierSetDef>> identification;
+  for (const auto& r : txn.exec_prepared(kLoadIdentification.name())) {
+    IdentifierSetDef set;
+    set.fields = ParseTextArray(r[1]);
+    set.within_parent = r[2].as<bool>();
+    identification[r[0].as<std::string>()].push_back(std::move(set));
+  }
+  std::vector<ReconciliationRuleDef> reconciliation;
+  for (const auto& r : txn.exec_prepared(kLoadReconciliation.name())) {
+    reconciliation.push_back({r[0].as<std::string>(), r[1].as<std::string>(), ParseTextArray(r[2])});
+  }
   std::vector<ClassDef> list;
   list.reserve(classes.size());
   for (auto& [name, c] : classes) list.push_back(std::move(c));
-  return Catalog(generation, std::move(list), std::move(types));
+  return Catalog(generation, std::move(list), std::move(types), std::move(identification), std::move(reconciliation));
 }
 
 namespace {
@@ -119,6 +146,22 @@ void EnsureAttributeIndex(Tx& tx, const std::string& attribute) {
   pqxx::transaction_base& txn = tx.sql();
   txn.exec0(StrCat("CREATE INDEX IF NOT EXISTS ", txn.quote_name("ci_attr_" + attribute + "_idx"),
                    " ON ci ((attributes -> ", txn.quote(attribute), ")) WHERE attributes ? ", txn.quote(attribute)));
+}
+
+void ReplaceIdentificationRules(Tx& tx, const std::string& class_name, const std::vector<IdentifierSetDef>& sets) {
+  tx.Exec(kDeleteIdentification, class_name);
+  for (size_t i = 0; i < sets.size(); ++i) {
+    tx.Exec(kInsertIdentification, class_name, static_cast<int>(i + 1), ArrayLiteral(sets[i].fields),
+            sets[i].within_parent);
+  }
+}
+
+void UpsertReconciliationRule(Tx& tx, const ReconciliationRuleDef& rule) {
+  tx.Exec(kUpsertReconciliation, rule.class_name, rule.field, ArrayLiteral(rule.sources));
+}
+
+bool DeleteReconciliationRule(Tx& tx, const std::string& class_name, const std::string& field) {
+  return tx.Exec(kDeleteReconciliation, class_name, field).affected_rows() > 0;
 }
 
 void InsertRelationshipType(Tx& tx, const RelationshipTypeDef& type) {

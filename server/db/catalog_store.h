@@ -33,4 +33,10 @@ void EnsureAttributeIndex(Tx& tx, const std::string& attribute);
 
 void InsertRelationshipType(Tx& tx, const RelationshipTypeDef& type);
 
+// Replaces a class's own identification rules (empty: it inherits again).
+void ReplaceIdentificationRules(Tx& tx, const std::string& class_name, const std::vector<IdentifierSetDef>& sets);
+void UpsertReconciliationRule(Tx& tx, const ReconciliationRuleDef& rule);
+// False when there was no such rule.
+bool DeleteReconciliationRule(Tx& tx, const std::string& class_name, const std::string& field);
+
 }  // namespace cmdb::db

@@ -26,8 +26,8 @@ std::string CiOrder::ParamCast(const std::string& placeholder) const {
 namespace {
 
 constexpr std::string_view kFilterFields =
-    "id, class, class_exact, name, status, owner, criticality, version, create_time, update_time, "
-    "attributes.<name>";
+    "id, class, class_exact, name, status, owner, criticality, version, create_time, update_time, stale, "
+    "parent_id, attributes.<name>";
 
 absl::Status FilterError(std::string_view message) {
   return absl::InvalidArgumentError(StrCat("filter: ", message));
@@ -161,6 +161,20 @@ class Compiler {
       if (!t.ok()) return FilterError(StrCat(f, ": ", t.status().message()));
       const std::string col = f == "create_time" ? c_.Col("created_at") : c_.updated;
       return StrCat("(", col, " ", SqlOp(e.op), " ", params_.Add(ToSqlTimestamp(*t)), "::timestamptz)");
+    }
+    if (f == "stale") {
+      if (e.op != FilterOp::kEq && e.op != FilterOp::kNe) return OpError(e, "= or !=");
+      if (v != "true" && v != "false") return FilterError(StrCat("stale: expected true or false, got \"", v, "\""));
+      // History rows are never stale: staleness is the present's bookkeeping.
+      const std::string col = c_.alias == "v" ? "false" : c_.Col("stale");
+      const bool want = (v == "true") == (e.op == FilterOp::kEq);
+      return StrCat("(", want ? "" : "NOT ", col, ")");
+    }
+    if (f == "parent_id") {
+      if (e.op != FilterOp::kEq && e.op != FilterOp::kNe) return OpError(e, "= or !=");
+      if (!IsUuid(v)) return FilterError(StrCat("parent_id: not a UUID: \"", v, "\""));
+      return StrCat("(", c_.Col("parent_id"), " IS ", e.op == FilterOp::kEq ? "NOT " : "", "DISTINCT FROM ",
+                    params_.Add(CanonicalUuid(v)), "::uuid)");
     }
     if (f.starts_with("attributes.")) return Attribute(e, f.substr(strlen("attributes.")));
     return FilterError(StrCat("unknown field \"", f, "\" (fields: ", kFilterFields, ")"));

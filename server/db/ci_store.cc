@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/strings.h"
+#include "core/identification.h"
 #include "core/page_token.h"
 #include "core/status.h"
 #include "core/uuid.h"
@@ -16,7 +17,7 @@ namespace {
 // The JSON rows handed to jsonb_to_recordset by the write statements.
 #define CMDB_CI_RECORD                                                                               \
   "jsonb_to_recordset($1::jsonb) AS x(id uuid, class_name text, name text, status text, owner text, " \
-  "criticality text, attributes jsonb, provenance jsonb, version int)"
+  "criticality text, attributes jsonb, provenance jsonb, version int, parent_id uuid, merged_into uuid)"
 
 const Statement kGetCi{"ci_get", "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.id = $1::uuid"};
 const Statement kGetCiAsOf{
@@ -37,27 +38,28 @@ const Statement kInsertCis{
     "ci_insert",
     "WITH r AS (SELECT * FROM " CMDB_CI_RECORD "), "
     "ins AS (INSERT INTO ci (id, class_name, name, status, owner, criticality, attributes, provenance, version, "
-    "                        created_at, updated_at, changeset_id) "
-    "        SELECT id, class_name, name, status, owner, criticality, attributes, provenance, 1, now(), now(), $2 "
-    "        FROM r) "
+    "                        created_at, updated_at, changeset_id, parent_id) "
+    "        SELECT id, class_name, name, status, owner, criticality, attributes, provenance, 1, now(), now(), $2, "
+    "               parent_id FROM r) "
     "INSERT INTO ci_version (ci_id, version, valid_from, operation, class_name, name, status, owner, criticality, "
-    "                        attributes, provenance, created_at, changeset_id) "
-    "SELECT id, 1, now(), $3, class_name, name, status, owner, criticality, attributes, provenance, now(), $2 "
-    "FROM r"};
+    "                        attributes, provenance, created_at, changeset_id, parent_id) "
+    "SELECT id, 1, now(), $3, class_name, name, status, owner, criticality, attributes, provenance, now(), $2, "
+    "       parent_id FROM r"};
 
 const Statement kUpdateCis{
     "ci_update",
     "WITH r AS (SELECT * FROM " CMDB_CI_RECORD "), "
     "upd AS (UPDATE ci SET class_name = r.class_name, name = r.name, status = r.status, owner = r.owner, "
     "               criticality = r.criticality, attributes = r.attributes, provenance = r.provenance, "
-    "               version = r.version, updated_at = now(), changeset_id = $2 "
+    "               version = r.version, updated_at = now(), changeset_id = $2, parent_id = r.parent_id, "
+    "               merged_into = r.merged_into "
     "        FROM r WHERE ci.id = r.id RETURNING ci.id, ci.created_at), "
     "closed AS (UPDATE ci_version v SET valid_to = now() FROM r "
     "           WHERE v.ci_id = r.id AND v.valid_to = 'infinity') "
     "INSERT INTO ci_version (ci_id, version, valid_from, operation, class_name, name, status, owner, criticality, "
-    "                        attributes, provenance, created_at, changeset_id) "
+    "                        attributes, provenance, created_at, changeset_id, parent_id, merged_into) "
     "SELECT r.id, r.version, now(), $3, r.class_name, r.name, r.status, r.owner, r.criticality, r.attributes, "
-    "       r.provenance, u.created_at, $2 "
+    "       r.provenance, u.created_at, $2, r.parent_id, r.merged_into "
     "FROM r JOIN upd u ON u.id = r.id"};
 
 const Statement kHardDelete{
@@ -65,9 +67,9 @@ const Statement kHardDelete{
     "WITH del AS (DELETE FROM ci WHERE id = $1::uuid RETURNING *), "
     "closed AS (UPDATE ci_version SET valid_to = now() WHERE ci_id = $1::uuid AND valid_to = 'infinity') "
     "INSERT INTO ci_version (ci_id, version, valid_from, valid_to, operation, class_name, name, status, owner, "
-    "                        criticality, attributes, provenance, created_at, changeset_id) "
+    "                        criticality, attributes, provenance, created_at, changeset_id, parent_id, merged_into) "
     "SELECT id, version + 1, now(), now(), 'delete', class_name, name, status, owner, criticality, attributes, "
-    "       provenance, created_at, $2 FROM del"};
+    "       provenance, created_at, $2, parent_id, merged_into FROM del"};
 
 const Statement kHistory{
     "ci_history",
@@ -75,6 +77,49 @@ const Statement kHistory{
     "       cs.external_ref, epoch_us(cs.created_at), epoch_us(v.valid_to) "
     "FROM ci_version v JOIN changeset cs ON cs.id = v.changeset_id "
     "WHERE v.ci_id = $1::uuid AND v.version < $2 ORDER BY v.version DESC LIMIT $3"};
+
+// Identifier rows of newly written CIs: their rule keys (source keys are
+// written by reconciliation and left alone here).
+const Statement kInsertIdentifiers{
+    "ci_identifier_insert",
+    "INSERT INTO ci_identifier (kind, value, ci_id) "
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]) ON CONFLICT DO NOTHING"};
+// Brings the rule keys of updated CIs in step: removes the ones that no
+// longer apply, adds the new ones; unchanged keys are not touched.
+const Statement kSyncIdentifiers{
+    "ci_identifier_sync",
+    "WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]) AS k(kind, value, ci_id)), "
+    "gone AS (DELETE FROM ci_identifier i WHERE i.ci_id = ANY($4::uuid[]) AND i.kind NOT LIKE 'source:%' "
+    "         AND NOT EXISTS (SELECT 1 FROM k WHERE k.kind = i.kind AND k.value = i.value AND k.ci_id = i.ci_id)) "
+    "INSERT INTO ci_identifier (kind, value, ci_id) SELECT kind, value, ci_id FROM k ON CONFLICT DO NOTHING"};
+
+struct KeyArrays {
+  std::vector<std::string> kinds, values, ids;
+};
+
+KeyArrays RuleKeys(const Catalog& catalog, const std::vector<Ci>& cis) {
+  KeyArrays out;
+  for (const Ci& ci : cis) {
+    if (!ci.merged_into.empty()) continue;  // a merged CI no longer identifies anything
+    for (auto& key : IdentifierKeys(catalog, ci)) {
+      out.kinds.push_back(std::move(key.kind));
+      out.values.push_back(std::move(key.value));
+      out.ids.push_back(ci.id);
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<const Catalog> CatalogOf(Tx& tx) {
+  auto catalog = tx.catalog();
+  if (!catalog.ok()) throw std::runtime_error(std::string(ToStd(catalog.status().message())));
+  return *catalog;
+}
+
+const Statement kCisOfClasses{
+    "ci_of_classes",
+    "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.class_name = ANY($1::text[]) AND c.id > $2::uuid "
+    "ORDER BY c.id LIMIT $3"};
 
 std::string RecordJson(const std::vector<Ci>& cis) {
   Json rows = Json::array();
@@ -87,7 +132,9 @@ std::string RecordJson(const std::vector<Ci>& cis) {
                     {"criticality", ci.criticality},
                     {"attributes", ci.attributes},
                     {"provenance", ci.provenance},
-                    {"version", ci.version}});
+                    {"version", ci.version},
+                    {"parent_id", ci.parent_id.empty() ? Json() : Json(ci.parent_id)},
+                    {"merged_into", ci.merged_into.empty() ? Json() : Json(ci.merged_into)}});
   }
   return rows.dump();
 }
@@ -134,12 +181,32 @@ void InsertCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation) {
     ci.created_at = ci.updated_at = tx.now();
   }
   tx.Exec(kInsertCis, RecordJson(cis), tx.ChangesetId(), std::string(operation));
+  KeyArrays keys = RuleKeys(*CatalogOf(tx), cis);
+  if (!keys.ids.empty()) {
+    tx.Exec(kInsertIdentifiers, ArrayLiteral(keys.kinds), ArrayLiteral(keys.values), ArrayLiteral(keys.ids));
+  }
 }
 
 void UpdateCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation) {
   if (cis.empty()) return;
   for (Ci& ci : cis) ci.updated_at = tx.now();
   tx.Exec(kUpdateCis, RecordJson(cis), tx.ChangesetId(), std::string(operation));
+  SyncIdentifiers(tx, *CatalogOf(tx), cis);
+}
+
+void SyncIdentifiers(Tx& tx, const Catalog& catalog, const std::vector<Ci>& cis) {
+  if (cis.empty()) return;
+  KeyArrays keys = RuleKeys(catalog, cis);
+  std::vector<std::string> ids;
+  for (const Ci& ci : cis) ids.push_back(ci.id);
+  tx.Exec(kSyncIdentifiers, ArrayLiteral(keys.kinds), ArrayLiteral(keys.values), ArrayLiteral(keys.ids),
+          ArrayLiteral(ids));
+}
+
+std::vector<Ci> CisOfClasses(Tx& tx, const std::vector<std::string>& classes, const std::string& after_id, int limit) {
+  std::vector<Ci> out;
+  for (const auto& r : tx.Exec(kCisOfClasses, ArrayLiteral(classes), after_id, limit)) out.push_back(CiFromRow(r));
+  return out;
 }
 
 void HardDeleteCi(Tx& tx, const Ci& ci) { tx.Exec(kHardDelete, ci.id, tx.ChangesetId()); }

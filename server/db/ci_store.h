@@ -34,6 +34,13 @@ void InsertCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation = kOpCre
 // Writes new versions of existing (locked) CIs: each must carry its current
 // version + 1. Closes the previous history version. Sets updated_at.
 void UpdateCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation);
+// Brings the rule identifiers of `cis` in step with their content under
+// `catalog`'s identification rules (UpdateCis does this itself; a change of
+// the rules calls it with the new catalog).
+void SyncIdentifiers(Tx& tx, const Catalog& catalog, const std::vector<Ci>& cis);
+// Live CIs of `classes` with id > `after_id`, by id, at most `limit`.
+std::vector<Ci> CisOfClasses(Tx& tx, const std::vector<std::string>& classes, const std::string& after_id, int limit);
+
 // Removes a live CI (its relationships must be gone) and records a final
 // zero-length "delete" version, so history shows the deletion.
 void HardDeleteCi(Tx& tx, const Ci& ci);

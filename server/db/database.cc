@@ -195,7 +195,8 @@ absl::Status StatusFromException(const std::exception& e) {
 }
 
 template <typename TxnType>
-absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn) {
+absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn,
+                                          bool commit) {
   thread_local std::mt19937 jitter(std::random_device{}());
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
@@ -214,6 +215,11 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
         return status;
       }
       WriteResult result;
+      if (!commit) {
+        txn.abort();
+        Release(std::move(conn));
+        return result;
+      }
       if (tx.catalog_changed_) tx.Exec(kBumpGeneration);
       if (tx.changeset_id()) {
         ChangesetInfo info;
@@ -260,6 +266,11 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
 
 absl::StatusOr<WriteResult> Database::Write(const WriteContext& context, const std::function<absl::Status(Tx&)>& fn) {
   return Run<pqxx::work>(&context, fn);
+}
+
+absl::StatusOr<WriteResult> Database::DryRun(const WriteContext& context,
+                                             const std::function<absl::Status(Tx&)>& fn) {
+  return Run<pqxx::work>(&context, fn, /*commit=*/false);
 }
 
 absl::Status Database::Read(const std::function<absl::Status(Tx&)>& fn) {

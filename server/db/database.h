@@ -110,6 +110,9 @@ class Database {
   ~Database();
 
   absl::StatusOr<WriteResult> Write(const WriteContext& context, const std::function<absl::Status(Tx&)>& fn);
+  // Runs `fn` exactly as Write would, then rolls back: a preview that
+  // writes nothing. The result has no changeset.
+  absl::StatusOr<WriteResult> DryRun(const WriteContext& context, const std::function<absl::Status(Tx&)>& fn);
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn);
 
   const Options& options() const { return options_; }
@@ -128,7 +131,8 @@ class Database {
   void Release(std::unique_ptr<pqxx::connection> connection);
 
   template <typename TxnType>
-  absl::StatusOr<WriteResult> Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn);
+  absl::StatusOr<WriteResult> Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn,
+                                  bool commit = true);
 
   Options options_;
   mutable std::mutex mu_;

@@ -15,6 +15,9 @@ Ci CiFromRow(const pqxx::row& r) {
   ci.version = r[8].as<int64_t>();
   ci.created_at = r[9].as<int64_t>();
   ci.updated_at = r[10].as<int64_t>();
+  ci.parent_id = r[11].as<std::string>();
+  ci.stale = r[12].as<bool>();
+  ci.merged_into = r[13].as<std::string>();
   return ci;
 }
 
@@ -33,6 +36,7 @@ Relationship RelationshipFromRow(const pqxx::row& r) {
   rel.source_class = r[10].as<std::string>();
   rel.target_name = r[11].as<std::string>();
   rel.target_class = r[12].as<std::string>();
+  rel.stale = r[13].as<bool>();
   return rel;
 }
 

@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "core/strings.h"
 #include "core/uuid.h"
+#include "db/identity_store.h"
 #include "db/relationship_store.h"
 
 namespace cmdb {
@@ -43,6 +44,25 @@ absl::Status NotFound(const std::string& id) { return absl::NotFoundError(StrCat
 void PrepareNewVersion(const Ci& before, Ci& after, const WriteContext& context, Micros now) {
   StampProvenance(ProvenanceFields(before), ProvenanceFields(after), context.source, now, after.provenance);
   after.version = before.version + 1;
+}
+
+// Every parent named by `cis` must be a live CI (or one of `cis`, for a
+// batch that creates both). NOT_FOUND names the field.
+absl::Status CheckParents(db::Tx& tx, const std::vector<Ci>& cis, std::string_view prefix) {
+  std::vector<std::string> wanted;
+  std::set<std::string> own;
+  for (const Ci& ci : cis) own.insert(ci.id);
+  for (const Ci& ci : cis) {
+    if (!ci.parent_id.empty() && !own.contains(ci.parent_id)) wanted.push_back(ci.parent_id);
+  }
+  if (wanted.empty()) return absl::OkStatus();
+  const std::vector<std::string> found = db::ExistingCiIds(tx, wanted);
+  for (const std::string& id : wanted) {
+    if (std::find(found.begin(), found.end(), id) == found.end()) {
+      return absl::NotFoundError(StrCat(prefix, "parent_id: no CI with id ", id));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Locks the live CI `id` and checks `etag` (if any) against it.
@@ -102,6 +122,7 @@ absl::StatusOr<Ci> CiService::Create(const WriteContext& context, Ci ci, const s
     result = ci;
     result.id = id;
     CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(result), "ci."));
+    CMDB_RETURN_IF_ERROR(CheckParents(tx, {result}, "ci."));
     if (!requested_id.empty() && !db::UsedCiIds(tx, {id}).empty()) {
       return absl::AlreadyExistsError(StrCat("ci_id: a CI with id ", id, " exists or existed"));
     }
@@ -125,6 +146,7 @@ absl::StatusOr<Ci> CiService::Update(const WriteContext& context, const CiPatch&
     CMDB_ASSIGN_OR_RETURN(Ci current, LockOne(tx, id, patch.etag));
     CMDB_ASSIGN_OR_RETURN(Ci updated, ApplyCiPatch(current, patch));
     CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(updated), "ci."));
+    if (updated.parent_id != current.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {updated}, "ci."));
     result = WriteNextVersion(tx, context, current, std::move(updated), kOpUpdate);
     return absl::OkStatus();
   });
@@ -140,6 +162,11 @@ absl::StatusOr<Ci> CiService::Delete(const WriteContext& context, const std::str
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(Ci current, LockOne(tx, id, etag));
     if (hard) {
+      if (auto dependents = db::LockDependents(tx, id); !dependents.empty()) {
+        return absl::FailedPreconditionError(StrCat("CI ", id, " has ", dependents.size(), " dependent CIs (e.g. ",
+                                                    dependents.front().name, " ", dependents.front().id,
+                                                    "); delete or re-parent them first"));
+      }
       std::vector<std::string> rel_ids;
       for (const auto& rel : db::LockRelationshipsOf(tx, {id})) rel_ids.push_back(rel.id);
       db::DeleteRelationships(tx, rel_ids);
@@ -285,6 +312,7 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
       PrepareNewVersion(Ci{}, ci, context, now);
       creates.push_back(std::move(ci));
     }
+    CMDB_RETURN_IF_ERROR(CheckParents(tx, creates, "creates[].ci."));
     if (!requested_ids.empty()) {
       auto taken = db::UsedCiIds(tx, {requested_ids.begin(), requested_ids.end()});
       if (!taken.empty()) {
@@ -315,6 +343,7 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
     for (auto& [id, ci] : working) {
       const Ci& before = current.at(id);
       if (SameContent(before, ci)) continue;
+      if (ci.parent_id != before.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {ci}, "updates[].ci."));
       PrepareNewVersion(before, ci, context, now);
       updates.push_back(ci);
     }

@@ -72,7 +72,8 @@ class CiService {
   // Applies the patch; a patch that changes nothing writes nothing.
   absl::StatusOr<Ci> Update(const WriteContext& context, const CiPatch& patch);
   // Retires the CI (status retired), or with `hard` removes it and its
-  // relationships (history is kept). Returns the last version.
+  // relationships (history is kept; refused while dependents name it as
+  // their parent). Returns the last version.
   absl::StatusOr<Ci> Delete(const WriteContext& context, const std::string& id, const std::string& etag, bool hard);
   absl::StatusOr<CiHistoryPage> History(const std::string& id, int page_size, const std::string& page_token);
   // Writes a new version whose content equals version `version`.

@@ -9,8 +9,11 @@ namespace cmdb {
 struct Limits {
   int default_page_size = 100;
   int max_page_size = 1000;
-  // Creates + updates + relationships in one BatchWrite.
+  // Creates + updates + relationships in one BatchWrite, or items +
+  // relations in one Reconcile.
   int max_batch_items = 50000;
+  // Items + relations in one StreamReconcile (one transaction).
+  int max_stream_items = 1000000;
   // Bytes of one gRPC message, either way.
   int max_message_bytes = 64 << 20;
 };

@@ -12,12 +12,14 @@
 
 #include "api/auth.h"
 #include "api/cmdb_api.h"
+#include "api/reconcile_api.h"
 #include "api/server.h"
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
 #include "core/strings.h"
 #include "service/change_feed.h"
 #include "service/ci_service.h"
 #include "service/class_service.h"
+#include "service/reconcile_service.h"
 #include "service/relationship_service.h"
 #include "service/worker_pool.h"
 #include "support/test_cluster.h"
@@ -48,17 +50,20 @@ class ApiTest : public DbTest {
     cis_ = std::make_unique<CiService>(db(), limits_);
     rels_ = std::make_unique<RelationshipService>(db(), limits_);
     classes_ = std::make_unique<ClassService>(db());
+    reconcile_ = std::make_unique<ReconcileService>(db(), limits_);
     feed_ = std::make_unique<ChangeFeed>(db(), url());
     feed_->Start();
     pool_ = std::make_unique<WorkerPool>(2);
     api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, *auth_, limits_});
+    reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, *auth_, limits_);
     api::ServerOptions options;
     options.listen = "127.0.0.1:0";
-    auto server = api::GrpcServer::Start(options, api_.get(), limits_);
+    auto server = api::GrpcServer::Start(options, {api_.get(), reconcile_api_.get()}, limits_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials());
     stub_ = v1::CmdbService::NewStub(channel_);
+    reconcile_stub_ = v1::ReconciliationService::NewStub(channel_);
   }
 
   void StopServer() {
@@ -68,6 +73,7 @@ class ApiTest : public DbTest {
     server_->Wait();
     server_.reset();
     api_.reset();
+    reconcile_api_.reset();
     pool_.reset();
     feed_.reset();
   }
@@ -96,6 +102,9 @@ class ApiTest : public DbTest {
   std::unique_ptr<CiService> cis_;
   std::unique_ptr<RelationshipService> rels_;
   std::unique_ptr<ClassService> classes_;
+  std::unique_ptr<ReconcileService> reconcile_;
+  std::unique_ptr<api::ReconcileApi> reconcile_api_;
+  std::unique_ptr<v1::ReconciliationService::Stub> reconcile_stub_;
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<api::CmdbApi> api_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "cmdb/v1/reconcile.grpc.pb.h"
 #include "core/strings.h"
 
 namespace cmdb::api {
@@ -314,46 +315,54 @@ TEST(AuthorizeTest, RoleOfTheMethod) {
   EXPECT_NE(std::string(unknown.message()).find("DropDatabase"), std::string::npos) << unknown;
 }
 
-// --- MethodRoles against the service descriptor -------------------------------
+// --- MethodRoles against the service descriptors ------------------------------
 
-// Using a message of cmdb_service.proto links its generated code (from a
-// static library), which registers the file in the generated pool.
-void LinkServiceDescriptors() { ASSERT_NE(v1::GetCIRequest::descriptor(), nullptr); }
-
-const google::protobuf::ServiceDescriptor* CmdbServiceDescriptor() {
-  LinkServiceDescriptors();
-  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-      v1::CmdbService::service_full_name());
+// Using a message of each generated file links its code (from a static
+// library), which registers the file in the generated pool.
+std::vector<const google::protobuf::ServiceDescriptor*> Services() {
+  EXPECT_NE(v1::GetCIRequest::descriptor(), nullptr);
+  EXPECT_NE(v1::ReconcileRequest::descriptor(), nullptr);
+  std::vector<const google::protobuf::ServiceDescriptor*> out;
+  for (const std::string& name : {v1::CmdbService::service_full_name(),
+                                  v1::ReconciliationService::service_full_name()}) {
+    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    EXPECT_NE(service, nullptr) << name;
+    if (service != nullptr) out.push_back(service);
+  }
+  return out;
 }
 
 TEST(MethodRolesTest, EveryRpcHasARole) {
-  const auto* service = CmdbServiceDescriptor();
-  ASSERT_NE(service, nullptr) << v1::CmdbService::service_full_name();
-  ASSERT_GT(service->method_count(), 0);
   const auto& roles = MethodRoles();
-  for (int i = 0; i < service->method_count(); ++i) {
-    const std::string name(service->method(i)->name());
-    EXPECT_TRUE(roles.contains(name)) << "cmdb.v1.CmdbService." << name << " has no entry in MethodRoles()";
+  int methods = 0;
+  for (const auto* service : Services()) {
+    for (int i = 0; i < service->method_count(); ++i, ++methods) {
+      const std::string name(service->method(i)->name());
+      EXPECT_TRUE(roles.contains(name)) << service->full_name() << "." << name << " has no entry in MethodRoles()";
+    }
   }
+  EXPECT_GT(methods, 20);
 }
 
 TEST(MethodRolesTest, EveryRoleNamesAnExistingRpc) {
-  const auto* service = CmdbServiceDescriptor();
-  ASSERT_NE(service, nullptr);
+  const auto services = Services();
+  size_t methods = 0;
+  for (const auto* service : services) methods += static_cast<size_t>(service->method_count());
   for (const auto& [method, role] : MethodRoles()) {
-    EXPECT_NE(service->FindMethodByName(method), nullptr) << "MethodRoles() lists " << method
-                                                          << ", which cmdb.v1.CmdbService does not have";
+    bool found = false;
+    for (const auto* service : services) found = found || service->FindMethodByName(method) != nullptr;
+    EXPECT_TRUE(found) << "MethodRoles() lists " << method << ", which no cmdb.v1 service has";
   }
-  EXPECT_EQ(MethodRoles().size(), static_cast<size_t>(service->method_count()));
+  EXPECT_EQ(MethodRoles().size(), methods) << "method names must be unique across the services";
 }
 
 TEST(MethodRolesTest, EveryServiceOfThePackageIsCovered) {
   // Any other service added to the cmdb.v1 files must be covered too.
-  LinkServiceDescriptors();
+  Services();
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   const auto& roles = MethodRoles();
   int services = 0;
-  for (const char* file_name : {"cmdb/v1/cmdb_service.proto", "cmdb/v1/resources.proto"}) {
+  for (const char* file_name : {"cmdb/v1/cmdb_service.proto", "cmdb/v1/resources.proto", "cmdb/v1/reconcile.proto"}) {
     const auto* file = pool->FindFileByName(file_name);
     ASSERT_NE(file, nullptr) << file_name;
     for (int s = 0; s < file->service_count(); ++s) {
@@ -365,26 +374,30 @@ TEST(MethodRolesTest, EveryServiceOfThePackageIsCovered) {
       }
     }
   }
-  EXPECT_GE(services, 1);
+  EXPECT_EQ(services, 2);
 }
 
-TEST(MethodRolesTest, ReadsNeedViewerAndWritesAtLeastEditor) {
-  const auto* service = CmdbServiceDescriptor();
-  ASSERT_NE(service, nullptr);
+TEST(MethodRolesTest, ReadsNeedViewerAndWritesMore) {
   const auto& roles = MethodRoles();
-  for (int i = 0; i < service->method_count(); ++i) {
-    const std::string name(service->method(i)->name());
-    auto it = roles.find(name);
-    if (it == roles.end()) continue;  // reported by EveryRpcHasARole
-    const bool read = name.starts_with("Get") || name.starts_with("List") || name.starts_with("Watch");
-    if (read) {
-      EXPECT_EQ(it->second, Role::kViewer) << name << " is a read";
-    } else {
-      EXPECT_GE(it->second, Role::kEditor) << name << " writes";
+  for (const auto* service : Services()) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string name(service->method(i)->name());
+      auto it = roles.find(name);
+      if (it == roles.end()) continue;  // reported by EveryRpcHasARole
+      const bool read = name.starts_with("Get") || name.starts_with("List") || name.starts_with("Watch");
+      if (read) {
+        EXPECT_EQ(it->second, Role::kViewer) << name << " is a read";
+      } else if (name.find("Reconcile") != std::string::npos && !name.ends_with("Rule")) {
+        EXPECT_EQ(it->second, Role::kDiscovery) << name << " is what discovery workers call";
+      } else {
+        EXPECT_GE(it->second, Role::kEditor) << name << " writes";
+      }
     }
   }
-  // The catalog is the admin's.
-  for (const char* name : {"CreateClass", "UpdateClass", "DeleteClass", "CreateRelationshipType"}) {
+  // The catalog and the rules are the admin's.
+  for (const char* name : {"CreateClass", "UpdateClass", "DeleteClass", "CreateRelationshipType",
+                           "SetIdentificationRules", "SetReconciliationRule", "DeleteReconciliationRule",
+                           "SetSourcePolicy"}) {
     ASSERT_TRUE(roles.contains(name)) << name;
     EXPECT_EQ(roles.at(name), Role::kAdmin) << name;
   }

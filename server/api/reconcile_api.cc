@@ -1,0 +1,293 @@
+#include "api/reconcile_api.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "api/convert.h"
+#include "api/handler.h"
+#include "core/status.h"
+#include "core/strings.h"
+
+namespace cmdb::api {
+namespace {
+
+v1::ReconcileAction ActionEnum(ReconcileAction action) {
+  switch (action) {
+    case ReconcileAction::kCreated: return v1::RECONCILE_ACTION_CREATED;
+    case ReconcileAction::kUpdated: return v1::RECONCILE_ACTION_UPDATED;
+    case ReconcileAction::kUnchanged: return v1::RECONCILE_ACTION_UNCHANGED;
+    case ReconcileAction::kConflict: return v1::RECONCILE_ACTION_CONFLICT;
+    case ReconcileAction::kRejected: return v1::RECONCILE_ACTION_REJECTED;
+  }
+  return v1::RECONCILE_ACTION_UNSPECIFIED;
+}
+
+void SourceToProto(const db::SourcePolicy& p, v1::Source* out) {
+  out->set_name(p.name);
+  out->set_stale_after_runs(p.stale_after_runs);
+  if (p.stale_after) {
+    *out->mutable_stale_after() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(*p.stale_after);
+  }
+  out->set_ci_count(p.ci_count);
+  out->set_stale_count(p.stale_count);
+  if (p.last_run_at) SetTimestamp(*p.last_run_at, out->mutable_last_run_time());
+  out->set_runs(p.runs);
+}
+
+void RulesToProto(const IdentificationRulesView& view, v1::IdentificationRules* out) {
+  out->set_class_name(view.class_name);
+  out->set_inherited_from(view.inherited_from);
+  for (const auto& set : view.sets) {
+    auto* s = out->add_sets();
+    for (const auto& f : set.fields) s->add_attributes(f);
+    s->set_within_parent(set.within_parent);
+  }
+}
+
+void RuleToProto(const ReconciliationRuleDef& rule, v1::ReconciliationRule* out) {
+  out->set_class_name(rule.class_name);
+  out->set_field(rule.field);
+  for (const auto& s : rule.sources) out->add_sources(s);
+}
+
+// Appends one chunk's items and relations to `into`.
+absl::Status AppendChunk(const v1::ReconcileRequest& chunk, ReconcileInput& into) {
+  const size_t offset = into.items.size();
+  for (int i = 0; i < chunk.items_size(); ++i) {
+    const auto& item = chunk.items(i);
+    const std::string field = StrCat("items[", offset + static_cast<size_t>(i), "]");
+    ReconcileItemInput in;
+    in.ref = item.ref();
+    in.finding.class_name = item.class_name();
+    in.finding.name = item.name();
+    if (!v1::LifecycleStatus_IsValid(item.status())) return FieldError(field + ".status", "unknown value");
+    in.finding.status = StatusText(item.status());
+    in.finding.owner = item.owner();
+    if (!v1::Criticality_IsValid(item.criticality())) return FieldError(field + ".criticality", "unknown value");
+    in.finding.criticality = CriticalityText(item.criticality());
+    in.finding.attributes = JsonFromStruct(item.attributes());
+    in.parent_ref = item.parent_ref();
+    in.parent_id = item.parent_id();
+    in.source_key = item.source_key();
+    CMDB_ASSIGN_OR_RETURN(in.observed,
+                          OptionalTime(item.has_observed_time(), item.observed_time(), field + ".observed_time"));
+    into.items.push_back(std::move(in));
+  }
+  for (const auto& r : chunk.relations()) {
+    ReconcileRelationInput rel;
+    rel.from_ref = r.from_ref();
+    rel.from_id = r.from_id();
+    rel.type = r.type();
+    rel.to_ref = r.to_ref();
+    rel.to_id = r.to_id();
+    rel.attributes = JsonFromStruct(r.attributes());
+    into.relations.push_back(std::move(rel));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ReconcileInput> ReconcileInputFromProto(const v1::ReconcileRequest& req) {
+  ReconcileInput input;
+  input.source = req.source();
+  input.dry_run = req.dry_run();
+  input.complete_run = req.complete_run();
+  CMDB_RETURN_IF_ERROR(AppendChunk(req, input));
+  return input;
+}
+
+void ReconcileOutputToProto(const ReconcileOutput& out, v1::ReconcileResponse* resp) {
+  for (const ItemOutcome& item : out.items) {
+    auto* r = resp->add_items();
+    r->set_ref(item.ref);
+    r->set_action(ActionEnum(item.action));
+    r->set_ci_id(item.ci_id);
+    for (const FieldChange& change : item.diff) {
+      auto* d = r->add_diff();
+      d->set_field(change.field);
+      if (change.old_value) ValueFromJson(*change.old_value, d->mutable_old_value());
+      if (change.new_value) ValueFromJson(*change.new_value, d->mutable_new_value());
+    }
+    for (const SkippedField& s : item.skipped) {
+      auto* k = r->add_skipped();
+      k->set_field(s.field);
+      k->set_reason(s.reason);
+    }
+    r->set_reason(item.reason);
+    for (const auto& id : item.candidates) r->add_candidate_ids(id);
+    r->set_matched_by(item.matched_by);
+  }
+  for (const RelationOutcome& rel : out.relations) {
+    auto* r = resp->add_relations();
+    r->set_index(rel.index);
+    r->set_action(ActionEnum(rel.action));
+    r->set_relationship_id(rel.relationship_id);
+    r->set_reason(rel.reason);
+  }
+  resp->set_dry_run(out.dry_run);
+  if (out.changeset) resp->set_changeset_id(std::to_string(out.changeset->id));
+  resp->set_created(out.Count(ReconcileAction::kCreated));
+  resp->set_updated(out.Count(ReconcileAction::kUpdated));
+  resp->set_unchanged(out.Count(ReconcileAction::kUnchanged));
+  resp->set_conflicts(out.Count(ReconcileAction::kConflict));
+  resp->set_rejected(out.Count(ReconcileAction::kRejected));
+  resp->set_marked_stale(static_cast<int32_t>(out.marked_stale));
+}
+
+template <typename Fn>
+grpc::Status ReconcileApi::Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn) {
+  return HandleCall(auth_, ctx, method, std::forward<Fn>(fn));
+}
+
+grpc::Status ReconcileApi::Reconcile(grpc::ServerContext* ctx, const v1::ReconcileRequest* req,
+                                     v1::ReconcileResponse* resp) {
+  return Handle(ctx, "Reconcile", [&](const Principal& p) -> absl::Status {
+    CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
+    CMDB_ASSIGN_OR_RETURN(ReconcileInput input, ReconcileInputFromProto(*req));
+    CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input));
+    ReconcileOutputToProto(out, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::ServerReader<v1::ReconcileRequest>* reader,
+                                           v1::ReconcileResponse* resp) {
+  return Handle(ctx, "StreamReconcile", [&](const Principal& p) -> absl::Status {
+    ReconcileInput input;
+    WriteContext context;
+    v1::ReconcileRequest chunk;
+    bool first = true;
+    size_t total = 0;
+    while (reader->Read(&chunk)) {
+      if (first) {
+        CMDB_ASSIGN_OR_RETURN(context, WriteContextFrom(p.name, chunk.change()));
+        input.source = chunk.source();
+        input.dry_run = chunk.dry_run();
+        input.complete_run = chunk.complete_run();
+        first = false;
+      }
+      total += static_cast<size_t>(chunk.items_size() + chunk.relations_size());
+      if (total > static_cast<size_t>(limits_.max_stream_items)) {
+        return absl::InvalidArgumentError(
+            StrCat("items: more than ", limits_.max_stream_items, " items and relations in one stream"));
+      }
+      CMDB_RETURN_IF_ERROR(AppendChunk(chunk, input));
+    }
+    if (first) return absl::InvalidArgumentError("items: the stream sent no chunk");
+    CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/true));
+    ReconcileOutputToProto(out, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::GetIdentificationRules(grpc::ServerContext* ctx,
+                                                  const v1::GetIdentificationRulesRequest* req,
+                                                  v1::IdentificationRules* resp) {
+  return Handle(ctx, "GetIdentificationRules", [&](const Principal&) -> absl::Status {
+    CMDB_ASSIGN_OR_RETURN(IdentificationRulesView view, service_.GetIdentificationRules(req->class_name()));
+    RulesToProto(view, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::SetIdentificationRules(grpc::ServerContext* ctx,
+                                                  const v1::SetIdentificationRulesRequest* req,
+                                                  v1::IdentificationRules* resp) {
+  return Handle(ctx, "SetIdentificationRules", [&](const Principal& p) -> absl::Status {
+    std::vector<IdentifierSetDef> sets;
+    for (const auto& s : req->sets()) sets.push_back({{s.attributes().begin(), s.attributes().end()}, s.within_parent()});
+    CMDB_ASSIGN_OR_RETURN(IdentificationRulesView view,
+                          service_.SetIdentificationRules(WriteContext{.actor = p.name}, req->class_name(), sets));
+    RulesToProto(view, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::ListReconciliationRules(grpc::ServerContext* ctx,
+                                                   const v1::ListReconciliationRulesRequest* req,
+                                                   v1::ListReconciliationRulesResponse* resp) {
+  return Handle(ctx, "ListReconciliationRules", [&](const Principal&) -> absl::Status {
+    CMDB_ASSIGN_OR_RETURN(auto rules, service_.ListReconciliationRules(req->class_name()));
+    for (const auto& rule : rules) RuleToProto(rule, resp->add_rules());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::SetReconciliationRule(grpc::ServerContext* ctx, const v1::SetReconciliationRuleRequest* req,
+                                                 v1::ReconciliationRule* resp) {
+  return Handle(ctx, "SetReconciliationRule", [&](const Principal& p) -> absl::Status {
+    const auto& r = req->rule();
+    ReconciliationRuleDef rule{r.class_name(), r.field(), {r.sources().begin(), r.sources().end()}};
+    CMDB_ASSIGN_OR_RETURN(ReconciliationRuleDef saved,
+                          service_.SetReconciliationRule(WriteContext{.actor = p.name}, rule));
+    RuleToProto(saved, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::DeleteReconciliationRule(grpc::ServerContext* ctx,
+                                                    const v1::DeleteReconciliationRuleRequest* req,
+                                                    v1::DeleteReconciliationRuleResponse* resp) {
+  return Handle(ctx, "DeleteReconciliationRule", [&](const Principal& p) -> absl::Status {
+    return service_.DeleteReconciliationRule(WriteContext{.actor = p.name}, req->class_name(), req->field());
+  });
+}
+
+grpc::Status ReconcileApi::ListSources(grpc::ServerContext* ctx, const v1::ListSourcesRequest* req,
+                                       v1::ListSourcesResponse* resp) {
+  return Handle(ctx, "ListSources", [&](const Principal&) -> absl::Status {
+    CMDB_ASSIGN_OR_RETURN(auto sources, service_.ListSources());
+    for (const auto& s : sources) SourceToProto(s, resp->add_sources());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::SetSourcePolicy(grpc::ServerContext* ctx, const v1::SetSourcePolicyRequest* req,
+                                           v1::Source* resp) {
+  return Handle(ctx, "SetSourcePolicy", [&](const Principal& p) -> absl::Status {
+    db::SourcePolicy policy;
+    policy.name = req->source().name();
+    policy.stale_after_runs = req->source().stale_after_runs();
+    if (req->source().has_stale_after()) {
+      policy.stale_after = google::protobuf::util::TimeUtil::DurationToMicroseconds(req->source().stale_after());
+    }
+    CMDB_ASSIGN_OR_RETURN(db::SourcePolicy saved, service_.SetSourcePolicy(WriteContext{.actor = p.name}, policy));
+    SourceToProto(saved, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::ListDuplicateCandidates(grpc::ServerContext* ctx,
+                                                   const v1::ListDuplicateCandidatesRequest* req,
+                                                   v1::ListDuplicateCandidatesResponse* resp) {
+  return Handle(ctx, "ListDuplicateCandidates", [&](const Principal& p) -> absl::Status {
+    if (req->detect()) CMDB_RETURN_IF_ERROR(RequireRole(p, Role::kEditor, "ListDuplicateCandidates with detect"));
+    CMDB_ASSIGN_OR_RETURN(DuplicatePage page, service_.ListDuplicates(WriteContext{.actor = p.name}, req->detect(),
+                                                                       req->page_size(), req->page_token()));
+    for (const auto& d : page.candidates) {
+      auto* c = resp->add_candidates();
+      c->set_identifier(d.kind);
+      c->set_value(d.value);
+      for (const auto& id : d.ci_ids) c->add_ci_ids(id);
+      for (const auto& n : d.names) c->add_names(n);
+      SetTimestamp(d.detected_at, c->mutable_detected_time());
+      c->set_detected_by(d.detected_by);
+    }
+    resp->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReconcileApi::Merge(grpc::ServerContext* ctx, const v1::MergeRequest* req, v1::MergeResponse* resp) {
+  return Handle(ctx, "Merge", [&](const Principal& p) -> absl::Status {
+    CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
+    CMDB_ASSIGN_OR_RETURN(MergeOutcome outcome, service_.Merge(context, req->survivor_id(), req->duplicate_id()));
+    CiToProto(outcome.survivor, resp->mutable_survivor());
+    CiToProto(outcome.duplicate, resp->mutable_duplicate());
+    resp->set_relationships_moved(outcome.relationships_moved);
+    resp->set_relationships_dropped(outcome.relationships_dropped);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace cmdb::api

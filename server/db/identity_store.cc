@@ -1,0 +1,297 @@
+#include "db/identity_store.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "core/strings.h"
+#include "db/rows.h"
+#include "db/sql_util.h"
+
+namespace cmdb::db {
+namespace {
+
+// The two-key form of advisory locks: its own key space, apart from the
+// single-key locks taken elsewhere.
+constexpr int kStripeLockSpace = 727;
+
+const Statement kLockStripes{
+    "identity_lock_stripes",
+    "SELECT count(pg_advisory_xact_lock(727, s)) "
+    "FROM (SELECT s FROM unnest($1::int[]) AS s ORDER BY s OFFSET 0) AS sorted"};
+const Statement kFindIdentifiers{
+    "identity_find",
+    "SELECT i.kind, i.value, i.ci_id::text FROM unnest($1::text[], $2::text[]) AS k(kind, value) "
+    "JOIN ci_identifier i ON i.kind = k.kind AND i.value = k.value"};
+const Statement kAddSourceKeys{
+    "identity_add_source_keys",
+    "INSERT INTO ci_identifier (kind, value, ci_id) "
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]) ON CONFLICT DO NOTHING"};
+const Statement kGetCis{"identity_get_cis", "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.id = ANY($1::uuid[])"};
+const Statement kCiClasses{"identity_ci_classes",
+                           "SELECT id::text, class_name FROM ci WHERE id = ANY($1::uuid[]) AND merged_into IS NULL"};
+
+#define CMDB_SOURCE_COLUMNS                                                                       \
+  "s.name, s.stale_after_runs, (extract(epoch FROM s.stale_after) * 1000000)::bigint, s.runs, " \
+  "epoch_us(s.last_run_at)"
+const Statement kEnsureSource{"identity_ensure_source",
+                              "INSERT INTO source (name) VALUES ($1) ON CONFLICT DO NOTHING"};
+const Statement kGetSource{"identity_get_source", "SELECT " CMDB_SOURCE_COLUMNS " FROM source s WHERE s.name = $1"};
+const Statement kListSources{
+    "identity_list_sources",
+    "SELECT " CMDB_SOURCE_COLUMNS ", "
+    "(SELECT count(*) FROM ci_source cs WHERE cs.source = s.name), "
+    "(SELECT count(*) FROM ci_source cs WHERE cs.source = s.name AND cs.stale) "
+    "FROM source s ORDER BY s.name"};
+const Statement kSetPolicy{
+    "identity_set_policy",
+    "INSERT INTO source (name, stale_after_runs, stale_after) "
+    "VALUES ($1, $2, $3::bigint * interval '1 microsecond') "
+    "ON CONFLICT (name) DO UPDATE SET stale_after_runs = EXCLUDED.stale_after_runs, "
+    "stale_after = EXCLUDED.stale_after"};
+
+const Statement kReadSightings{
+    "identity_read_sightings",
+    "SELECT ci_id::text, missed_runs > 0 OR stale OR last_seen < now() - $3::bigint * interval '1 microsecond' "
+    "FROM ci_source WHERE source = $1 AND ci_id = ANY($2::uuid[])"};
+const Statement kInsertSightings{
+    "identity_insert_sightings",
+    "INSERT INTO ci_source (ci_id, source, first_seen, last_seen) "
+    "SELECT id, $1, now(), now() FROM unnest($2::uuid[]) AS id ON CONFLICT DO NOTHING"};
+const Statement kRefreshSightings{
+    "identity_refresh_sightings",
+    "UPDATE ci_source SET last_seen = now(), missed_runs = 0, stale = false "
+    "WHERE source = $1 AND ci_id = ANY($2::uuid[])"};
+const Statement kClearStale{
+    "identity_clear_stale",
+    "UPDATE ci SET stale = false, stale_since = NULL WHERE id = ANY($1::uuid[]) AND stale "
+    "AND NOT EXISTS (SELECT 1 FROM ci_source s WHERE s.ci_id = ci.id AND s.stale)"};
+const Statement kEndRun{
+    "identity_end_run",
+    "WITH seen(id) AS (SELECT unnest($2::uuid[])), "
+    "missed AS (UPDATE ci_source cs SET missed_runs = cs.missed_runs + 1, "
+    "             stale = (s.stale_after_runs > 0 AND cs.missed_runs + 1 >= s.stale_after_runs) "
+    "                  OR (s.stale_after IS NOT NULL AND now() - cs.last_seen >= s.stale_after) "
+    "           FROM source s "
+    "           WHERE s.name = $1 AND cs.source = $1 AND NOT cs.stale "
+    "             AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.id = cs.ci_id) "
+    "           RETURNING cs.ci_id, cs.stale), "
+    "marked AS (UPDATE ci SET stale = true, stale_since = now() FROM missed m "
+    "           WHERE ci.id = m.ci_id AND m.stale AND NOT ci.stale RETURNING ci.id), "
+    "counted AS (UPDATE source SET runs = runs + 1, last_run_at = now() WHERE name = $1) "
+    "SELECT count(*) FROM marked"};
+const Statement kNoteRun{"identity_note_run", "UPDATE source SET last_run_at = now() WHERE name = $1"};
+const Statement kSweepStale{
+    "identity_sweep_stale",
+    "WITH aged AS (UPDATE ci_source cs SET stale = true FROM source s "
+    "              WHERE s.stale_after IS NOT NULL AND cs.source = s.name AND NOT cs.stale "
+    "                AND cs.last_seen <= now() - s.stale_after RETURNING cs.ci_id), "
+    "marked AS (UPDATE ci SET stale = true, stale_since = now() FROM (SELECT DISTINCT ci_id FROM aged) a "
+    "           WHERE ci.id = a.ci_id AND NOT ci.stale RETURNING ci.id) "
+    "SELECT count(*) FROM marked"};
+
+const Statement kRecordDuplicate{
+    "identity_record_duplicate",
+    "INSERT INTO duplicate_candidate (kind, value, ci_ids, detected_by) VALUES ($1, $2, $3::uuid[], $4) "
+    "ON CONFLICT (kind, value) DO UPDATE SET "
+    "ci_ids = (SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(duplicate_candidate.ci_ids || EXCLUDED.ci_ids) x), "
+    "detected_at = now(), detected_by = EXCLUDED.detected_by"};
+const Statement kScanDuplicates{
+    "identity_scan_duplicates",
+    "WITH shared AS (SELECT kind, value, array_agg(ci_id ORDER BY ci_id) AS ids FROM ci_identifier "
+    "                GROUP BY kind, value HAVING count(*) > 1), "
+    "up AS (INSERT INTO duplicate_candidate (kind, value, ci_ids, detected_by) "
+    "       SELECT kind, value, ids, 'scan' FROM shared "
+    "       ON CONFLICT (kind, value) DO UPDATE SET ci_ids = EXCLUDED.ci_ids, detected_at = now(), "
+    "       detected_by = 'scan' RETURNING 1) "
+    "SELECT count(*) FROM up"};
+// A candidate counts while two or more live, unmerged CIs still hold the identifier.
+const Statement kListDuplicates{
+    "identity_list_duplicates",
+    "SELECT d.kind, d.value, array_agg(c.id::text ORDER BY c.id), array_agg(c.name ORDER BY c.id), "
+    "       epoch_us(d.detected_at), d.detected_by "
+    "FROM duplicate_candidate d "
+    "JOIN ci c ON c.id = ANY(d.ci_ids) AND c.merged_into IS NULL "
+    "JOIN ci_identifier i ON i.ci_id = c.id AND i.kind = d.kind AND i.value = d.value "
+    "WHERE (d.kind, d.value) > ($1, $2) "
+    "GROUP BY d.kind, d.value, d.detected_at, d.detected_by HAVING count(*) > 1 "
+    "ORDER BY d.kind, d.value LIMIT $3"};
+
+const Statement kMoveSourceKeys{
+    "identity_move_source_keys",
+    "WITH moved AS (DELETE FROM ci_identifier WHERE ci_id = $2::uuid AND kind LIKE 'source:%' "
+    "               RETURNING kind, value) "
+    "INSERT INTO ci_identifier (kind, value, ci_id) SELECT kind, value, $1::uuid FROM moved "
+    "ON CONFLICT DO NOTHING"};
+const Statement kMoveSightings{
+    "identity_move_sightings",
+    "WITH moved AS (DELETE FROM ci_source WHERE ci_id = $2::uuid RETURNING *) "
+    "INSERT INTO ci_source (ci_id, source, first_seen, last_seen, missed_runs, stale) "
+    "SELECT $1::uuid, source, first_seen, last_seen, missed_runs, stale FROM moved "
+    "ON CONFLICT (ci_id, source) DO UPDATE SET "
+    "first_seen = least(ci_source.first_seen, EXCLUDED.first_seen), "
+    "last_seen = greatest(ci_source.last_seen, EXCLUDED.last_seen), "
+    "missed_runs = least(ci_source.missed_runs, EXCLUDED.missed_runs), "
+    "stale = ci_source.stale AND EXCLUDED.stale"};
+const Statement kForgetDuplicate{
+    "identity_forget_duplicate",
+    "WITH trimmed AS (UPDATE duplicate_candidate SET ci_ids = array_remove(ci_ids, $1::uuid) "
+    "                 WHERE $1::uuid = ANY(ci_ids) RETURNING kind, value, ci_ids) "
+    "DELETE FROM duplicate_candidate d USING trimmed t "
+    "WHERE d.kind = t.kind AND d.value = t.value AND cardinality(t.ci_ids) < 2"};
+const Statement kLockDependents{
+    "identity_lock_dependents",
+    "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.parent_id = $1::uuid ORDER BY c.id FOR UPDATE"};
+
+SourcePolicy PolicyFromRow(const pqxx::row& r) {
+  SourcePolicy p;
+  p.name = r[0].as<std::string>();
+  p.stale_after_runs = r[1].as<int>();
+  if (!r[2].is_null()) p.stale_after = r[2].as<int64_t>();
+  p.runs = r[3].as<int64_t>();
+  if (!r[4].is_null()) p.last_run_at = r[4].as<int64_t>();
+  return p;
+}
+
+}  // namespace
+
+void LockIdentifierStripes(Tx& tx, std::vector<uint32_t> stripes) {
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  if (stripes.empty()) return;
+  std::vector<std::string> text;
+  text.reserve(stripes.size());
+  for (uint32_t s : stripes) text.push_back(std::to_string(s));
+  static_assert(kStripeLockSpace == 727, "kLockStripes names the lock space literally");
+  tx.Exec(kLockStripes, ArrayLiteral(text));
+}
+
+std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<IdentifierKey>& keys) {
+  std::vector<IdentifierMatch> out;
+  if (keys.empty()) return out;
+  std::vector<std::string> kinds, values;
+  std::set<std::pair<std::string_view, std::string_view>> seen;
+  for (const auto& k : keys) {
+    if (!seen.emplace(k.kind, k.value).second) continue;
+    kinds.push_back(k.kind);
+    values.push_back(k.value);
+  }
+  for (const auto& r : tx.Exec(kFindIdentifiers, ArrayLiteral(kinds), ArrayLiteral(values))) {
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
+  }
+  return out;
+}
+
+void AddSourceKeys(Tx& tx, const std::vector<IdentifierKey>& keys, const std::vector<std::string>& ci_ids) {
+  if (keys.empty()) return;
+  std::vector<std::string> kinds, values;
+  for (const auto& k : keys) {
+    kinds.push_back(k.kind);
+    values.push_back(k.value);
+  }
+  tx.Exec(kAddSourceKeys, ArrayLiteral(kinds), ArrayLiteral(values), ArrayLiteral(ci_ids));
+}
+
+std::vector<Ci> GetCis(Tx& tx, const std::vector<std::string>& ids) {
+  std::vector<Ci> out;
+  if (ids.empty()) return out;
+  for (const auto& r : tx.Exec(kGetCis, ArrayLiteral(ids))) out.push_back(CiFromRow(r));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> CiClasses(Tx& tx, const std::vector<std::string>& ids) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (ids.empty()) return out;
+  for (const auto& r : tx.Exec(kCiClasses, ArrayLiteral(ids))) {
+    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+  }
+  return out;
+}
+
+SourcePolicy EnsureSource(Tx& tx, const std::string& name) {
+  tx.Exec(kEnsureSource, name);
+  return PolicyFromRow(tx.Exec(kGetSource, name)[0]);
+}
+
+std::vector<SourcePolicy> ListSources(Tx& tx) {
+  std::vector<SourcePolicy> out;
+  for (const auto& r : tx.Exec(kListSources)) {
+    SourcePolicy p = PolicyFromRow(r);
+    p.ci_count = r[5].as<int64_t>();
+    p.stale_count = r[6].as<int64_t>();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void SetSourcePolicy(Tx& tx, const SourcePolicy& policy) {
+  tx.Exec(kSetPolicy, policy.name, policy.stale_after_runs,
+          policy.stale_after ? std::optional<int64_t>(*policy.stale_after) : std::nullopt);
+}
+
+int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros refresh) {
+  if (ci_ids.empty()) return 0;
+  std::unordered_set<std::string> known;
+  std::vector<std::string> touch;
+  for (const auto& r : tx.Exec(kReadSightings, source, ArrayLiteral(ci_ids), refresh)) {
+    std::string id = r[0].as<std::string>();
+    if (r[1].as<bool>()) touch.push_back(id);
+    known.insert(std::move(id));
+  }
+  std::vector<std::string> fresh;
+  for (const auto& id : ci_ids) {
+    if (!known.contains(id)) fresh.push_back(id);
+  }
+  if (!fresh.empty()) tx.Exec(kInsertSightings, source, ArrayLiteral(fresh));
+  if (!touch.empty()) {
+    tx.Exec(kRefreshSightings, source, ArrayLiteral(touch));
+    tx.Exec(kClearStale, ArrayLiteral(touch));
+  }
+  return static_cast<int64_t>(fresh.size() + touch.size());
+}
+
+int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen) {
+  return tx.Exec(kEndRun, source, ArrayLiteral(seen))[0][0].as<int64_t>();
+}
+
+void NoteRun(Tx& tx, const std::string& source) { tx.Exec(kNoteRun, source); }
+
+int64_t SweepStaleByTime(Tx& tx) { return tx.Exec(kSweepStale)[0][0].as<int64_t>(); }
+
+void RecordDuplicate(Tx& tx, const std::string& kind, const std::string& value, std::vector<std::string> ci_ids,
+                     const std::string& detected_by) {
+  std::sort(ci_ids.begin(), ci_ids.end());
+  tx.Exec(kRecordDuplicate, kind, value, ArrayLiteral(ci_ids), detected_by);
+}
+
+int64_t ScanDuplicates(Tx& tx) { return tx.Exec(kScanDuplicates)[0][0].as<int64_t>(); }
+
+std::vector<DuplicateRow> ListDuplicates(Tx& tx, const std::string& after_kind, const std::string& after_value,
+                                         int limit) {
+  std::vector<DuplicateRow> out;
+  for (const auto& r : tx.Exec(kListDuplicates, after_kind, after_value, limit)) {
+    DuplicateRow d;
+    d.kind = r[0].as<std::string>();
+    d.value = r[1].as<std::string>();
+    d.ci_ids = ParseTextArray(r[2]);
+    d.names = ParseTextArray(r[3]);
+    d.detected_at = r[4].as<int64_t>();
+    d.detected_by = r[5].as<std::string>();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void MoveIdentityToSurvivor(Tx& tx, const std::string& survivor, const std::string& duplicate) {
+  tx.Exec(kMoveSourceKeys, survivor, duplicate);
+  tx.Exec(kMoveSightings, survivor, duplicate);
+  tx.Exec(kForgetDuplicate, duplicate);
+}
+
+std::vector<Ci> LockDependents(Tx& tx, const std::string& parent_id) {
+  std::vector<Ci> out;
+  for (const auto& r : tx.Exec(kLockDependents, parent_id)) out.push_back(CiFromRow(r));
+  return out;
+}
+
+}  // namespace cmdb::db

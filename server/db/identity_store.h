@@ -1,0 +1,97 @@
+// SQL for identification and reconciliation: identifier lookups under
+// stripe locks, source keys, per-source sightings and staleness, duplicate
+// candidates, and the moves a merge makes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/identification.h"
+#include "core/model.h"
+#include "db/database.h"
+
+namespace cmdb::db {
+
+// Takes the transaction advisory locks of `stripes` in ascending order, so
+// that reconciles touching the same identifiers run one after the other and
+// never both create the same CI.
+void LockIdentifierStripes(Tx& tx, std::vector<uint32_t> stripes);
+
+struct IdentifierMatch {
+  std::string kind, value, ci_id;
+};
+// Every stored identifier equal to one of `keys`.
+std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<IdentifierKey>& keys);
+
+// Stores source keys (kind "source:<name>") for CIs.
+void AddSourceKeys(Tx& tx, const std::vector<IdentifierKey>& keys, const std::vector<std::string>& ci_ids);
+
+// Live CIs by id, read without locking. Missing ids are absent.
+std::vector<Ci> GetCis(Tx& tx, const std::vector<std::string>& ids);
+// Of `ids`, the live CIs (id -> class), for parent checks.
+std::vector<std::pair<std::string, std::string>> CiClasses(Tx& tx, const std::vector<std::string>& ids);
+
+// --- Sources and sightings -------------------------------------------------
+
+struct SourcePolicy {
+  std::string name;
+  int stale_after_runs = 3;
+  std::optional<Micros> stale_after;  // a duration
+  int64_t ci_count = 0, stale_count = 0, runs = 0;
+  std::optional<Micros> last_run_at;
+};
+
+// Creates the source row with default policy if missing; returns its policy.
+SourcePolicy EnsureSource(Tx& tx, const std::string& name);
+std::vector<SourcePolicy> ListSources(Tx& tx);
+void SetSourcePolicy(Tx& tx, const SourcePolicy& policy);
+
+// Records that `source` reported `ci_ids` now. Writes only what changed: a
+// first sighting, a CI that had been missed or was stale, or a last_seen
+// older than `refresh`. Clears the stale mark of CIs no source holds stale
+// any more. Returns how many sighting rows were written.
+int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros refresh);
+
+// Ends a complete run of `source` that reported `seen`: every other CI the
+// source had reported counts a missed run, and those past the source's
+// limits are marked stale (their relationships read as stale too). Returns
+// how many CIs became stale.
+int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen);
+
+// Notes a (partial) run of `source`.
+void NoteRun(Tx& tx, const std::string& source);
+
+// Marks stale the CIs a source has not reported for longer than its
+// stale_after. Returns how many CIs became stale.
+int64_t SweepStaleByTime(Tx& tx);
+
+// --- Duplicate candidates ----------------------------------------------------
+
+struct DuplicateRow {
+  std::string kind, value;
+  std::vector<std::string> ci_ids;
+  std::vector<std::string> names;
+  Micros detected_at = 0;
+  std::string detected_by;
+};
+
+// Records that the CIs in `ci_ids` share identifier (kind, value).
+void RecordDuplicate(Tx& tx, const std::string& kind, const std::string& value, std::vector<std::string> ci_ids,
+                     const std::string& detected_by);
+// Records every identifier that two or more live CIs share. Returns how many.
+int64_t ScanDuplicates(Tx& tx);
+// Candidates that still name two or more live, unmerged CIs, after the
+// keyset position (kind, value), at most `limit`.
+std::vector<DuplicateRow> ListDuplicates(Tx& tx, const std::string& after_kind, const std::string& after_value,
+                                         int limit);
+
+// --- Merge -------------------------------------------------------------------
+
+// Moves the duplicate's source keys and sightings to the survivor and drops
+// the pair from duplicate candidates.
+void MoveIdentityToSurvivor(Tx& tx, const std::string& survivor, const std::string& duplicate);
+// Live CIs whose parent is `parent_id`, locked.
+std::vector<Ci> LockDependents(Tx& tx, const std::string& parent_id);
+
+}  // namespace cmdb::db
