@@ -20,9 +20,12 @@ std::string Quoted(const std::string& text) {
 
 std::string CiFilter(const std::string& class_name, const std::string& filter) {
   if (class_name.empty()) return filter;
-  const std::string class_term = "class = " + Quoted(class_name);
-  if (filter.empty()) return class_term;
-  return "(" + filter + ") AND " + class_term;
+  return AndFilter(filter, "class = " + Quoted(class_name));
+}
+
+std::string AndFilter(const std::string& filter, const std::string& term) {
+  if (filter.empty()) return term;
+  return "(" + filter + ") AND " + term;
 }
 
 void ForEachCi(Client& client, cmdb::v1::ListCIsRequest request, int64_t limit,

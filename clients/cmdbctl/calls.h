@@ -18,6 +18,9 @@ namespace cmdbctl {
 // alone, `(<filter>) AND class = "C"`, or "" when both are empty.
 std::string CiFilter(const std::string& class_name, const std::string& filter);
 
+// `(<filter>) AND <term>`, or `term` alone when `filter` is empty.
+std::string AndFilter(const std::string& filter, const std::string& term);
+
 // Calls ListCIs page after page (starting from request.page_token), handing
 // each CI to `visit`, until the last page or `limit` CIs (0: no limit).
 void ForEachCi(Client& client, cmdb::v1::ListCIsRequest request, int64_t limit,

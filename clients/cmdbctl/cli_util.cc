@@ -4,28 +4,9 @@
 #include <cstdlib>
 
 #include "attr_parse.h"
-#include "client.h"
 #include "json_format.h"
 
 namespace cmdbctl {
-namespace {
-
-// A validator from a parse function that throws cmdbctl::Error.
-template <typename Parse>
-CLI::Validator Checking(const std::string& name, Parse parse) {
-  return CLI::Validator(
-      [parse](std::string& text) -> std::string {
-        try {
-          parse(text);
-          return "";
-        } catch (const Error& e) {
-          return e.what();
-        }
-      },
-      name);
-}
-
-}  // namespace
 
 const CLI::Validator kPositive(
     [](std::string& text) -> std::string {
@@ -38,6 +19,7 @@ const CLI::Validator kPositive(
 const CLI::Validator kRfc3339 = Checking("RFC3339", [](const std::string& t) { ParseTime(t, ""); });
 const CLI::Validator kAssignment = Checking("NAME=VALUE", [](const std::string& t) { SplitAssignment(t); });
 const CLI::Validator kAttributeSpec = Checking("NAME:TYPE", [](const std::string& t) { ParseAttributeSpec(t); });
+const CLI::Validator kDuration = Checking("DURATION", [](const std::string& t) { ParseDuration(t, ""); });
 
 void ChangeFlags::AddTo(CLI::App* cmd) {
   cmd->add_option("--comment", comment, "Why: stored with the change");

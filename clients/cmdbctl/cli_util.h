@@ -6,9 +6,26 @@
 #include <string>
 #include <vector>
 
+#include "client.h"
 #include "cmdb/v1/resources.pb.h"
 
 namespace cmdbctl {
+
+// A validator from a function that throws cmdbctl::Error on bad text (the
+// error's message becomes the usage error).
+template <typename Parse>
+CLI::Validator Checking(const std::string& name, Parse parse) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        try {
+          parse(text);
+          return "";
+        } catch (const Error& e) {
+          return e.what();
+        }
+      },
+      name);
+}
 
 // Accepts numbers above 0.
 extern const CLI::Validator kPositive;
@@ -18,6 +35,8 @@ extern const CLI::Validator kRfc3339;
 extern const CLI::Validator kAssignment;
 // Accepts NAME:TYPE[:required][:indexed].
 extern const CLI::Validator kAttributeSpec;
+// Accepts durations such as 90s, 30m, 12h, 7d and 0 (see ParseDuration).
+extern const CLI::Validator kDuration;
 
 // --comment and --ref of a write command.
 struct ChangeFlags {

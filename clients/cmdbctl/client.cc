@@ -65,7 +65,9 @@ Client::Client(const ClientOptions& options)
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
-  stub_ = v1::CmdbService::NewStub(grpc::CreateCustomChannel(options.server, Credentials(options), args));
+  const auto channel = grpc::CreateCustomChannel(options.server, Credentials(options), args);
+  stub_ = v1::CmdbService::NewStub(channel);
+  reconcile_stub_ = v1::ReconciliationService::NewStub(channel);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::NewStreamContext() const {

@@ -10,11 +10,14 @@
 
 namespace cmdbctl {
 
-void AddCiCommands(CLI::App& app, Session& session);     // ci create|get|update|list|delete|history|restore
-void AddRelCommands(CLI::App& app, Session& session);    // rel create|get|list|update|delete|types|type-create
-void AddClassCommands(CLI::App& app, Session& session);  // class list|get|create|update|delete
-void AddWatchCommand(CLI::App& app, Session& session);   // watch
-void AddImportCommand(CLI::App& app, Session& session);  // import
-void AddExportCommand(CLI::App& app, Session& session);  // export
+void AddCiCommands(CLI::App& app, Session& session);        // ci create|get|update|list|delete|history|restore|merge
+void AddRelCommands(CLI::App& app, Session& session);       // rel create|get|list|update|delete|types|type-create
+void AddClassCommands(CLI::App& app, Session& session);     // class list|get|create|update|delete
+void AddWatchCommand(CLI::App& app, Session& session);      // watch
+void AddImportCommand(CLI::App& app, Session& session);     // import
+void AddExportCommand(CLI::App& app, Session& session);     // export
+void AddReconcileCommand(CLI::App& app, Session& session);  // reconcile
+void AddRuleCommands(CLI::App& app, Session& session);      // ident get|set, recrule list|set|delete
+void AddSourceAndDupCommands(CLI::App& app, Session& session);  // source list|set, dup list
 
 }  // namespace cmdbctl

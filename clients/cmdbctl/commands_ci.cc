@@ -1,5 +1,5 @@
-// `cmdbctl ci ...`: create, get, update, list, delete, history and restore
-// configuration items.
+// `cmdbctl ci ...`: create, get, update, list, delete, history, restore and
+// merge configuration items.
 #include <iostream>
 #include <optional>
 
@@ -30,27 +30,37 @@ void SetAttributes(Session& session, const std::string& class_name, const std::v
   }
 }
 
+// `text`, with "  (source: S)" when the provenance of `field` names a source
+// other than "manual". Provenance is keyed by field path ("name",
+// "attributes.serial_number"); older servers keyed attributes by name.
+std::string WithSource(const v1::ConfigurationItem& ci, const std::string& field, const std::string& text) {
+  auto p = ci.provenance().find(field);
+  if (p == ci.provenance().end() && field.starts_with("attributes.")) {
+    p = ci.provenance().find(field.substr(std::string("attributes.").size()));
+  }
+  if (p == ci.provenance().end() || p->second.source() == "manual") return text;
+  return text + "  (source: " + p->second.source() + ")";
+}
+
 void PrintCiTable(const v1::ConfigurationItem& ci) {
   KeyValues rows = {{"id", ci.id()},
                     {"class", ci.class_name()},
-                    {"name", ci.name()},
-                    {"status", StatusText(ci.status())},
-                    {"owner", ci.owner()},
-                    {"criticality", CriticalityText(ci.criticality())},
+                    {"name", WithSource(ci, "name", ci.name())},
+                    {"status", WithSource(ci, "status", StatusText(ci.status()))},
+                    {"owner", WithSource(ci, "owner", ci.owner())},
+                    {"criticality", WithSource(ci, "criticality", CriticalityText(ci.criticality()))},
                     {"version", std::to_string(ci.version())},
                     {"etag", ci.etag()},
                     {"created", TimeText(ci.create_time())},
                     {"updated", TimeText(ci.update_time())}};
   if (ci.stale()) rows.emplace_back("stale", "yes");
   if (!ci.merged_into().empty()) rows.emplace_back("merged_into", ci.merged_into());
+  if (!ci.parent_id().empty()) rows.emplace_back("parent_id", WithSource(ci, "parent_id", ci.parent_id()));
   PrintKeyValues(rows);
   const Json attributes = StructToJson(ci.attributes());
   KeyValues attr_rows;
   for (const auto& [name, value] : attributes.items()) {
-    std::string text = CellText(value);
-    const auto p = ci.provenance().find(name);
-    if (p != ci.provenance().end() && p->second.source() != "manual") text += "  (source: " + p->second.source() + ")";
-    attr_rows.emplace_back(name, text);
+    attr_rows.emplace_back(name, WithSource(ci, "attributes." + name, CellText(value)));
   }
   PrintSection("attributes", attr_rows);
 }
@@ -66,7 +76,7 @@ void PrintCi(const Session& session, const v1::ConfigurationItem& ci) {
 // --- ci create ---------------------------------------------------------
 
 struct CreateOptions {
-  std::string class_name, name, status, owner, criticality, id;
+  std::string class_name, name, status, owner, criticality, id, parent;
   std::vector<std::string> attrs;
   ChangeFlags change;
 };
@@ -79,6 +89,7 @@ void RunCreate(Session& session, const CreateOptions& o) {
   ci->set_status(ParseStatus(o.status, "--status"));
   ci->set_owner(o.owner);
   ci->set_criticality(ParseCriticality(o.criticality, "--criticality"));
+  ci->set_parent_id(o.parent);
   SetAttributes(session, o.class_name, o.attrs, ci->mutable_attributes(), nullptr);
   request.set_ci_id(o.id);
   *request.mutable_change() = o.change.Proto();
@@ -95,6 +106,7 @@ void AddCreate(CLI::App* ci, Session& session) {
   cmd->add_option("--owner", o->owner, "Owner");
   cmd->add_option("--criticality", o->criticality, "low, medium, high, critical");
   cmd->add_option("--id", o->id, "Chosen id (UUID), e.g. when migrating");
+  cmd->add_option("--parent", o->parent, "Id of the CI this one depends on (e.g. the device of an interface)");
   o->change.AddTo(cmd);
   cmd->callback([&session, o] { RunCreate(session, *o); });
 }
@@ -124,7 +136,7 @@ void AddGet(CLI::App* ci, Session& session) {
 
 struct UpdateOptions {
   std::string id, etag;
-  std::optional<std::string> name, status, owner, criticality;
+  std::optional<std::string> name, status, owner, criticality, parent;
   std::vector<std::string> attrs;
   ChangeFlags change;
 };
@@ -159,8 +171,12 @@ void RunUpdate(Session& session, const UpdateOptions& o) {
     ci->set_criticality(ParseCriticality(*o.criticality, "--criticality"));
     mask->add_paths("criticality");
   }
+  if (o.parent) {
+    ci->set_parent_id(*o.parent);
+    mask->add_paths("parent_id");
+  }
   if (mask->paths().empty()) {
-    throw InvalidArgument("nothing to update: give --attr, --name, --status, --owner or --criticality");
+    throw InvalidArgument("nothing to update: give --attr, --name, --status, --owner, --criticality or --parent");
   }
   *request.mutable_change() = o.change.Proto();
   PrintCi(session, session.client().Call(&Stub::UpdateCI, request));
@@ -175,6 +191,7 @@ void AddUpdate(CLI::App* ci, Session& session) {
   cmd->add_option("--status", o->status, "planned, installed, in_use, maintenance, retired");
   cmd->add_option("--owner", o->owner, "Owner (\"\" clears it)");
   cmd->add_option("--criticality", o->criticality, "low, medium, high, critical (\"\" clears it)");
+  cmd->add_option("--parent", o->parent, "Id of the CI this one depends on (\"\" clears it)");
   cmd->add_option("--etag", o->etag, "Fail with ABORTED unless the CI still has this etag");
   o->change.AddTo(cmd);
   cmd->callback([&session, o] { RunUpdate(session, *o); });
@@ -184,13 +201,14 @@ void AddUpdate(CLI::App* ci, Session& session) {
 
 struct ListOptions {
   std::string class_name, filter, order_by, as_of;
+  bool stale = false;
   int32_t page_size = 0;
   int64_t limit = 0;
 };
 
 void RunList(Session& session, const ListOptions& o) {
   v1::ListCIsRequest request;
-  request.set_filter(CiFilter(o.class_name, o.filter));
+  request.set_filter(CiFilter(o.class_name, o.stale ? AndFilter(o.filter, "stale = true") : o.filter));
   request.set_order_by(o.order_by);
   request.set_page_size(o.page_size);
   if (!o.as_of.empty()) *request.mutable_as_of() = ParseTime(o.as_of, "--as-of");
@@ -216,6 +234,7 @@ void AddList(CLI::App* ci, Session& session) {
   auto* cmd = ci->add_subcommand("list", "List CIs (all pages unless --limit)");
   cmd->add_option("--class", o->class_name, "Only this class and its subclasses");
   cmd->add_option("--filter", o->filter, "Filter, e.g. 'status = in_use AND attributes.cpu_count >= 4'");
+  cmd->add_flag("--stale", o->stale, "Only CIs their sources no longer report (adds stale = true to the filter)");
   cmd->add_option("--order-by", o->order_by, "name (default), class, status, create_time, ... [desc]");
   cmd->add_option("--as-of", o->as_of, "List CIs as they were at this time (RFC 3339)")->check(kRfc3339);
   cmd->add_option("--page-size", o->page_size, "CIs per call")->check(CLI::Range(1, 1000));
@@ -335,6 +354,40 @@ void AddRestore(CLI::App* ci, Session& session) {
   cmd->callback([&session, o] { RunRestore(session, *o); });
 }
 
+// --- ci merge ------------------------------------------------------------
+
+struct MergeOptions {
+  std::string survivor, duplicate;
+  ChangeFlags change;
+};
+
+void RunMerge(Session& session, const MergeOptions& o) {
+  v1::MergeRequest request;
+  request.set_survivor_id(o.survivor);
+  request.set_duplicate_id(o.duplicate);
+  *request.mutable_change() = o.change.Proto();
+  const auto response = session.client().Call(&v1::ReconciliationService::Stub::Merge, request);
+  std::cerr << "merged CI " << o.duplicate << " into " << o.survivor << ": " << response.relationships_moved()
+            << " relationships moved, " << response.relationships_dropped() << " dropped as duplicates\n";
+  if (session.json()) {
+    PrintJson(MergeResponseJson(response));
+  } else {
+    PrintCiTable(response.survivor());
+  }
+}
+
+void AddMerge(CLI::App* ci, Session& session) {
+  auto o = std::make_shared<MergeOptions>();
+  auto* cmd = ci->add_subcommand("merge", "Merge a duplicate CI into the one that survives");
+  cmd->add_option("SURVIVOR_ID", o->survivor, "The CI to keep")->required();
+  cmd->add_option("DUPLICATE_ID", o->duplicate, "The CI to retire (merged_into = SURVIVOR_ID)")->required();
+  cmd->footer(
+      "The duplicate's relationships, dependents, identifiers and sightings move to the survivor, which also "
+      "gets the attributes it lacks.");
+  o->change.AddTo(cmd);
+  cmd->callback([&session, o] { RunMerge(session, *o); });
+}
+
 }  // namespace
 
 void AddCiCommands(CLI::App& app, Session& session) {
@@ -347,6 +400,7 @@ void AddCiCommands(CLI::App& app, Session& session) {
   AddDelete(ci, session);
   AddHistory(ci, session);
   AddRestore(ci, session);
+  AddMerge(ci, session);
 }
 
 }  // namespace cmdbctl

@@ -58,6 +58,9 @@ std::string AttributeTypeText(cmdb::v1::AttributeType value) {
   return Word(cmdb::v1::AttributeType_descriptor(), value);
 }
 std::string ImpactText(cmdb::v1::ImpactDirection value) { return Word(cmdb::v1::ImpactDirection_descriptor(), value); }
+std::string ReconcileActionText(cmdb::v1::ReconcileAction value) {
+  return Word(cmdb::v1::ReconcileAction_descriptor(), value);
+}
 
 cmdb::v1::LifecycleStatus ParseStatus(const std::string& word, const std::string& what) {
   return static_cast<cmdb::v1::LifecycleStatus>(Number(cmdb::v1::LifecycleStatus_descriptor(), word, what));

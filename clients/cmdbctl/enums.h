@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cmdb/v1/cmdb_service.pb.h"
+#include "cmdb/v1/reconcile.pb.h"
 #include "cmdb/v1/resources.pb.h"
 
 namespace cmdbctl {
@@ -15,6 +16,7 @@ std::string CriticalityText(cmdb::v1::Criticality value);
 std::string OperationText(cmdb::v1::ChangeOperation value);
 std::string AttributeTypeText(cmdb::v1::AttributeType value);
 std::string ImpactText(cmdb::v1::ImpactDirection value);
+std::string ReconcileActionText(cmdb::v1::ReconcileAction value);
 
 // The value for a word (case-insensitive); "" gives *_UNSPECIFIED. Throws
 // an INVALID_ARGUMENT Error naming `what` and the accepted words otherwise.

@@ -7,10 +7,8 @@
 // transaction: first the CIs, whose refs map to the new ids, then the
 // relationships, which use those ids as endpoints.
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "calls.h"
@@ -36,30 +34,16 @@ struct Summary {
   std::map<std::string, std::string> ids;  // ref -> id
 };
 
-std::string FormatOf(const ImportOptions& o) {
-  if (!o.format.empty()) return o.format;
-  const bool csv = o.file.size() > 4 && o.file.substr(o.file.size() - 4) == ".csv";
-  return csv ? "csv" : "jsonl";
-}
-
 ImportRecords ReadRecords(Session& session, const ImportOptions& o) {
-  std::ifstream file;
-  if (o.file != "-") {
-    file.open(o.file);
-    if (!file) throw InvalidArgument(o.file + ": cannot open");
-  }
-  std::istream& in = o.file == "-" ? std::cin : file;
   ClassSchemas schemas(session.client());
-  try {
-    ImportRecords records =
-        FormatOf(o) == "csv"
-            ? ReadCsv(in, [&](const std::string& c) -> const AttributeTypes& { return schemas.TypesOf(c); })
-            : ReadJsonLines(in);
+  ImportRecords records;
+  ReadInput(o.file, [&](std::istream& in) {
+    records = InputFormat(o.file, o.format) == "csv"
+                  ? ReadCsv(in, [&](const std::string& c) -> const AttributeTypes& { return schemas.TypesOf(c); })
+                  : ReadJsonLines(in);
     CheckReferences(records);
-    return records;
-  } catch (const Error& e) {
-    throw Error(e.code(), o.file + ": " + e.what());
-  }
+  });
+  return records;
 }
 
 // File lines of the items of one BatchWrite, to name them in errors.
@@ -76,14 +60,7 @@ v1::BatchWriteResponse Write(Session& session, const ImportOptions& o, v1::Batch
   try {
     return session.client().Call(&Stub::BatchWrite, *request);
   } catch (const Error& e) {
-    static const std::regex kItem(R"(^(creates|relationships)\[(\d+)\])");
-    std::smatch match;
-    const std::string message = e.what();
-    if (!std::regex_search(message, match, kItem)) throw;
-    const auto& item_lines = match[1] == "creates" ? lines.creates : lines.relationships;
-    const size_t index = std::stoul(match[2]);
-    if (index >= item_lines.size()) throw;
-    throw Error(e.code(), o.file + ": line " + std::to_string(item_lines[index]) + ": " + message);
+    throw WithEntryLine(e, o.file, {{"creates", &lines.creates}, {"relationships", &lines.relationships}});
   }
 }
 

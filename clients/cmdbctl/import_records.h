@@ -17,13 +17,12 @@
 
 #include <google/protobuf/struct.pb.h>
 
-#include <functional>
 #include <istream>
 #include <string>
 #include <vector>
 
-#include "attr_parse.h"
 #include "cmdb/v1/cmdb_service.pb.h"
+#include "record_reader.h"
 
 namespace cmdbctl {
 
@@ -43,11 +42,12 @@ struct ImportRecords {
   std::vector<ImportRelation> relations;
 };
 
-// The attribute types of a class (may throw cmdbctl::Error).
-using SchemaLookup = std::function<const AttributeTypes&(const std::string& class_name)>;
-
 ImportRecords ReadJsonLines(std::istream& in);
 ImportRecords ReadCsv(std::istream& in, const SchemaLookup& schema);
+
+// A relation line, {"relation": {"from", "type", "to", "attributes"}}
+// (`line` is left 0). Also the relation format of `cmdbctl reconcile`.
+ImportRelation RelationFromJson(const Json& object);
 
 // Checks that refs are unique and that every relation's from/to is a ref of
 // a CI in `records` or a UUID.

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <iostream>
 #include <vector>
@@ -42,7 +43,52 @@ Json ProvenanceJson(const google::protobuf::Map<std::string, cmdb::v1::Attribute
   return out;
 }
 
+Json StringsJson(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  Json out = Json::array();
+  for (const auto& item : items) out.push_back(item);
+  return out;
+}
+
+// Seconds per duration unit, largest first.
+constexpr std::pair<char, int64_t> kDurationUnits[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+
+Json DiffJson(const google::protobuf::RepeatedPtrField<cmdb::v1::FieldChange>& diff) {
+  Json out = Json::object();
+  for (const auto& change : diff) {
+    out[change.field()] = {{"old", ValueToJson(change.old_value())}, {"new", ValueToJson(change.new_value())}};
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string DurationText(const google::protobuf::Duration& d) {
+  if (d.nanos() != 0) return TimeUtil::ToString(d);
+  if (d.seconds() == 0) return "";
+  for (const auto& [unit, seconds] : kDurationUnits) {
+    if (d.seconds() % seconds == 0) return std::to_string(d.seconds() / seconds) + unit;
+  }
+  return TimeUtil::ToString(d);  // not reached: every whole number of seconds fits "s"
+}
+
+google::protobuf::Duration ParseDuration(const std::string& text, const std::string& what) {
+  const auto bad = [&] {
+    return InvalidArgument((what.empty() ? "" : what + ": ") + "\"" + text +
+                           "\" is not a duration (e.g. 90s, 30m, 12h, 7d; 0 disables)");
+  };
+  if (text == "0") return TimeUtil::SecondsToDuration(0);
+  if (text.size() < 2) throw bad();
+  const auto unit = std::find_if(std::begin(kDurationUnits), std::end(kDurationUnits),
+                                 [&](const auto& u) { return u.first == text.back(); });
+  int64_t count = 0;
+  const char* end = text.data() + text.size() - 1;
+  const auto [ptr, ec] = std::from_chars(text.data(), end, count);
+  if (unit == std::end(kDurationUnits) || ec != std::errc() || ptr != end || count < 0 ||
+      count > TimeUtil::kDurationMaxSeconds / unit->second) {
+    throw bad();
+  }
+  return TimeUtil::SecondsToDuration(count * unit->second);
+}
 
 std::string TimeText(const google::protobuf::Timestamp& t) { return TimeUtil::ToString(t); }
 
@@ -112,7 +158,8 @@ Json CiJson(const cmdb::v1::ConfigurationItem& ci) {
           {"update_time", TimeText(ci.update_time())},
           {"provenance", ProvenanceJson(ci.provenance())},
           {"stale", ci.stale()},
-          {"merged_into", ci.merged_into()}};
+          {"merged_into", ci.merged_into()},
+          {"parent_id", ci.parent_id()}};
 }
 
 Json RelationshipJson(const cmdb::v1::Relationship& rel) {
@@ -178,6 +225,71 @@ Json RelationshipTypeJson(const cmdb::v1::RelationshipType& type) {
           {"description", type.description()},
           {"impact", ImpactText(type.impact())},
           {"system", type.system()}};
+}
+
+Json ItemResultJson(const cmdb::v1::ItemResult& item) {
+  Json skipped = Json::object();
+  for (const auto& s : item.skipped()) skipped[s.field()] = s.reason();
+  return {{"ref", item.ref()},
+          {"action", ReconcileActionText(item.action())},
+          {"ci_id", item.ci_id()},
+          {"diff", DiffJson(item.diff())},
+          {"reason", item.reason()},
+          {"skipped", skipped},
+          {"candidates", StringsJson(item.candidate_ids())},
+          {"matched_by", item.matched_by()}};
+}
+
+Json RelationResultJson(const cmdb::v1::RelationResult& rel) {
+  return {{"index", rel.index()},
+          {"action", ReconcileActionText(rel.action())},
+          {"relationship_id", rel.relationship_id()},
+          {"reason", rel.reason()}};
+}
+
+Json ReconcileSummaryJson(const cmdb::v1::ReconcileResponse& r) {
+  return {{"dry_run", r.dry_run()},   {"changeset_id", r.changeset_id()}, {"created", r.created()},
+          {"updated", r.updated()},   {"unchanged", r.unchanged()},       {"conflicts", r.conflicts()},
+          {"rejected", r.rejected()}, {"marked_stale", r.marked_stale()}};
+}
+
+Json IdentificationRulesJson(const cmdb::v1::IdentificationRules& rules) {
+  Json sets = Json::array();
+  for (const auto& set : rules.sets()) {
+    sets.push_back({{"fields", StringsJson(set.attributes())}, {"within_parent", set.within_parent()}});
+  }
+  return {{"class", rules.class_name()}, {"sets", sets}, {"inherited_from", rules.inherited_from()}};
+}
+
+Json ReconciliationRuleJson(const cmdb::v1::ReconciliationRule& rule) {
+  return {{"class", rule.class_name()}, {"field", rule.field()}, {"sources", StringsJson(rule.sources())}};
+}
+
+Json SourceJson(const cmdb::v1::Source& source) {
+  return {{"name", source.name()},
+          {"stale_after_runs", source.stale_after_runs()},
+          {"stale_after", DurationText(source.stale_after())},
+          {"stale_after_seconds", source.stale_after().seconds()},
+          {"ci_count", source.ci_count()},
+          {"stale_count", source.stale_count()},
+          {"runs", source.runs()},
+          {"last_run_time", source.has_last_run_time() ? Json(TimeText(source.last_run_time())) : Json(nullptr)}};
+}
+
+Json DuplicateCandidateJson(const cmdb::v1::DuplicateCandidate& c) {
+  return {{"identifier", c.identifier()},
+          {"value", c.value()},
+          {"ci_ids", StringsJson(c.ci_ids())},
+          {"names", StringsJson(c.names())},
+          {"detected_time", TimeText(c.detected_time())},
+          {"detected_by", c.detected_by()}};
+}
+
+Json MergeResponseJson(const cmdb::v1::MergeResponse& response) {
+  return {{"survivor", CiJson(response.survivor())},
+          {"duplicate", CiJson(response.duplicate())},
+          {"relationships_moved", response.relationships_moved()},
+          {"relationships_dropped", response.relationships_dropped()}};
 }
 
 Json ChangeEventJson(const cmdb::v1::ChangeEvent& event) {

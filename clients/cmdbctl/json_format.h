@@ -4,6 +4,7 @@
 // timestamps are RFC 3339 UTC; integral numbers print without ".0".
 #pragma once
 
+#include <google/protobuf/duration.pb.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/timestamp.pb.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "cmdb/v1/cmdb_service.pb.h"
+#include "cmdb/v1/reconcile.pb.h"
 #include "cmdb/v1/resources.pb.h"
 
 namespace cmdbctl {
@@ -22,6 +24,13 @@ std::string TimeText(const google::protobuf::Timestamp& t);
 // Parses RFC 3339 text; throws an INVALID_ARGUMENT Error naming `what`
 // (when not empty).
 google::protobuf::Timestamp ParseTime(const std::string& text, const std::string& what);
+
+// A duration in the largest unit that holds it whole: "90s", "30m", "12h",
+// "7d" ("" for zero; fractions of a second as "1.5s").
+std::string DurationText(const google::protobuf::Duration& d);
+// Parses "0" or a whole number followed by s, m, h or d (as DurationText
+// prints them); throws an INVALID_ARGUMENT Error naming `what`.
+google::protobuf::Duration ParseDuration(const std::string& text, const std::string& what);
 
 // Struct/Value <-> JSON. Numbers that are whole and fit in int64 become
 // JSON integers.
@@ -38,6 +47,27 @@ Json CiVersionJson(const cmdb::v1::CiVersion& version);
 Json AttributeJson(const cmdb::v1::AttributeDefinition& attr);
 Json ClassJson(const cmdb::v1::CiClass& cls);
 Json RelationshipTypeJson(const cmdb::v1::RelationshipType& type);
+// Reconciliation (cmdb/v1/reconcile.proto). An item result is {"ref",
+// "action", "ci_id", "diff": {field: {"old", "new"}}, "reason", "skipped":
+// {field: reason}, "candidates", "matched_by"}; a missing old or new value
+// is null.
+Json ItemResultJson(const cmdb::v1::ItemResult& item);
+Json RelationResultJson(const cmdb::v1::RelationResult& rel);
+// {"dry_run", "changeset_id", "created", "updated", "unchanged",
+//  "conflicts", "rejected", "marked_stale"}.
+Json ReconcileSummaryJson(const cmdb::v1::ReconcileResponse& response);
+// {"class", "sets": [{"fields", "within_parent"}], "inherited_from"}.
+Json IdentificationRulesJson(const cmdb::v1::IdentificationRules& rules);
+// {"class", "field", "sources"}.
+Json ReconciliationRuleJson(const cmdb::v1::ReconciliationRule& rule);
+// {"name", "stale_after_runs", "stale_after" (as DurationText),
+//  "stale_after_seconds", "ci_count", "stale_count", "runs", "last_run_time"
+//  (null before the first complete run)}.
+Json SourceJson(const cmdb::v1::Source& source);
+// {"identifier", "value", "ci_ids", "names", "detected_time", "detected_by"}.
+Json DuplicateCandidateJson(const cmdb::v1::DuplicateCandidate& candidate);
+// {"survivor": CI, "duplicate": CI, "relationships_moved", "relationships_dropped"}.
+Json MergeResponseJson(const cmdb::v1::MergeResponse& response);
 // {"cursor", "caught_up": true} for a caught-up event, else
 // {"cursor", "caught_up": false, "operation", "changeset", "ci"|"relationship"}.
 Json ChangeEventJson(const cmdb::v1::ChangeEvent& event);

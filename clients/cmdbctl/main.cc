@@ -3,7 +3,8 @@
 //   cmdbctl [--server HOST:PORT] [--token T] [-o table|json] [--tls [--ca-cert FILE]]
 //           [--timeout SECONDS] <command> ...
 //
-// Commands: ci, rel, class, watch, import, export (`cmdbctl <command> --help`).
+// Commands: ci, rel, class, watch, import, export, reconcile, ident,
+// recrule, source, dup (`cmdbctl <command> --help`).
 // Exit status: 0 on success, 1 when a call fails or input is invalid (the
 // error is printed as `cmdbctl: <GRPC_CODE_NAME>: <message>`), 2 on a usage
 // error.
@@ -40,6 +41,9 @@ int main(int argc, char** argv) {
   cmdbctl::AddWatchCommand(app, session);
   cmdbctl::AddImportCommand(app, session);
   cmdbctl::AddExportCommand(app, session);
+  cmdbctl::AddReconcileCommand(app, session);
+  cmdbctl::AddRuleCommands(app, session);
+  cmdbctl::AddSourceAndDupCommands(app, session);
 
   try {
     app.parse(argc, argv);  // runs the chosen command's callback
