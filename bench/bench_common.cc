@@ -40,6 +40,12 @@ std::string BenchCluster::NewDatabase(const std::string& name) {
   return url;
 }
 
+std::string BenchCluster::CopyDatabase(const std::string& from, const std::string& name) {
+  auto st = pg_->CreateDatabase(name, from);
+  if (!st.ok()) throw std::runtime_error(std::string(ToStd(st.message())));
+  return pg_->Url(name);
+}
+
 InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_threads) {
   db::Database::Options options;
   options.url = url;
@@ -52,13 +58,15 @@ InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_
   cis_ = std::make_unique<CiService>(*db_, limits_);
   rels_ = std::make_unique<RelationshipService>(*db_, limits_);
   classes_ = std::make_unique<ClassService>(*db_);
+  reconcile_ = std::make_unique<ReconcileService>(*db_, limits_);
   feed_ = std::make_unique<ChangeFeed>(*db_, url);
   pool_ = std::make_unique<WorkerPool>(1);
   api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, auth_, limits_});
+  reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, auth_, limits_);
   api::ServerOptions server_options;
   server_options.listen = "127.0.0.1:0";
   server_options.max_threads = max_threads;
-  auto server = api::GrpcServer::Start(server_options, {api_.get()}, limits_);
+  auto server = api::GrpcServer::Start(server_options, {api_.get(), reconcile_api_.get()}, limits_);
   if (!server.ok()) throw std::runtime_error(std::string(ToStd(server.status().message())));
   server_ = std::move(*server);
 }
@@ -68,15 +76,20 @@ InProcessServer::~InProcessServer() {
   server_->Wait();
 }
 
-std::unique_ptr<v1::CmdbService::Stub> InProcessServer::NewStub() const {
+std::string InProcessServer::target() const { return StrCat("127.0.0.1:", server_->port()); }
+
+grpc::ChannelArguments InProcessServer::channel_args() const {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(256 << 20);
   args.SetMaxSendMessageSize(256 << 20);
   // A channel of its own per stub, so concurrent clients do not share one connection.
   args.SetInt("cmdb.bench.channel", rand());
-  auto channel = grpc::CreateCustomChannel(StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials(),
-                                           args);
-  return v1::CmdbService::NewStub(channel);
+  return args;
+}
+
+std::unique_ptr<v1::CmdbService::Stub> InProcessServer::NewStub() const {
+  return v1::CmdbService::NewStub(
+      grpc::CreateCustomChannel(target(), grpc::InsecureChannelCredentials(), channel_args()));
 }
 
 Estate MakeEstate(int cis, int links, uint32_t seed) {

@@ -12,6 +12,7 @@
 
 #include "api/auth.h"
 #include "api/cmdb_api.h"
+#include "api/reconcile_api.h"
 #include "api/convert.h"
 #include "api/server.h"
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
@@ -21,6 +22,7 @@
 #include "service/change_feed.h"
 #include "service/ci_service.h"
 #include "service/class_service.h"
+#include "service/reconcile_service.h"
 #include "service/relationship_service.h"
 #include "service/worker_pool.h"
 
@@ -38,6 +40,8 @@ class BenchCluster {
   ~BenchCluster();
   // A new, migrated database; returns its URL.
   std::string NewDatabase(const std::string& name);
+  // A copy of database `from` (which must have no connections); returns its URL.
+  std::string CopyDatabase(const std::string& from, const std::string& name);
 
  private:
   std::string dir_;
@@ -50,6 +54,8 @@ class InProcessServer {
   InProcessServer(const std::string& url, int pool_size, int max_threads);
   ~InProcessServer();
   std::unique_ptr<v1::CmdbService::Stub> NewStub() const;
+  std::string target() const;
+  grpc::ChannelArguments channel_args() const;
   db::Database& database() { return *db_; }
 
  private:
@@ -58,10 +64,12 @@ class InProcessServer {
   std::unique_ptr<CiService> cis_;
   std::unique_ptr<RelationshipService> rels_;
   std::unique_ptr<ClassService> classes_;
+  std::unique_ptr<ReconcileService> reconcile_;
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<WorkerPool> pool_;
   api::Authenticator auth_;
   std::unique_ptr<api::CmdbApi> api_;
+  std::unique_ptr<api::ReconcileApi> reconcile_api_;
   std::unique_ptr<api::GrpcServer> server_;
 };
 

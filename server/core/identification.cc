@@ -72,7 +72,7 @@ std::string NormalizeIdentifierValue(const AttributeDef* def, std::string_view f
   }
   if (IsHostLike(field)) {
     std::string host = NormalizeHostname(text);
-    while (!host.empty() && host.back() == '/') host.pop_back();
+    while (!host.empty() && (host.back() == '/' || host.back() == '.')) host.pop_back();
     return host;
   }
   return NormalizeToken(text);

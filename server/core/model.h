@@ -172,7 +172,7 @@ struct CiVersion {
 };
 
 // Fields that differ between two versions of a CI: "class_name", "name",
-// "status", "owner", "criticality", "attributes.<name>".
+// "status", "owner", "criticality", "parent_id", "attributes.<name>".
 std::vector<std::string> ChangedFields(const Ci& before, const Ci& after);
 
 // True when the two CIs hold the same data (ignores version, times, provenance).

@@ -19,7 +19,9 @@ size_t Rank(const ReconciliationRuleDef* rule, std::string_view source) {
 
 FieldDecision DecideField(const ReconciliationRuleDef* rule, const Json* current, std::string_view source,
                           Micros observed, bool clearing) {
-  const std::string owner = current != nullptr && current->is_object() ? current->value("source", "") : "";
+  // An entry that is not an object counts as no provenance at all.
+  if (current != nullptr && !current->is_object()) current = nullptr;
+  const std::string owner = current != nullptr ? current->value("source", "") : "";
   if (clearing && owner != source) {
     return {false, owner.empty() ? StrCat("only the source that set it may clear it")
                                  : StrCat("only ", owner, ", which set it, may clear it")};

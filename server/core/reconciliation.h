@@ -3,7 +3,8 @@
 //
 // For each field the finding reports (an absent field is left alone):
 //   - a value equal to the current one changes nothing;
-//   - a source may always overwrite a value that has no recorded source;
+//   - a source may always overwrite (but not clear) a value that has no
+//     recorded source;
 //   - otherwise the rule for the field ranks the sources (listed ones in
 //     order, unlisted ones below all listed, all equal without a rule): a
 //     higher-ranked source's value is kept; between equal ranks the newer

@@ -187,11 +187,20 @@ void InsertCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation) {
   }
 }
 
-void UpdateCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation) {
+void UpdateCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation, const std::vector<Ci>* before) {
   if (cis.empty()) return;
   for (Ci& ci : cis) ci.updated_at = tx.now();
   tx.Exec(kUpdateCis, RecordJson(cis), tx.ChangesetId(), std::string(operation));
-  SyncIdentifiers(tx, *CatalogOf(tx), cis);
+  auto catalog = CatalogOf(tx);
+  if (before == nullptr || before->size() != cis.size()) return SyncIdentifiers(tx, *catalog, cis);
+  std::vector<Ci> changed;
+  for (size_t i = 0; i < cis.size(); ++i) {
+    const bool was = (*before)[i].merged_into.empty(), is = cis[i].merged_into.empty();
+    if (was != is || IdentifierKeys(*catalog, (*before)[i]) != IdentifierKeys(*catalog, cis[i])) {
+      changed.push_back(cis[i]);
+    }
+  }
+  SyncIdentifiers(tx, *catalog, changed);
 }
 
 void SyncIdentifiers(Tx& tx, const Catalog& catalog, const std::vector<Ci>& cis) {

@@ -32,8 +32,10 @@ std::vector<std::string> UsedCiIds(Tx& tx, const std::vector<std::string>& ids);
 // version, created_at and updated_at on each.
 void InsertCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation = kOpCreate);
 // Writes new versions of existing (locked) CIs: each must carry its current
-// version + 1. Closes the previous history version. Sets updated_at.
-void UpdateCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation);
+// version + 1. Closes the previous history version. Sets updated_at. With
+// `before` (the same CIs as they were, in the same order), identifiers are
+// rewritten only for CIs whose identifier keys changed.
+void UpdateCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation, const std::vector<Ci>* before = nullptr);
 // Brings the rule identifiers of `cis` in step with their content under
 // `catalog`'s identification rules (UpdateCis does this itself; a change of
 // the rules calls it with the new catalog).

@@ -28,6 +28,12 @@ const Statement kAddSourceKeys{
     "INSERT INTO ci_identifier (kind, value, ci_id) "
     "SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]) ON CONFLICT DO NOTHING"};
 const Statement kGetCis{"identity_get_cis", "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.id = ANY($1::uuid[])"};
+const Statement kCompareCis{
+    "identity_compare_cis",
+    "SELECT c.id::text, c.class_name, c.name, c.status, c.owner, c.criticality, coalesce(c.parent_id::text, ''), "
+    "       c.version, c.attributes @> p.present AND CASE WHEN p.absent IS NULL THEN true "
+    "         ELSE NOT c.attributes ?| ARRAY(SELECT jsonb_array_elements_text(p.absent)) END "
+    "FROM jsonb_to_recordset($1::jsonb) AS p(id uuid, present jsonb, absent jsonb) JOIN ci c ON c.id = p.id"};
 const Statement kCiClasses{"identity_ci_classes",
                            "SELECT id::text, class_name FROM ci WHERE id = ANY($1::uuid[]) AND merged_into IS NULL"};
 
@@ -169,12 +175,13 @@ void LockIdentifierStripes(Tx& tx, std::vector<uint32_t> stripes) {
 std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<IdentifierKey>& keys) {
   std::vector<IdentifierMatch> out;
   if (keys.empty()) return out;
+  // In index order, so the probes walk the index instead of jumping about.
+  std::set<std::pair<std::string_view, std::string_view>> sorted;
+  for (const auto& k : keys) sorted.emplace(k.kind, k.value);
   std::vector<std::string> kinds, values;
-  std::set<std::pair<std::string_view, std::string_view>> seen;
-  for (const auto& k : keys) {
-    if (!seen.emplace(k.kind, k.value).second) continue;
-    kinds.push_back(k.kind);
-    values.push_back(k.value);
+  for (const auto& [kind, value] : sorted) {
+    kinds.emplace_back(kind);
+    values.emplace_back(value);
   }
   for (const auto& r : tx.Exec(kFindIdentifiers, ArrayLiteral(kinds), ArrayLiteral(values))) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
@@ -190,6 +197,36 @@ void AddSourceKeys(Tx& tx, const std::vector<IdentifierKey>& keys, const std::ve
     values.push_back(k.value);
   }
   tx.Exec(kAddSourceKeys, ArrayLiteral(kinds), ArrayLiteral(values), ArrayLiteral(ci_ids));
+}
+
+std::vector<CiSummary> CompareCis(Tx& tx, const std::vector<AttributeProbe>& probes) {
+  std::vector<CiSummary> out;
+  if (probes.empty()) return out;
+  // In id order: ids grow with creation time, so neighbours share pages.
+  std::vector<const AttributeProbe*> ordered;
+  for (const auto& p : probes) ordered.push_back(&p);
+  std::sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->ci_id < b->ci_id; });
+  Json rows = Json::array();
+  for (const AttributeProbe* probe : ordered) {
+    const AttributeProbe& p = *probe;
+    Json row = {{"id", p.ci_id}, {"present", p.present}};
+    if (!p.absent.empty()) row["absent"] = p.absent;  // usually none: the SQL skips the test
+    rows.push_back(std::move(row));
+  }
+  for (const auto& r : tx.Exec(kCompareCis, rows.dump())) {
+    CiSummary s;
+    s.id = r[0].as<std::string>();
+    s.class_name = r[1].as<std::string>();
+    s.name = r[2].as<std::string>();
+    s.status = r[3].as<std::string>();
+    s.owner = r[4].as<std::string>();
+    s.criticality = r[5].as<std::string>();
+    s.parent_id = r[6].as<std::string>();
+    s.version = r[7].as<int64_t>();
+    s.attributes_agree = r[8].as<bool>();
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::vector<Ci> GetCis(Tx& tx, const std::vector<std::string>& ids) {

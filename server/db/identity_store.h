@@ -27,6 +27,25 @@ std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<Identifie
 // Stores source keys (kind "source:<name>") for CIs.
 void AddSourceKeys(Tx& tx, const std::vector<IdentifierKey>& keys, const std::vector<std::string>& ci_ids);
 
+// What a finding claims about a CI's attributes: these values, and these
+// attributes absent.
+struct AttributeProbe {
+  std::string ci_id;
+  Json present = Json::object();
+  std::vector<std::string> absent;
+};
+
+// A CI's scalar fields, and whether its attributes agree with a probe.
+struct CiSummary {
+  std::string id, class_name, name, status, owner, criticality, parent_id;
+  int64_t version = 0;
+  bool attributes_agree = false;
+};
+
+// For each probe whose CI exists: its summary. The attribute comparison
+// runs in the database, so agreeing CIs are neither sent nor parsed.
+std::vector<CiSummary> CompareCis(Tx& tx, const std::vector<AttributeProbe>& probes);
+
 // Live CIs by id, read without locking. Missing ids are absent.
 std::vector<Ci> GetCis(Tx& tx, const std::vector<std::string>& ids);
 // Of `ids`, the live CIs (id -> class), for parent checks.

@@ -80,7 +80,8 @@ Ci WriteNextVersion(db::Tx& tx, const WriteContext& context, const Ci& before, C
   if (SameContent(before, after)) return before;
   PrepareNewVersion(before, after, context, tx.now());
   std::vector<Ci> rows{std::move(after)};
-  db::UpdateCis(tx, rows, operation);
+  const std::vector<Ci> prior{before};
+  db::UpdateCis(tx, rows, operation, &prior);
   return std::move(rows.front());
 }
 
@@ -339,13 +340,14 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
       it->second = std::move(updated);
       touched.push_back(id);
     }
-    std::vector<Ci> updates;
+    std::vector<Ci> updates, prior;
     for (auto& [id, ci] : working) {
       const Ci& before = current.at(id);
       if (SameContent(before, ci)) continue;
       if (ci.parent_id != before.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {ci}, "updates[].ci."));
       PrepareNewVersion(before, ci, context, now);
       updates.push_back(ci);
+      prior.push_back(before);
     }
 
     // Relationships: types, endpoints and duplicates.
@@ -393,7 +395,7 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
     }
 
     db::InsertCis(tx, creates);
-    db::UpdateCis(tx, updates, kOpUpdate);
+    db::UpdateCis(tx, updates, kOpUpdate, &prior);
     std::vector<Relationship> rel_rows = rels;
     db::InsertRelationships(tx, rel_rows);
 

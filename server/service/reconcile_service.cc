@@ -1,9 +1,12 @@
 #include "service/reconcile_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <unordered_map>
+
+#include <spdlog/spdlog.h>
 
 #include "core/identification.h"
 #include "core/normalize.h"
@@ -69,13 +72,18 @@ class Reconciler {
     for (size_t i = 0; i < work_.size(); ++i) Check(i);
     CheckDirectParents();
     const int levels = AssignLevels();
+    Lap("check");
     LockStripes();
+    Lap("lock");
     for (int level = 0; level <= levels; ++level) Identify(level);
     CMDB_RETURN_IF_ERROR(LockChangedAndRecheck());
+    Lap("identify");
     WriteItems();
+    Lap("write");
     ReconcileOutput out;
     out.relations = WriteRelations();
     RecordConflicts();
+    Lap("relations");
     std::vector<std::string> seen;  // what the source reported and we identified
     for (const auto& w : work_) {
       if (!w.decided) seen.push_back(w.ci_id);
@@ -87,6 +95,8 @@ class Reconciler {
       db::NoteRun(tx_, in_.source);
     }
     for (auto& w : work_) out.items.push_back(std::move(w.outcome));
+    Lap("sightings");
+    spdlog::debug("reconcile {} items from {}:{}", work_.size(), in_.source, laps_);
     return out;
   }
 
@@ -225,7 +235,6 @@ class Reconciler {
   // Step 4: identify the items of one level, then evaluate them.
   void Identify(int level) {
     std::vector<size_t> items;
-    std::vector<IdentifierKey> all_keys;
     for (size_t i = 0; i < work_.size(); ++i) {
       Work& w = work_[i];
       if (w.decided || w.level != level) continue;
@@ -247,19 +256,55 @@ class Reconciler {
                          needs_parent && w.parent_id.empty() ? " (parent: sets need parent_ref or parent_id)" : ""));
         continue;
       }
-      all_keys.insert(all_keys.end(), w.keys.begin(), w.keys.end());
       items.push_back(i);
     }
-    std::map<std::pair<std::string, std::string>, std::vector<std::string>> stored;
-    for (auto& m : db::FindIdentifiers(tx_, all_keys)) stored[{m.kind, m.value}].push_back(std::move(m.ci_id));
+    Lap("keys");
+    const StoredKeys stored = LookUp(items);
+    Lap("find");
 
     std::vector<std::string> to_read;
     for (size_t i : items) {
       Decide(i, stored);
       if (!work_[i].decided && !work_[i].create) to_read.push_back(work_[i].ci_id);
     }
+    Lap("decide");
+    // First a comparison in the database: an item that agrees with its CI
+    // needs nothing more, and its CI is never sent.
+    std::vector<db::AttributeProbe> probes;
+    for (size_t i : items) {
+      const Work& w = work_[i];
+      if (w.decided || w.create) continue;
+      db::AttributeProbe& p = probes.emplace_back();
+      p.ci_id = w.ci_id;
+      for (const auto& [key, value] : w.finding.attributes.items()) {
+        if (value.is_null()) {
+          p.absent.push_back(key);
+        } else {
+          p.present[key] = value;
+        }
+      }
+    }
+    std::unordered_map<std::string, db::CiSummary> summaries;
+    for (auto& s : db::CompareCis(tx_, probes)) summaries.emplace(s.id, std::move(s));
+    std::vector<std::string> differing;
+    for (size_t i : items) {
+      Work& w = work_[i];
+      if (w.decided || w.create) continue;
+      auto it = summaries.find(w.ci_id);
+      if (it == summaries.end()) {
+        Reject(i, StrCat("the matched CI ", w.ci_id, " no longer exists"));
+      } else if (Same(w, it->second)) {
+        w.current.version = it->second.version;
+        w.outcome.action = ReconcileAction::kUnchanged;
+        w.outcome.ci_id = w.ci_id;
+        w.outcome.reason = StrCat("matched by ", w.outcome.matched_by);
+      } else {
+        differing.push_back(w.ci_id);
+      }
+    }
+    Lap("read");
     std::unordered_map<std::string, Ci> current;
-    for (Ci& ci : db::GetCis(tx_, to_read)) current.emplace(ci.id, std::move(ci));
+    for (Ci& ci : db::GetCis(tx_, differing)) current.emplace(ci.id, std::move(ci));
     for (size_t i : items) {
       Work& w = work_[i];
       if (w.decided) continue;
@@ -268,17 +313,57 @@ class Reconciler {
         continue;
       }
       auto it = current.find(w.ci_id);
-      if (it == current.end()) {
-        Reject(i, StrCat("the matched CI ", w.ci_id, " no longer exists"));
-        continue;
-      }
-      w.current = it->second;
+      if (it == current.end()) continue;  // unchanged, decided above
+      w.current = std::move(it->second);
       Evaluate(i, &w.current);
     }
   }
 
+  // True when the item reports nothing that differs from the CI (so
+  // nothing can be written, whatever the rules say).
+  bool Same(const Work& w, const db::CiSummary& ci) const {
+    const Finding& f = w.finding;
+    if (f.class_name != ci.class_name && !catalog_.IsA(ci.class_name, f.class_name)) return false;
+    if (f.name != ci.name) return false;
+    if (!f.status.empty() && f.status != ci.status) return false;
+    if (!f.owner.empty() && f.owner != ci.owner) return false;
+    if (!f.criticality.empty() && f.criticality != ci.criticality) return false;
+    if (!w.parent_id.empty() && w.parent_id != ci.parent_id) return false;
+    return ci.attributes_agree;
+  }
+
+  using StoredKeys = std::map<std::pair<std::string, std::string>, std::vector<std::string>>;
+
+  // The stored identifiers equal to the items' keys, queried set by set:
+  // a set's keys are looked up only for items no earlier set identified.
+  StoredKeys LookUp(const std::vector<size_t>& items) {
+    StoredKeys stored;
+    std::vector<size_t> open = items;
+    for (int set = -1; !open.empty(); ++set) {
+      std::vector<IdentifierKey> keys;
+      bool more = false;
+      for (size_t i : open) {
+        for (const auto& k : work_[i].keys) {
+          if (k.set_index == set) keys.push_back(k);
+          more = more || k.set_index > set;
+        }
+      }
+      for (auto& m : db::FindIdentifiers(tx_, keys)) stored[{m.kind, m.value}].push_back(std::move(m.ci_id));
+      if (!more) break;
+      std::vector<size_t> still_open;
+      for (size_t i : open) {
+        const bool found = std::any_of(work_[i].keys.begin(), work_[i].keys.end(), [&](const IdentifierKey& k) {
+          return k.set_index == set && stored.contains({k.kind, k.value});
+        });
+        if (!found) still_open.push_back(i);
+      }
+      open = std::move(still_open);
+    }
+    return stored;
+  }
+
   // Which CI an item is: tries its key groups in order.
-  void Decide(size_t i, const std::map<std::pair<std::string, std::string>, std::vector<std::string>>& stored) {
+  void Decide(size_t i, const StoredKeys& stored) {
     Work& w = work_[i];
     size_t k = 0;
     while (k < w.keys.size()) {
@@ -404,7 +489,7 @@ class Reconciler {
 
   // Step 5: creates, updates and source keys.
   void WriteItems() {
-    std::vector<Ci> creates, updates;
+    std::vector<Ci> creates, updates, before;
     std::vector<IdentifierKey> source_keys;
     std::vector<std::string> source_key_ids;
     for (size_t i = 0; i < work_.size(); ++i) {
@@ -416,6 +501,7 @@ class Reconciler {
       } else if (w.outcome.action == ReconcileAction::kUpdated) {
         w.after.version = w.current.version + 1;
         updates.push_back(w.after);
+        before.push_back(w.current);
       }
       if (!in_.items[i].source_key.empty()) {
         source_keys.push_back(SourceKey(in_.source, in_.items[i].source_key));
@@ -423,7 +509,9 @@ class Reconciler {
       }
     }
     db::InsertCis(tx_, creates);
-    db::UpdateCis(tx_, updates, kOpUpdate);
+    Lap("insert");
+    db::UpdateCis(tx_, updates, kOpUpdate, &before);
+    Lap("update");
     db::AddSourceKeys(tx_, source_keys, source_key_ids);
   }
 
@@ -484,7 +572,7 @@ class Reconciler {
       keys.push_back(std::move(key));
     }
     std::vector<std::string> existing = db::FindRelationships(tx_, keys);
-    std::vector<Relationship> creates;
+    std::vector<Relationship> creates, updates;
     std::map<std::tuple<std::string, std::string, std::string>, std::string> made;
     const Json stamp = {{"source", in_.source}, {"set_at", now_}};
     for (size_t k = 0; k < pending.size(); ++k) {
@@ -494,6 +582,13 @@ class Reconciler {
       if (!existing[k].empty() || mine != made.end()) {
         o.action = ReconcileAction::kUnchanged;
         o.relationship_id = !existing[k].empty() ? existing[k] : mine->second;
+        const Json& reported = in_.relations[pending[k]].attributes;
+        if (!existing[k].empty() && !reported.empty()) {
+          if (std::optional<Relationship> changed = ApplyRelationAttributes(existing[k], reported, stamp)) {
+            o.action = ReconcileAction::kUpdated;
+            updates.push_back(std::move(*changed));
+          }
+        }
         continue;
       }
       Relationship rel;
@@ -510,12 +605,50 @@ class Reconciler {
       creates.push_back(std::move(rel));
     }
     db::InsertRelationships(tx_, creates);
+    db::UpdateRelationships(tx_, updates);
     return out;
+  }
+
+  // The relationship with the reported attributes applied field by field
+  // (as for a CI field without a rule), or nullopt when nothing changes.
+  std::optional<Relationship> ApplyRelationAttributes(const std::string& id, const Json& reported, const Json& stamp) {
+    std::optional<Relationship> rel = db::LockRelationship(tx_, id);
+    if (!rel) return std::nullopt;
+    bool changed = false;
+    for (const auto& [key, value] : reported.items()) {
+      const std::string field = "attributes." + key;
+      auto it = rel->attributes.find(key);
+      const bool had = it != rel->attributes.end();
+      if (value.is_null() ? !had : (had && *it == value)) continue;
+      const Json* prov = rel->provenance.contains(field) ? &rel->provenance[field] : nullptr;
+      if (!DecideField(nullptr, prov, in_.source, now_, value.is_null()).write) continue;
+      if (value.is_null()) {
+        rel->attributes.erase(key);
+        rel->provenance.erase(field);
+      } else {
+        rel->attributes[key] = value;
+        rel->provenance[field] = stamp;
+      }
+      changed = true;
+    }
+    if (!changed) return std::nullopt;
+    rel->version += 1;
+    return rel;
   }
 
   void RecordConflicts() {
     for (const auto& a : ambiguous_) db::RecordDuplicate(tx_, a.kind, a.value, a.ids, in_.source);
   }
+
+  // Phase timings, logged at debug level.
+  void Lap(const char* phase) {
+    const auto now = std::chrono::steady_clock::now();
+    StrAppend(&laps_, " ", phase, "=", std::chrono::duration_cast<std::chrono::milliseconds>(now - lap_).count(),
+              "ms");
+    lap_ = now;
+  }
+  std::string laps_;
+  std::chrono::steady_clock::time_point lap_ = std::chrono::steady_clock::now();
 
   struct Ambiguous {
     std::string kind, value;
@@ -570,9 +703,21 @@ absl::StatusOr<ReconcileOutput> ReconcileService::Reconcile(const WriteContext& 
   output.dry_run = input.dry_run;
   output.changeset = written->changeset;
   if (input.dry_run) {
-    // Nothing was created: the ids handed out above do not exist.
+    // Nothing was created: the ids handed out above do not exist. A diff
+    // that names one (a new parent) names the item instead.
+    std::unordered_map<std::string, std::string> provisional;
     for (auto& item : output.items) {
-      if (item.action == ReconcileAction::kCreated) item.ci_id.clear();
+      if (item.action != ReconcileAction::kCreated) continue;
+      provisional.emplace(item.ci_id, StrCat("(new item ", item.ref, ")"));
+      item.ci_id.clear();
+    }
+    for (auto& item : output.items) {
+      for (auto& change : item.diff) {
+        if (change.new_value && change.new_value->is_string()) {
+          auto it = provisional.find(change.new_value->get<std::string>());
+          if (it != provisional.end()) *change.new_value = it->second;
+        }
+      }
     }
     for (auto& rel : output.relations) {
       if (rel.action == ReconcileAction::kCreated) rel.relationship_id.clear();
@@ -727,7 +872,9 @@ absl::StatusOr<db::SourcePolicy> ReconcileService::SetSourcePolicy(const WriteCo
     db::SourcePolicy p = policy;
     if (p.stale_after && *p.stale_after == 0) p.stale_after.reset();
     db::SetSourcePolicy(tx, p);
-    result = db::EnsureSource(tx, policy.name);
+    for (auto& s : db::ListSources(tx)) {
+      if (s.name == policy.name) result = std::move(s);  // with its counts
+    }
     return absl::OkStatus();
   });
   if (!written.ok()) return written.status();

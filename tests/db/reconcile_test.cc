@@ -473,5 +473,55 @@ TEST_F(ReconcileTest, ConcurrentOverlappingReconcilesCreateNoDuplicateAndLoseNoU
             0);
 }
 
+TEST_F(ReconcileTest, RelationAttributesOfAnExistingRelationshipAreReconciledToo) {
+  auto a = Item("a", "server", "a", {{"serial_number", "RA-1"}});
+  auto b = Item("b", "switch", "b", {{"serial_number", "RA-2"}});
+  ReconcileRelationInput link{"a", "", "connected_to", "b", "", {{"port", "Gi1/0/1"}}};
+  auto first = Run("lldp", {a, b}, false, false, {link});
+  EXPECT_EQ(first.relations[0].action, ReconcileAction::kCreated);
+  EXPECT_EQ(Run("lldp", {a, b}, false, false, {link}).relations[0].action, ReconcileAction::kUnchanged);
+  link.attributes = {{"port", "Gi1/0/2"}};
+  auto moved = Run("lldp", {a, b}, false, false, {link});
+  EXPECT_EQ(moved.relations[0].action, ReconcileAction::kUpdated);
+  EXPECT_EQ(moved.relations[0].relationship_id, first.relations[0].relationship_id);
+  auto rel = rels_->Get(first.relations[0].relationship_id, std::nullopt);
+  EXPECT_EQ(rel->attributes["port"], "Gi1/0/2");
+  EXPECT_EQ(rel->version, 2);
+  EXPECT_EQ(rel->provenance["attributes.port"]["source"], "lldp");
+}
+
+TEST_F(ReconcileTest, ADryRunNamesNewParentsByRefNotByAnIdThatWillNeverExist) {
+  auto dev = Item("dev", "switch", "sw-new", {{"serial_number", "DRY-1"}});
+  auto port = Item("port", "interface", "Gi1/0/1", {{"if_name", "Gi1/0/1"}});
+  port.parent_ref = "dev";
+  auto dry = Run("snmp", {dev, port}, /*dry_run=*/true);
+  ASSERT_EQ(dry.items.size(), 2u);
+  EXPECT_TRUE(dry.items[0].ci_id.empty());
+  EXPECT_TRUE(dry.items[1].ci_id.empty());
+  bool saw_parent = false;
+  for (const auto& change : dry.items[1].diff) {
+    if (change.field != "parent_id") continue;
+    saw_parent = true;
+    EXPECT_EQ(*change.new_value, "(new item dev)");
+  }
+  EXPECT_TRUE(saw_parent);
+  EXPECT_EQ(Count("SELECT count(*) FROM ci"), 0);
+}
+
+TEST_F(ReconcileTest, SourcePolicyAnswersWithItsCounts) {
+  Run("snmp", {Item("a", "server", "a", {{"serial_number", "SP-1"}}), Item("b", "server", "b", {{"serial_number", "SP-2"}})});
+  db::SourcePolicy policy;
+  policy.name = "snmp";
+  policy.stale_after_runs = 5;
+  policy.stale_after = 7LL * 24 * 3600 * 1000000;
+  auto saved = reconcile_->SetSourcePolicy(Ctx("admin"), policy);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->ci_count, 2);
+  EXPECT_EQ(saved->stale_after_runs, 5);
+  EXPECT_EQ(*saved->stale_after, policy.stale_after);
+  policy.name = "manual";
+  EXPECT_EQ(reconcile_->SetSourcePolicy(Ctx("admin"), policy).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace cmdb::testing
