@@ -2,7 +2,8 @@
 # The demo: installs what is missing, builds, starts cmdbd on its own
 # embedded PostgreSQL (data in $CMDB_DEMO_DIR, default /var/tmp/cmdb-demo),
 # loads an example estate through cmdbctl, then shows the estate, a change
-# with its history, an as-of read and the change feed. The server keeps
+# with its history, an as-of read, a discovery run reconciled (preview,
+# apply, re-run) and the change feed. The server keeps
 # running afterwards; `scripts/demo.sh stop` stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,7 @@ ids=$("$cmdbctl" -o json import clients/examples/estate.jsonl --comment "initial
 echo "$ids" | grep -E '"(created|relationships)"'
 shop=$(echo "$ids" | json_field shop)
 db01=$(echo "$ids" | json_field db01)
+sw_access_1=$(echo "$ids" | json_field sw-access-1)
 
 step "Computers (class computer and its subclasses)"
 "$cmdbctl" ci list --class computer
@@ -81,7 +83,7 @@ step "Critical CIs in the estate (filter: criticality = critical)"
 before=$("$cmdbctl" -o json ci get "$db01" | json_field update_time)
 sleep 1
 step "A change: db01 gets more memory, under change ticket CHG0042"
-"$cmdbctl" ci update "$db01" --attr memory_mb=524288 --attr os_version=12.8 \
+"$cmdbctl" ci update "$db01" --attr memory_mb=524288 \
   --ref CHG0042 --comment "memory upgrade for the year-end peak"
 
 step "History of db01 (who changed what, when, under which change)"
@@ -89,6 +91,18 @@ step "History of db01 (who changed what, when, under which change)"
 
 step "db01 as it was at $before, before the change"
 "$cmdbctl" ci get "$db01" --as-of "$before"
+
+step "A discovery run arrives (clients/examples/discovery.jsonl): first the preview, nothing written"
+"$cmdbctl" reconcile clients/examples/discovery.jsonl --source snmp --dry-run
+
+step "Applied: matched by serial number, db01's curated name kept, a new switch and its interface created"
+"$cmdbctl" reconcile clients/examples/discovery.jsonl --source snmp --comment "nightly SNMP sweep"
+
+step "The same findings again: everything unchanged, nothing written"
+"$cmdbctl" reconcile clients/examples/discovery.jsonl --source snmp 2>&1 | tail -n 1
+
+step "sw-access-1 now: the fields discovery set are marked with their source"
+"$cmdbctl" ci get "$sw_access_1"
 
 step "The last events of the change feed (other tools sync from it with cmdbctl watch --since CURSOR)"
 "$cmdbctl" watch --until-caught-up | tail -n 4

@@ -236,4 +236,55 @@ TEST_F(CmdbctlE2E, NewTokensWorkAfterSighup) {
   EXPECT_EQ(history[0]["changeset"]["actor"], "late-joiner");
 }
 
+TEST_F(CmdbctlE2E, ReconcileDryRunThenRealThenIdempotentThenMerge) {
+  const std::string file = dir_ + "/found.jsonl";
+  {
+    std::ofstream out(file);
+    out << R"({"ref": "r1", "class": "server", "name": "e2e-found-1", "attributes": {"serial_number": "E2E-SN-1", "cpu_count": 4}})" "\n"
+        << R"({"ref": "r2", "class": "switch", "name": "e2e-found-2", "attributes": {"serial_number": "E2E-SN-2"}})" "\n"
+        << R"({"ref": "r3", "class": "server", "name": "e2e-nothing", "attributes": {"cpu_count": 2}})" "\n"
+        << R"({"relation": {"from": "r1", "type": "connected_to", "to": "r2"}})" "\n";
+  }
+  auto actions = [](const Json& results) {
+    std::vector<std::string> out;
+    for (const auto& r : results) out.push_back(r["action"]);
+    return out;
+  };
+  Json dry = CtlJson({"reconcile", file, "--source", "e2e-scan", "--dry-run"});
+  ASSERT_EQ(dry.size(), 3u);  // one object per item
+  EXPECT_EQ(actions(dry), (std::vector<std::string>{"created", "created", "rejected"}));
+  for (const char* key : {"ref", "action", "ci_id", "diff", "reason"}) EXPECT_TRUE(dry[0].contains(key)) << key;
+  EXPECT_EQ(dry[0]["ci_id"], "");
+  EXPECT_THAT(dry[2]["reason"].get<std::string>(), HasSubstr("no identifier"));
+  EXPECT_TRUE(CtlJson({"ci", "list", "--filter", "name = \"e2e-found*\""}).empty());  // the dry run wrote nothing
+
+  Json real = CtlJson({"reconcile", file, "--source", "e2e-scan"});
+  EXPECT_EQ(actions(real), actions(dry));
+  EXPECT_EQ(real[0]["diff"]["attributes.cpu_count"]["new"], 4);
+  const std::string first = real[0]["ci_id"];
+  Json again = CtlJson({"reconcile", file, "--source", "e2e-scan"});
+  EXPECT_EQ(actions(again), (std::vector<std::string>{"unchanged", "unchanged", "rejected"}));
+  EXPECT_EQ(again[0]["ci_id"], first);
+
+  // A duplicate made by hand, then merged away.
+  Json dup = CtlJson({"ci", "create", "server", "e2e-found-1-old", "--attr", "os_name=Debian"});
+  Json merged = CtlJson({"ci", "merge", first, dup["id"]});
+  EXPECT_EQ(merged["duplicate"]["merged_into"], first);
+  EXPECT_EQ(merged["survivor"]["attributes"]["os_name"], "Debian");
+  EXPECT_EQ(CtlJson({"ci", "get", dup["id"]})["merged_into"], first);
+
+  // A complete run without r2, with a policy of one missed run: r2 goes stale.
+  ASSERT_EQ(Ctl({"source", "set", "e2e-scan", "--stale-after-runs", "1"}).exit_code, 0);
+  const std::string partial = dir_ + "/partial.jsonl";
+  {
+    std::ofstream out(partial);
+    out << R"({"ref": "r1", "class": "server", "name": "e2e-found-1", "attributes": {"serial_number": "E2E-SN-1"}})" "\n";
+  }
+  ASSERT_EQ(Ctl({"reconcile", partial, "--source", "e2e-scan", "--complete"}).exit_code, 0);
+  Json stale = CtlJson({"ci", "list", "--stale"});
+  ASSERT_EQ(stale.size(), 1u);
+  EXPECT_EQ(stale[0]["name"], "e2e-found-2");
+  EXPECT_TRUE(stale[0]["stale"].get<bool>());
+}
+
 }  // namespace
