@@ -277,6 +277,10 @@ int main(int argc, char** argv) {
       ->envname("CMDB_MAX_BATCH")
       ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
+  app.add_option("--max-stream-items", config.limits.max_stream_items, "Most items in one StreamReconcile")
+      ->envname("CMDB_MAX_STREAM_ITEMS")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
   app.add_option("--max-message-mb", config.max_message_mb, "Largest gRPC message, MiB")
       ->envname("CMDB_MAX_MESSAGE_MB")
       ->check(CLI::Range(1, 2000))

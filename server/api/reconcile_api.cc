@@ -159,19 +159,18 @@ grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::Serve
     bool first = true;
     size_t total = 0;
     while (reader->Read(&chunk)) {
-      if (first) {
-        CMDB_ASSIGN_OR_RETURN(context, WriteContextFrom(p.name, chunk.change()));
-        input.source = chunk.source();
-        input.dry_run = chunk.dry_run();
-        input.complete_run = chunk.complete_run();
-        first = false;
-      }
       total += static_cast<size_t>(chunk.items_size() + chunk.relations_size());
       if (total > static_cast<size_t>(limits_.max_stream_items)) {
         return absl::InvalidArgumentError(
             StrCat("items: more than ", limits_.max_stream_items, " items and relations in one stream"));
       }
-      CMDB_RETURN_IF_ERROR(AppendChunk(chunk, input));
+      if (first) {  // the payload's header comes with the first chunk
+        CMDB_ASSIGN_OR_RETURN(context, WriteContextFrom(p.name, chunk.change()));
+        CMDB_ASSIGN_OR_RETURN(input, ReconcileInputFromProto(chunk));
+        first = false;
+      } else {
+        CMDB_RETURN_IF_ERROR(AppendChunk(chunk, input));
+      }
     }
     if (first) return absl::InvalidArgumentError("items: the stream sent no chunk");
     CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/true));
