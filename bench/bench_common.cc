@@ -1,6 +1,10 @@
 #include "bench_common.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -12,6 +16,7 @@
 namespace cmdb::bench {
 
 BenchCluster::BenchCluster(bool fast) {
+  StopOnSignal();
   char tmpl[] = "/tmp/cmdb-bench-XXXXXX";
   dir_ = mkdtemp(tmpl);
   db::EmbeddedPostgres::Options options;
@@ -25,8 +30,26 @@ BenchCluster::BenchCluster(bool fast) {
   pg_ = std::move(*pg);
 }
 
-BenchCluster::~BenchCluster() {
-  pg_.reset();
+void BenchCluster::StopOnSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by every thread started later
+  std::thread([this, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "signal %d: stopping the benchmark's PostgreSQL\n", sig);
+    Shutdown();
+    std::_Exit(128 + sig);
+  }).detach();
+}
+
+BenchCluster::~BenchCluster() { Shutdown(); }
+
+void BenchCluster::Shutdown() {
+  if (stopped_.exchange(true)) return;
+  if (pg_) (void)pg_->Stop();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

@@ -2,6 +2,7 @@
 // server in-process on a loopback port, a synthetic estate, and statistics.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <random>
@@ -33,7 +34,10 @@ using Clock = std::chrono::steady_clock;
 inline double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // A PostgreSQL cluster in a temp dir for the benchmark's databases. Durable
-// (fsync on) unless `fast` is set.
+// (fsync on) unless `fast` is set. Construct it before any other thread
+// starts: it takes SIGINT and SIGTERM, and on either stops the cluster,
+// removes its directory and exits, so an interrupted run leaves nothing
+// behind.
 class BenchCluster {
  public:
   explicit BenchCluster(bool fast);
@@ -44,8 +48,13 @@ class BenchCluster {
   std::string CopyDatabase(const std::string& from, const std::string& name);
 
  private:
+  void StopOnSignal();
+  // Stops the cluster and removes its directory, once.
+  void Shutdown();
+
   std::string dir_;
   std::unique_ptr<db::EmbeddedPostgres> pg_;
+  std::atomic<bool> stopped_{false};
 };
 
 // The server stack on a database, listening on 127.0.0.1:<free port>, auth off.

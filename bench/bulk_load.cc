@@ -1,7 +1,7 @@
 // Bulk load: N CIs and M relationships written through the BatchWrite API
-// (gRPC on loopback, validation, history, changeset) against the floor:
-// PostgreSQL COPY of the same rows into the same tables (same indexes,
-// constraints and triggers), in the same run on the same cluster.
+// (gRPC on loopback, validation, history, identifiers, changeset) against the
+// floor: PostgreSQL COPY of the same rows into the same tables (same
+// indexes, constraints and triggers), in the same run on the same cluster.
 //
 //   bench_bulk_load [--cis 100000] [--relationships 200000] [--batch 10000] [--runs 3] [--fast]
 #include <CLI/CLI.hpp>
@@ -14,6 +14,7 @@
 #include "bench_common.h"
 #include "core/patch.h"
 #include "core/strings.h"
+#include "core/identification.h"
 #include "core/uuid.h"
 
 namespace cmdb::bench {
@@ -28,6 +29,10 @@ struct RunResult {
 double LoadThroughApi(const std::string& url, const Estate& estate, int batch) {
   InProcessServer server(url, 8, 16);
   auto stub = server.NewStub();
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction(conn).exec0("CHECKPOINT");  // both sides start from a clean checkpoint
+  }
   // Requests for the CIs are built before the clock starts: building them is the client's cost.
   std::vector<v1::BatchWriteRequest> ci_batches;
   for (size_t i = 0; i < estate.cis.size(); ++i) {
@@ -87,11 +92,30 @@ double LoadThroughCopy(const std::string& url, const Estate& estate) {
     attrs[i] = ci.attributes.dump();
     provenance[i] = prov.dump();
   }
+  // The identifier rows the server keeps for every CI.
+  std::vector<std::tuple<std::string, std::string, std::string>> identifiers;
+  {
+    auto db = db::Database::Connect({url, 1});
+    std::shared_ptr<const Catalog> catalog;
+    (void)(*db)->Read([&](db::Tx& tx) {
+      catalog = *tx.catalog();
+      return absl::OkStatus();
+    });
+    for (size_t i = 0; i < estate.cis.size(); ++i) {
+      Ci ci;
+      ci.id = ids[i];
+      ci.class_name = estate.cis[i].class_name;
+      ci.name = estate.cis[i].name;
+      ci.attributes = estate.cis[i].attributes;
+      for (auto& key : IdentifierKeys(*catalog, ci)) identifiers.emplace_back(key.kind, key.value, ci.id);
+    }
+  }
   std::vector<std::string> rel_ids(estate.links.size());
   for (auto& id : rel_ids) id = NewUuid();
   const std::string rel_prov = R"({"type":{"source":"manual","set_at":1767225600000000}})";
 
   pqxx::connection conn(url);
+  pqxx::nontransaction(conn).exec0("CHECKPOINT");
   const auto start = Clock::now();
   auto lap = start;
   std::string phases;
@@ -128,6 +152,12 @@ double LoadThroughCopy(const std::string& url, const Estate& estate) {
     v.complete();
   }
   mark("ci_version");
+  {
+    pqxx::stream_to out(txn, "ci_identifier", std::vector<std::string>{"kind", "value", "ci_id"});
+    for (const auto& row : identifiers) out << row;
+    out.complete();
+  }
+  mark("ci_identifier");
   {
     pqxx::stream_to r(txn, "relationship",
                       std::vector<std::string>{"id", "type", "source_id", "target_id", "attributes", "provenance",
@@ -197,7 +227,7 @@ int main(int argc, char** argv) {
       c = LoadThroughCopy(copy_url, estate);
       a = LoadThroughApi(api_url, estate, batch);
     }
-    for (const char* table : {"ci", "ci_version", "relationship", "relationship_version"}) {
+    for (const char* table : {"ci", "ci_version", "ci_identifier", "relationship", "relationship_version"}) {
       if (CountRows(api_url, table) != CountRows(copy_url, table)) {
         std::fprintf(stderr, "row counts differ in %s\n", table);
         return 1;

@@ -47,20 +47,22 @@ void PrepareNewVersion(const Ci& before, Ci& after, const WriteContext& context,
 }
 
 // Every parent named by `cis` must be a live CI (or one of `cis`, for a
-// batch that creates both). NOT_FOUND names the field.
-absl::Status CheckParents(db::Tx& tx, const std::vector<Ci>& cis, std::string_view prefix) {
-  std::vector<std::string> wanted;
+// batch that creates both). NOT_FOUND names the field: "<list>[i].ci.parent_id",
+// or "ci.parent_id" when `list` is empty.
+absl::Status CheckParents(db::Tx& tx, const std::vector<Ci>& cis, std::string_view list = "") {
   std::set<std::string> own;
   for (const Ci& ci : cis) own.insert(ci.id);
+  std::vector<std::string> wanted;
   for (const Ci& ci : cis) {
     if (!ci.parent_id.empty() && !own.contains(ci.parent_id)) wanted.push_back(ci.parent_id);
   }
   if (wanted.empty()) return absl::OkStatus();
   const std::vector<std::string> found = db::ExistingCiIds(tx, wanted);
-  for (const std::string& id : wanted) {
-    if (std::find(found.begin(), found.end(), id) == found.end()) {
-      return absl::NotFoundError(StrCat(prefix, "parent_id: no CI with id ", id));
-    }
+  for (size_t i = 0; i < cis.size(); ++i) {
+    const std::string& parent = cis[i].parent_id;
+    if (parent.empty() || own.contains(parent) || std::find(found.begin(), found.end(), parent) != found.end()) continue;
+    const std::string field = list.empty() ? "ci.parent_id" : StrCat(list, "[", i, "].ci.parent_id");
+    return absl::NotFoundError(StrCat(field, ": no CI with id ", parent));
   }
   return absl::OkStatus();
 }
@@ -123,7 +125,7 @@ absl::StatusOr<Ci> CiService::Create(const WriteContext& context, Ci ci, const s
     result = ci;
     result.id = id;
     CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(result), "ci."));
-    CMDB_RETURN_IF_ERROR(CheckParents(tx, {result}, "ci."));
+    CMDB_RETURN_IF_ERROR(CheckParents(tx, {result}));
     if (!requested_id.empty() && !db::UsedCiIds(tx, {id}).empty()) {
       return absl::AlreadyExistsError(StrCat("ci_id: a CI with id ", id, " exists or existed"));
     }
@@ -147,7 +149,7 @@ absl::StatusOr<Ci> CiService::Update(const WriteContext& context, const CiPatch&
     CMDB_ASSIGN_OR_RETURN(Ci current, LockOne(tx, id, patch.etag));
     CMDB_ASSIGN_OR_RETURN(Ci updated, ApplyCiPatch(current, patch));
     CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(updated), "ci."));
-    if (updated.parent_id != current.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {updated}, "ci."));
+    if (updated.parent_id != current.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {updated}));
     result = WriteNextVersion(tx, context, current, std::move(updated), kOpUpdate);
     return absl::OkStatus();
   });
@@ -313,7 +315,7 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
       PrepareNewVersion(Ci{}, ci, context, now);
       creates.push_back(std::move(ci));
     }
-    CMDB_RETURN_IF_ERROR(CheckParents(tx, creates, "creates[].ci."));
+    CMDB_RETURN_IF_ERROR(CheckParents(tx, creates, "creates"));
     if (!requested_ids.empty()) {
       auto taken = db::UsedCiIds(tx, {requested_ids.begin(), requested_ids.end()});
       if (!taken.empty()) {
@@ -344,7 +346,7 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
     for (auto& [id, ci] : working) {
       const Ci& before = current.at(id);
       if (SameContent(before, ci)) continue;
-      if (ci.parent_id != before.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {ci}, "updates[].ci."));
+      if (ci.parent_id != before.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {ci}));
       PrepareNewVersion(before, ci, context, now);
       updates.push_back(ci);
       prior.push_back(before);

@@ -378,6 +378,26 @@ TEST_F(CiServiceTest, BatchIsAllOrNothing) {
   EXPECT_EQ(Count("SELECT count(*) FROM relationship"), 0);
 }
 
+TEST_F(CiServiceTest, ParentsMustExistAndTheErrorNamesTheItem) {
+  BatchRequest batch;
+  Ci dev = MakeCi("switch", "sw");
+  const std::string dev_id = "0192e1a8-1111-7222-8333-000000000001";
+  Ci port = MakeCi("interface", "Gi1/0/1", {{"if_name", "Gi1/0/1"}});
+  port.parent_id = dev_id;  // created in the same batch: fine
+  batch.creates.push_back({"dev", dev, dev_id});
+  batch.creates.push_back({"port", port, ""});
+  ASSERT_TRUE(cis_->Batch(Ctx(), batch).ok());
+  Ci orphan = port;
+  orphan.parent_id = NewUuid();
+  BatchRequest bad;
+  bad.creates.push_back({"ok", MakeCi("server", "fine"), ""});
+  bad.creates.push_back({"orphan", orphan, ""});
+  auto result = cis_->Batch(Ctx(), bad);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(result.status().message()), StartsWith("creates[1].ci.parent_id:"));
+  EXPECT_THAT(std::string(cis_->Create(Ctx(), orphan, "").status().message()), StartsWith("ci.parent_id:"));
+}
+
 TEST_F(CiServiceTest, BatchLargerThanTheLimitIsRefused) {
   limits_.max_batch_items = 3;
   BatchRequest batch;
