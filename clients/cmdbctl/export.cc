@@ -1,7 +1,7 @@
 // `cmdbctl export`: write CIs (and with --relations their relationships) to
 // stdout in the import format, so the output can be imported elsewhere.
-// Each CI line carries its "id" and uses it as its "ref"; relation lines
-// name their endpoints by id.
+// Each CI line carries its "id" and uses it as its "ref", and its "parent"
+// by id; relation lines name their endpoints by id.
 #include <algorithm>
 #include <iostream>
 #include <set>
@@ -23,14 +23,16 @@ struct ExportOptions {
 };
 
 Json ExportCiJson(const v1::ConfigurationItem& ci) {
-  return {{"ref", ci.id()},
-          {"id", ci.id()},
-          {"class", ci.class_name()},
-          {"name", ci.name()},
-          {"status", StatusText(ci.status())},
-          {"owner", ci.owner()},
-          {"criticality", CriticalityText(ci.criticality())},
-          {"attributes", StructToJson(ci.attributes())}};
+  Json out = {{"ref", ci.id()},
+              {"id", ci.id()},
+              {"class", ci.class_name()},
+              {"name", ci.name()},
+              {"status", StatusText(ci.status())},
+              {"owner", ci.owner()},
+              {"criticality", CriticalityText(ci.criticality())},
+              {"attributes", StructToJson(ci.attributes())}};
+  if (!ci.parent_id().empty()) out["parent"] = ci.parent_id();
+  return out;
 }
 
 Json ExportRelationJson(const v1::Relationship& rel) {
@@ -86,12 +88,13 @@ void ExportCsv(Session& session, const ExportOptions& o) {
     cis.push_back(ExportCiJson(ci));
     for (const auto& [name, value] : ci.attributes().fields()) attribute_names.insert(name);
   });
-  std::vector<std::string> header = {"id", "class", "name", "status", "owner", "criticality"};
+  std::vector<std::string> header = {"id", "class", "name", "status", "owner", "criticality", "parent"};
+  const size_t fields = header.size();
   header.insert(header.end(), attribute_names.begin(), attribute_names.end());
   std::cout << CsvRecord(header);
   for (const auto& ci : cis) {
     std::vector<std::string> row;
-    for (size_t i = 0; i < 6; ++i) row.push_back(ci[header[i]].get<std::string>());
+    for (size_t i = 0; i < fields; ++i) row.push_back(ci.value(header[i], ""));
     for (const auto& name : attribute_names) {
       const Json& attributes = ci["attributes"];
       row.push_back(attributes.contains(name) ? CellText(attributes[name]) : "");

@@ -4,8 +4,9 @@
 // The whole file is read and checked first, so a malformed line writes
 // nothing. A file of at most --batch-size items is written in one
 // BatchWrite (all or nothing). A larger one goes in batches, each its own
-// transaction: first the CIs, whose refs map to the new ids, then the
-// relationships, which use those ids as endpoints.
+// transaction: first the CIs (parents before their dependents), whose refs
+// map to the new ids, then the relationships, which use those ids as
+// endpoints.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -64,8 +65,18 @@ v1::BatchWriteResponse Write(Session& session, const ImportOptions& o, v1::Batch
   }
 }
 
-void AddCreate(const ImportCi& ci, v1::BatchWriteRequest* request, BatchLines* lines) {
-  *request->add_creates() = ci.create;
+// Adds `ci` with its parent named by `refs` of this batch, else by the id
+// created for a ref in an earlier batch, else by the id in the file.
+void AddCreate(const ImportCi& ci, const Summary& summary, const std::set<std::string>& refs,
+               v1::BatchWriteRequest* request, BatchLines* lines) {
+  auto* out = request->add_creates();
+  *out = ci.create;
+  if (refs.contains(ci.parent)) {
+    out->set_parent_ref(ci.parent);
+  } else if (!ci.parent.empty()) {
+    const auto it = summary.ids.find(ci.parent);
+    out->mutable_ci()->set_parent_id(it != summary.ids.end() ? it->second : ci.parent);
+  }
   lines->creates.push_back(ci.line);
 }
 
@@ -107,22 +118,27 @@ void WriteAtOnce(Session& session, const ImportOptions& o, const ImportRecords& 
   BatchLines lines;
   std::set<std::string> refs;
   for (const auto& ci : records.cis) {
-    AddCreate(ci, &request, &lines);
     if (!ci.create.ref().empty()) refs.insert(ci.create.ref());
   }
+  for (const auto& ci : records.cis) AddCreate(ci, *summary, refs, &request, &lines);
   for (const auto& rel : records.relations) AddRelation(rel, *summary, refs, &request, &lines);
   Record(Write(session, o, &request, lines), summary);
 }
 
-// A larger file: CIs in batches, then relationships in batches.
+// A larger file: CIs in batches, parents before their dependents, then
+// relationships in batches.
 void WriteInBatches(Session& session, const ImportOptions& o, const ImportRecords& records, Summary* summary) {
   const size_t batch = static_cast<size_t>(o.batch_size);
-  for (size_t start = 0; start < records.cis.size(); start += batch) {
+  const std::vector<ImportCi> cis = ParentsFirst(records.cis);
+  for (size_t start = 0; start < cis.size(); start += batch) {
     v1::BatchWriteRequest request;
     BatchLines lines;
-    for (size_t i = start; i < std::min(records.cis.size(), start + batch); ++i) {
-      AddCreate(records.cis[i], &request, &lines);
+    const size_t end = std::min(cis.size(), start + batch);
+    std::set<std::string> refs;
+    for (size_t i = start; i < end; ++i) {
+      if (!cis[i].create.ref().empty()) refs.insert(cis[i].create.ref());
     }
+    for (size_t i = start; i < end; ++i) AddCreate(cis[i], *summary, refs, &request, &lines);
     Record(Write(session, o, &request, lines), summary);
     std::cerr << "created " << summary->cis << "/" << records.cis.size() << " CIs\n";
   }

@@ -4,11 +4,12 @@
 // JSON Lines, one object per line (blank lines are skipped):
 //   {"ref": "r1", "id": "<uuid>", "class": "server", "name": "web01",
 //    "status": "in_use", "owner": "ops", "criticality": "high",
-//    "attributes": {"cpu_count": 8}}
+//    "attributes": {"cpu_count": 8}, "parent": "<ref or uuid>"}
 //   {"relation": {"from": "r1", "type": "runs_on", "to": "<ref or uuid>",
 //                 "attributes": {...}}}
+// "parent" names the CI this one depends on (an interface's device).
 // CSV: a header row; the columns class, name, status, owner, criticality,
-// id and ref are CI fields, every other column an attribute typed by the
+// id, ref and parent are CI fields, every other column an attribute typed by the
 // class schema; an empty cell is absent. CSV holds no relationships.
 //
 // Errors are INVALID_ARGUMENT cmdbctl::Errors whose message starts with
@@ -29,6 +30,7 @@ namespace cmdbctl {
 struct ImportCi {
   int line = 0;
   cmdb::v1::BatchCreate create;  // ref, ci and ci_id as in the file
+  std::string parent;            // a ref of this file or a CI id; empty if none
 };
 
 struct ImportRelation {
@@ -49,9 +51,14 @@ ImportRecords ReadCsv(std::istream& in, const SchemaLookup& schema);
 // (`line` is left 0). Also the relation format of `cmdbctl reconcile`.
 ImportRelation RelationFromJson(const Json& object);
 
-// Checks that refs are unique and that every relation's from/to is a ref of
-// a CI in `records` or a UUID.
+// Checks that refs are unique, that every relation's from/to and every
+// parent is a ref of a CI in `records` or a UUID, and that parents form no
+// cycle.
 void CheckReferences(const ImportRecords& records);
+
+// `cis` reordered so that each CI comes after its parent when the parent is
+// in the file; otherwise in file order.
+std::vector<ImportCi> ParentsFirst(const std::vector<ImportCi>& cis);
 
 // True for a UUID in canonical text form.
 bool IsUuid(const std::string& text);

@@ -124,7 +124,7 @@ grpc::Status CmdbApi::BatchWrite(grpc::ServerContext* ctx, const v1::BatchWriteR
     for (int i = 0; i < req->creates_size(); ++i) {
       const auto& c = req->creates(i);
       CMDB_ASSIGN_OR_RETURN(Ci ci, CiFromProto(c.ci(), StrCat("creates[", i, "].ci")));
-      batch.creates.push_back({c.ref(), std::move(ci), c.ci_id()});
+      batch.creates.push_back({c.ref(), std::move(ci), c.ci_id(), c.parent_ref()});
     }
     for (int i = 0; i < req->updates_size(); ++i) {
       CMDB_ASSIGN_OR_RETURN(CiPatch patch, PatchFromProto(req->updates(i), StrCat("updates[", i, "].")));

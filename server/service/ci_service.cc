@@ -270,6 +270,18 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
       create_ids[i] = NewUuid();
     }
   }
+  // Parents named by ref, as ids.
+  std::vector<std::string> create_parents(request.creates.size());
+  for (size_t i = 0; i < request.creates.size(); ++i) {
+    const BatchCreate& c = request.creates[i];
+    if (c.parent_ref.empty()) continue;
+    const std::string field = StrCat("creates[", i, "].parent_ref");
+    if (!c.ci.parent_id.empty()) return FieldError(field, "give parent_ref or ci.parent_id, not both");
+    auto it = ref_index.find(c.parent_ref);
+    if (it == ref_index.end()) return FieldError(field, StrCat("no create has ref \"", c.parent_ref, "\""));
+    if (it->second == i) return FieldError(field, "a CI cannot be its own parent");
+    create_parents[i] = create_ids[it->second];
+  }
   for (size_t i = 0; i < request.updates.size(); ++i) {
     CMDB_RETURN_IF_ERROR(CheckId(request.updates[i].id, StrCat("updates[", i, "].ci.id")));
   }
@@ -310,6 +322,7 @@ absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const 
     for (size_t i = 0; i < request.creates.size(); ++i) {
       Ci ci = request.creates[i].ci;
       ci.id = create_ids[i];
+      if (!create_parents[i].empty()) ci.parent_id = create_parents[i];
       CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(ci), StrCat("creates[", i, "].ci.")));
       ci.provenance = Json::object();
       PrepareNewVersion(Ci{}, ci, context, now);

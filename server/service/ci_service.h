@@ -33,6 +33,7 @@ struct BatchCreate {
   std::string ref;
   Ci ci;
   std::string requested_id;
+  std::string parent_ref;  // a ref of another create; sets ci.parent_id to its id
 };
 
 struct BatchRelationship {

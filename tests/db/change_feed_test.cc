@@ -81,7 +81,7 @@ TEST_F(ChangeFeedTest, DeliversEveryChangeInCommitOrderWithItsChangeset) {
 
 TEST_F(ChangeFeedTest, ResumingFromAnyCursorNeitherSkipsNorRepeats) {
   BatchRequest batch;
-  for (int i = 0; i < 30; ++i) batch.creates.push_back({"", MakeCi("server", "s" + std::to_string(i)), ""});
+  for (int i = 0; i < 30; ++i) batch.creates.push_back({"", MakeCi("server", "s" + std::to_string(i)), "", ""});
   ASSERT_TRUE(cis_->Batch(Ctx(), batch).ok());  // one changeset of 30 changes
   for (int i = 0; i < 5; ++i) Create("switch", "sw" + std::to_string(i));
 
@@ -105,7 +105,7 @@ TEST_F(ChangeFeedTest, ReaderRacingConcurrentWritersMissesNothing) {
         if (i % 5 == 0) {
           BatchRequest batch;
           for (int k = 0; k < 3; ++k) {
-            batch.creates.push_back({"", MakeCi("server", "b" + std::to_string(w) + "-" + std::to_string(i) + "-" + std::to_string(k)), ""});
+            batch.creates.push_back({"", MakeCi("server", "b" + std::to_string(w) + "-" + std::to_string(i) + "-" + std::to_string(k)), "", ""});
           }
           EXPECT_TRUE(cis_->Batch(Ctx(), batch).ok());
         } else {

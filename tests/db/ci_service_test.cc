@@ -56,8 +56,8 @@ TEST_F(CiServiceTest, ClientChosenIdIsKeptAndCannotBeReused) {
   EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(std::string(reused.status().message()), StartsWith("ci_id:"));
   BatchRequest batch;
-  batch.creates.push_back({"", MakeCi("server", "e"), ""});
-  batch.creates.push_back({"", MakeCi("server", "f"), id});
+  batch.creates.push_back({"", MakeCi("server", "e"), "", ""});
+  batch.creates.push_back({"", MakeCi("server", "f"), id, ""});
   EXPECT_THAT(std::string(cis_->Batch(Ctx(), batch).status().message()), StartsWith("creates[1].ci_id:"));
   auto bad = cis_->Create(Ctx(), MakeCi("server", "c"), "not-a-uuid");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
@@ -330,9 +330,9 @@ TEST_F(CiServiceTest, SoftDeleteRetiresAndHardDeleteRemovesButKeepsHistory) {
 
 TEST_F(CiServiceTest, BatchCreatesCisAndRelationshipsByReferenceInOneChangeset) {
   BatchRequest batch;
-  batch.creates.push_back({"app", MakeCi("application", "shop"), ""});
-  batch.creates.push_back({"srv", MakeCi("server", "web01", {{"serial_number", "S1"}}), ""});
-  batch.creates.push_back({"sw", MakeCi("switch", "sw1"), ""});
+  batch.creates.push_back({"app", MakeCi("application", "shop"), "", ""});
+  batch.creates.push_back({"srv", MakeCi("server", "web01", {{"serial_number", "S1"}}), "", ""});
+  batch.creates.push_back({"sw", MakeCi("switch", "sw1"), "", ""});
   batch.relationships.push_back({"", "app", "runs_on", "", "srv", Json::object()});
   batch.relationships.push_back({"", "srv", "connected_to", "", "sw", {{"port", "Gi1/0/1"}}});
   auto result = cis_->Batch(Ctx(), batch);
@@ -357,13 +357,13 @@ TEST_F(CiServiceTest, BatchCreatesCisAndRelationshipsByReferenceInOneChangeset) 
 TEST_F(CiServiceTest, BatchIsAllOrNothing) {
   Ci existing = Create("server", "existing");
   BatchRequest batch;
-  batch.creates.push_back({"a", MakeCi("server", "a"), ""});
-  batch.creates.push_back({"b", MakeCi("server", "b", {{"cpu_count", "lots"}}), ""});
+  batch.creates.push_back({"a", MakeCi("server", "a"), "", ""});
+  batch.creates.push_back({"b", MakeCi("server", "b", {{"cpu_count", "lots"}}), "", ""});
   auto bad_item = cis_->Batch(Ctx(), batch);
   EXPECT_EQ(bad_item.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad_item.status().message()), StartsWith("creates[1].ci.attributes.cpu_count:"));
 
-  batch.creates[1] = {"b", MakeCi("server", "b"), ""};
+  batch.creates[1] = {"b", MakeCi("server", "b"), "", ""};
   batch.relationships.push_back({"", "a", "runs_on", "", "nope", Json::object()});
   EXPECT_THAT(std::string(cis_->Batch(Ctx(), batch).status().message()),
               StartsWith("relationships[0].target_ref:"));
@@ -384,24 +384,55 @@ TEST_F(CiServiceTest, ParentsMustExistAndTheErrorNamesTheItem) {
   const std::string dev_id = "0192e1a8-1111-7222-8333-000000000001";
   Ci port = MakeCi("interface", "Gi1/0/1", {{"if_name", "Gi1/0/1"}});
   port.parent_id = dev_id;  // created in the same batch: fine
-  batch.creates.push_back({"dev", dev, dev_id});
-  batch.creates.push_back({"port", port, ""});
+  batch.creates.push_back({"dev", dev, dev_id, ""});
+  batch.creates.push_back({"port", port, "", ""});
   ASSERT_TRUE(cis_->Batch(Ctx(), batch).ok());
   Ci orphan = port;
   orphan.parent_id = NewUuid();
   BatchRequest bad;
-  bad.creates.push_back({"ok", MakeCi("server", "fine"), ""});
-  bad.creates.push_back({"orphan", orphan, ""});
+  bad.creates.push_back({"ok", MakeCi("server", "fine"), "", ""});
+  bad.creates.push_back({"orphan", orphan, "", ""});
   auto result = cis_->Batch(Ctx(), bad);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(result.status().message()), StartsWith("creates[1].ci.parent_id:"));
   EXPECT_THAT(std::string(cis_->Create(Ctx(), orphan, "").status().message()), StartsWith("ci.parent_id:"));
 }
 
+TEST_F(CiServiceTest, ParentRefNamesAnotherCreateOfTheBatchInAnyOrder) {
+  BatchRequest batch;
+  Ci port = MakeCi("interface", "Gi1/0/2", {{"if_name", "Gi1/0/2"}});
+  batch.creates.push_back({"port", port, "", "dev"});  // before its parent
+  batch.creates.push_back({"dev", MakeCi("switch", "sw2"), "", ""});
+  auto result = cis_->Batch(Ctx(), batch);
+  ASSERT_TRUE(result.ok()) << result.status();
+  auto stored = cis_->Get(result->created[0].id, std::nullopt);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->parent_id, result->created[1].id);
+
+  const int64_t before = Count("SELECT count(*) FROM ci");
+  BatchRequest unknown;
+  unknown.creates.push_back({"p", port, "", "nowhere"});
+  auto refused = cis_->Batch(Ctx(), unknown);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), StartsWith("creates[0].parent_ref:"));
+  BatchRequest both;
+  Ci with_id = port;
+  with_id.parent_id = result->created[1].id;
+  both.creates.push_back({"dev", MakeCi("switch", "sw3"), "", ""});
+  both.creates.push_back({"p", with_id, "", "dev"});
+  refused = cis_->Batch(Ctx(), both);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("not both"));
+  BatchRequest self;
+  self.creates.push_back({"p", port, "", "p"});
+  EXPECT_EQ(cis_->Batch(Ctx(), self).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Count("SELECT count(*) FROM ci"), before);
+}
+
 TEST_F(CiServiceTest, BatchLargerThanTheLimitIsRefused) {
   limits_.max_batch_items = 3;
   BatchRequest batch;
-  for (int i = 0; i < 4; ++i) batch.creates.push_back({"", MakeCi("server", "s" + std::to_string(i)), ""});
+  for (int i = 0; i < 4; ++i) batch.creates.push_back({"", MakeCi("server", "s" + std::to_string(i)), "", ""});
   auto result = cis_->Batch(Ctx(), batch);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("limit is 3"));

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -215,6 +216,49 @@ TEST_F(CmdbctlE2E, ImportTheExampleEstateAndWalkIt) {
   }
   EXPECT_TRUE(caught_up);
   EXPECT_GE(events, 17 + 25);
+}
+
+TEST_F(CmdbctlE2E, ExportKeepsParentsAndImportRestoresThemInAnyBatching) {
+  Json sw = CtlJson({"ci", "create", "switch", "e2e-rt-sw"});
+  Json port = CtlJson({"ci", "create", "interface", "e2e-rt-sw Gi1/0/1", "--attr", "if_name=Gi1/0/1", "--parent",
+                       sw["id"]});
+  Output exported = Ctl({"export", "--filter", "name = \"e2e-rt-*\""});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  // Re-import the export as new CIs: drop the ids, keep the refs (the old
+  // ids), and put the dependent first so the parent lands in a later batch.
+  std::vector<Json> lines;
+  std::istringstream in(exported.out);
+  for (std::string line; std::getline(in, line);) {
+    Json ci = Json::parse(line);
+    ci.erase("id");
+    ci["name"] = "copy " + ci["name"].get<std::string>();
+    lines.push_back(ci);
+  }
+  ASSERT_EQ(lines.size(), 2u);
+  const Json& exported_port = lines[0]["class"] == "interface" ? lines[0] : lines[1];
+  EXPECT_EQ(exported_port["parent"], sw["id"]);
+  std::sort(lines.begin(), lines.end(), [](const Json& a, const Json& b) { return a.contains("parent") > b.contains("parent"); });
+  const std::string file = dir_ + "/roundtrip.jsonl";
+  {
+    std::ofstream out(file);
+    for (const auto& l : lines) out << l.dump() << "\n";
+  }
+  Json imported = CtlJson({"import", file, "--batch-size", "1"});
+  ASSERT_EQ(imported["created"], 2);
+  const std::string new_sw = imported["ids"][sw["id"].get<std::string>()];
+  const std::string new_port = imported["ids"][port["id"].get<std::string>()];
+  EXPECT_NE(new_sw, sw["id"]);
+  EXPECT_EQ(CtlJson({"ci", "get", new_port})["parent_id"], new_sw);
+
+  // A parent that is neither a ref of the file nor an id: refused, nothing written.
+  {
+    std::ofstream out(file);
+    out << R"({"class": "interface", "name": "e2e-orphan", "attributes": {"if_name": "x"}, "parent": "nope"})" << "\n";
+  }
+  Output bad = Ctl({"import", file});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("line 1: parent \"nope\""));
+  EXPECT_TRUE(CtlJson({"ci", "list", "--filter", "name = \"e2e-orphan\""}).empty());
 }
 
 TEST_F(CmdbctlE2E, NewTokensWorkAfterSighup) {
