@@ -127,13 +127,13 @@ TEST_F(CiListTest, OrderingAndKeysetPaginationVisitEveryCiOnce) {
     for (const auto& ci : all) ids.insert(ci.id);
     EXPECT_EQ(ids.size(), 37u) << order;
     for (size_t i = 1; i < all.size(); ++i) {
-      if (order == "name") EXPECT_LT(all[i - 1].name, all[i].name);
-      if (order == "name desc") EXPECT_GT(all[i - 1].name, all[i].name);
-      if (order == "attributes.cpu_count") EXPECT_LE(all[i - 1].attributes["cpu_count"], all[i].attributes["cpu_count"]);
+      if (order == "name") { EXPECT_LT(all[i - 1].name, all[i].name); }
+      if (order == "name desc") { EXPECT_GT(all[i - 1].name, all[i].name); }
+      if (order == "attributes.cpu_count") { EXPECT_LE(all[i - 1].attributes["cpu_count"], all[i].attributes["cpu_count"]); }
       if (order == "attributes.cpu_count desc") {
         EXPECT_GE(all[i - 1].attributes["cpu_count"], all[i].attributes["cpu_count"]);
       }
-      if (order == "create_time desc") EXPECT_GE(all[i - 1].created_at, all[i].created_at);
+      if (order == "create_time desc") { EXPECT_GE(all[i - 1].created_at, all[i].created_at); }
     }
   }
 }

@@ -240,7 +240,7 @@ TEST_F(ReconcileTest, DryRunAnswersLikeTheRealRunAndWritesNothing) {
       EXPECT_EQ(dry.items[i].diff[d].field, real.items[i].diff[d].field);
       EXPECT_EQ(dry.items[i].diff[d].new_value, real.items[i].diff[d].new_value);
     }
-    if (real.items[i].action != ReconcileAction::kCreated) EXPECT_EQ(dry.items[i].ci_id, real.items[i].ci_id);
+    if (real.items[i].action != ReconcileAction::kCreated) { EXPECT_EQ(dry.items[i].ci_id, real.items[i].ci_id); }
   }
   EXPECT_TRUE(dry.items[0].ci_id.empty());  // a dry run creates nothing, so no id
   EXPECT_EQ(dry.relations[0].action, real.relations[0].action);

@@ -323,7 +323,7 @@ std::vector<const google::protobuf::ServiceDescriptor*> Services() {
   EXPECT_NE(v1::GetCIRequest::descriptor(), nullptr);
   EXPECT_NE(v1::ReconcileRequest::descriptor(), nullptr);
   std::vector<const google::protobuf::ServiceDescriptor*> out;
-  for (const std::string& name : {v1::CmdbService::service_full_name(),
+  for (const char* name : {v1::CmdbService::service_full_name(),
                                   v1::ReconciliationService::service_full_name()}) {
     const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     EXPECT_NE(service, nullptr) << name;
