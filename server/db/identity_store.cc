@@ -27,7 +27,6 @@ const Statement kAddSourceKeys{
     "identity_add_source_keys",
     "INSERT INTO ci_identifier (kind, value, ci_id) "
     "SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]) ON CONFLICT DO NOTHING"};
-const Statement kGetCis{"identity_get_cis", "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.id = ANY($1::uuid[])"};
 const Statement kCompareCis{
     "identity_compare_cis",
     "SELECT c.id::text, c.class_name, c.name, c.status, c.owner, c.criticality, coalesce(c.parent_id::text, ''), "
@@ -226,13 +225,6 @@ std::vector<CiSummary> CompareCis(Tx& tx, const std::vector<AttributeProbe>& pro
     s.attributes_agree = r[8].as<bool>();
     out.push_back(std::move(s));
   }
-  return out;
-}
-
-std::vector<Ci> GetCis(Tx& tx, const std::vector<std::string>& ids) {
-  std::vector<Ci> out;
-  if (ids.empty()) return out;
-  for (const auto& r : tx.Exec(kGetCis, ArrayLiteral(ids))) out.push_back(CiFromRow(r));
   return out;
 }
 

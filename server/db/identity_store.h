@@ -46,8 +46,6 @@ struct CiSummary {
 // runs in the database, so agreeing CIs are neither sent nor parsed.
 std::vector<CiSummary> CompareCis(Tx& tx, const std::vector<AttributeProbe>& probes);
 
-// Live CIs by id, read without locking. Missing ids are absent.
-std::vector<Ci> GetCis(Tx& tx, const std::vector<std::string>& ids);
 // Of `ids`, the live CIs (id -> class), for parent checks.
 std::vector<std::pair<std::string, std::string>> CiClasses(Tx& tx, const std::vector<std::string>& ids);
 

@@ -76,7 +76,6 @@ class Reconciler {
     LockStripes();
     Lap("lock");
     for (int level = 0; level <= levels; ++level) Identify(level);
-    CMDB_RETURN_IF_ERROR(LockChangedAndRecheck());
     Lap("identify");
     WriteItems();
     Lap("write");
@@ -303,8 +302,11 @@ class Reconciler {
       }
     }
     Lap("read");
+    // The CIs that may change, read and locked at once: what is evaluated
+    // is what will be overwritten (no other writer can change it meanwhile).
     std::unordered_map<std::string, Ci> current;
-    for (Ci& ci : db::GetCis(tx_, differing)) current.emplace(ci.id, std::move(ci));
+    for (Ci& ci : db::LockCis(tx_, differing)) current.emplace(ci.id, std::move(ci));
+    const std::set<std::string> may_change(differing.begin(), differing.end());
     for (size_t i : items) {
       Work& w = work_[i];
       if (w.decided) continue;
@@ -313,7 +315,10 @@ class Reconciler {
         continue;
       }
       auto it = current.find(w.ci_id);
-      if (it == current.end()) continue;  // unchanged, decided above
+      if (it == current.end()) {
+        if (may_change.contains(w.ci_id)) Reject(i, StrCat("the matched CI ", w.ci_id, " was deleted meanwhile"));
+        continue;  // else unchanged, decided above
+      }
       w.current = std::move(it->second);
       Evaluate(i, &w.current);
     }
@@ -462,29 +467,6 @@ class Reconciler {
       w.outcome.action = w.outcome.diff.empty() ? ReconcileAction::kUnchanged : ReconcileAction::kUpdated;
       w.outcome.reason = StrCat("matched by ", w.outcome.matched_by);
     }
-  }
-
-  // Step 4b: lock the CIs about to change; re-evaluate any that another
-  // writer changed since they were read.
-  absl::Status LockChangedAndRecheck() {
-    std::vector<std::string> ids;
-    for (const auto& w : work_) {
-      if (!w.decided && w.outcome.action == ReconcileAction::kUpdated) ids.push_back(w.ci_id);
-    }
-    std::set<std::string> still_there;
-    for (Ci& locked : db::LockCis(tx_, ids)) {
-      still_there.insert(locked.id);
-      const size_t i = item_of_ci_.at(locked.id);
-      if (locked.version != work_[i].current.version) {
-        work_[i].current = std::move(locked);
-        Ci fresh = work_[i].current;
-        Evaluate(i, &fresh);
-      }
-    }
-    for (const std::string& id : ids) {
-      if (!still_there.contains(id)) Reject(item_of_ci_.at(id), StrCat("the matched CI ", id, " was deleted meanwhile"));
-    }
-    return absl::OkStatus();
   }
 
   // Step 5: creates, updates and source keys.
