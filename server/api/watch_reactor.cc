@@ -51,7 +51,7 @@ void WatchReactor::Wake() {
 }
 
 void WatchReactor::Read() {
-  db::FeedPosition from;
+  FeedPosition from;
   bool resolve;
   {
     std::lock_guard lock(mu_);
@@ -59,7 +59,7 @@ void WatchReactor::Read() {
     resolve = !resolved_start_;
   }
   absl::Status error;
-  db::FeedBatch batch;
+  FeedBatch batch;
   if (resolve) {
     auto head = feed_.Head();
     if (head.ok()) {
@@ -89,7 +89,7 @@ void WatchReactor::Read() {
     return;
   }
   resolved_start_ = true;
-  for (const db::FeedEvent& e : batch.events) FeedEventToProto(e, &queue_.emplace_back());
+  for (const FeedEvent& e : batch.events) FeedEventToProto(e, &queue_.emplace_back());
   position_ = batch.next;
   read_again_ = static_cast<int>(batch.events.size()) == kReadBatch;
   const auto now = std::chrono::steady_clock::now();

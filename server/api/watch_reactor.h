@@ -14,14 +14,14 @@
 #include <grpcpp/grpcpp.h>
 
 #include "cmdb/v1/cmdb_service.pb.h"
-#include "db/feed_store.h"
+#include "core/feed.h"
 #include "service/change_feed.h"
 #include "service/worker_pool.h"
 
 namespace cmdb::api {
 
 struct WatchOptions {
-  db::FeedPosition start;  // default: before the first change
+  FeedPosition start;  // default: before the first change
   bool from_now = false;
   std::chrono::seconds heartbeat{30};
 };
@@ -53,7 +53,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
   uint64_t subscription_ = 0;
 
   std::mutex mu_;
-  db::FeedPosition position_;
+  FeedPosition position_;
   bool resolved_start_ = false;
   std::deque<v1::ChangeEvent> queue_;
   v1::ChangeEvent writing_;        // the event being written (must outlive the write)

@@ -4,6 +4,7 @@
 
 #include "core/strings.h"
 #include "db/sql_util.h"
+#include "db/sql.h"
 
 namespace cmdb::db {
 namespace {
@@ -109,10 +110,10 @@ Catalog LoadCatalog(pqxx::transaction_base& txn, int64_t generation) {
 
 namespace {
 void WriteAttributes(Tx& tx, const ClassDef& cls) {
-  tx.Exec(kDeleteAttributes, cls.name);
+  Exec(tx, kDeleteAttributes, cls.name);
   int position = 0;
   for (const auto& a : cls.attributes) {
-    tx.Exec(kInsertAttribute, cls.name, a.name, std::string(AttrTypeName(a.type)), a.required, a.indexed,
+    Exec(tx, kInsertAttribute, cls.name, a.name, std::string(AttrTypeName(a.type)), a.required, a.indexed,
             a.description, a.position != 0 ? a.position : ++position);
     if (a.indexed) EnsureAttributeIndex(tx, a.name);
   }
@@ -120,52 +121,52 @@ void WriteAttributes(Tx& tx, const ClassDef& cls) {
 }  // namespace
 
 void InsertClass(Tx& tx, const ClassDef& cls) {
-  tx.Exec(kInsertClass, cls.name, cls.parent, cls.description, cls.abstract);
+  Exec(tx, kInsertClass, cls.name, cls.parent, cls.description, cls.abstract);
   WriteAttributes(tx, cls);
 }
 
 void UpdateClass(Tx& tx, const ClassDef& cls) {
-  tx.Exec(kUpdateClass, cls.name, cls.description, cls.abstract);
+  Exec(tx, kUpdateClass, cls.name, cls.description, cls.abstract);
   WriteAttributes(tx, cls);
 }
 
-void DeleteClass(Tx& tx, const std::string& name) { tx.Exec(kDeleteClass, name); }
+void DeleteClass(Tx& tx, const std::string& name) { Exec(tx, kDeleteClass, name); }
 
 int64_t CountCis(Tx& tx, const std::vector<std::string>& classes) {
-  return tx.Exec(kCountCis, ArrayLiteral(classes))[0][0].as<int64_t>();
+  return Exec(tx, kCountCis, ArrayLiteral(classes))[0][0].as<int64_t>();
 }
 
 int64_t CountCisWithAttribute(Tx& tx, const std::vector<std::string>& classes, const std::string& attribute,
                               bool has) {
-  return tx.Exec(kCountWithAttribute, ArrayLiteral(classes), attribute, has)[0][0].as<int64_t>();
+  return Exec(tx, kCountWithAttribute, ArrayLiteral(classes), attribute, has)[0][0].as<int64_t>();
 }
 
 void EnsureAttributeIndex(Tx& tx, const std::string& attribute) {
   // DDL takes no parameters: the attribute name is a checked identifier
   // ([a-z][a-z0-9_]*), quoted here as an identifier and a literal.
-  pqxx::transaction_base& txn = tx.sql();
+  pqxx::transaction_base& txn = Sql(tx);
   txn.exec0(StrCat("CREATE INDEX IF NOT EXISTS ", txn.quote_name("ci_attr_" + attribute + "_idx"),
                    " ON ci ((attributes -> ", txn.quote(attribute), ")) WHERE attributes ? ", txn.quote(attribute)));
 }
 
 void ReplaceIdentificationRules(Tx& tx, const std::string& class_name, const std::vector<IdentifierSetDef>& sets) {
-  tx.Exec(kDeleteIdentification, class_name);
+  Exec(tx, kDeleteIdentification, class_name);
   for (size_t i = 0; i < sets.size(); ++i) {
-    tx.Exec(kInsertIdentification, class_name, static_cast<int>(i + 1), ArrayLiteral(sets[i].fields),
+    Exec(tx, kInsertIdentification, class_name, static_cast<int>(i + 1), ArrayLiteral(sets[i].fields),
             sets[i].within_parent);
   }
 }
 
 void UpsertReconciliationRule(Tx& tx, const ReconciliationRuleDef& rule) {
-  tx.Exec(kUpsertReconciliation, rule.class_name, rule.field, ArrayLiteral(rule.sources));
+  Exec(tx, kUpsertReconciliation, rule.class_name, rule.field, ArrayLiteral(rule.sources));
 }
 
 bool DeleteReconciliationRule(Tx& tx, const std::string& class_name, const std::string& field) {
-  return tx.Exec(kDeleteReconciliation, class_name, field).affected_rows() > 0;
+  return Exec(tx, kDeleteReconciliation, class_name, field).affected_rows() > 0;
 }
 
 void InsertRelationshipType(Tx& tx, const RelationshipTypeDef& type) {
-  tx.Exec(kInsertType, type.name, type.inverse_name, type.description, type.impact);
+  Exec(tx, kInsertType, type.name, type.inverse_name, type.description, type.impact);
 }
 
 }  // namespace cmdb::db

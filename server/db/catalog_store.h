@@ -6,14 +6,16 @@
 #include <string>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "core/catalog.h"
 #include "db/database.h"
 
+namespace pqxx {
+class transaction_base;
+}  // namespace pqxx
+
 namespace cmdb::db {
 
-// Reads the whole catalog.
+// Reads the whole catalog (used by the transaction runner's catalog cache).
 Catalog LoadCatalog(pqxx::transaction_base& txn, int64_t generation);
 
 void InsertClass(Tx& tx, const ClassDef& cls);

@@ -10,6 +10,7 @@
 #include "db/ci_filter.h"
 #include "db/rows.h"
 #include "db/sql_util.h"
+#include "db/sql.h"
 
 namespace cmdb::db {
 namespace {
@@ -142,13 +143,13 @@ std::string RecordJson(const std::vector<Ci>& cis) {
 }  // namespace
 
 std::optional<Ci> GetCi(Tx& tx, const std::string& id) {
-  auto r = tx.Exec(kGetCi, id);
+  auto r = Exec(tx, kGetCi, id);
   if (r.empty()) return std::nullopt;
   return CiFromRow(r[0]);
 }
 
 std::optional<Ci> GetCiAsOf(Tx& tx, const std::string& id, Micros t) {
-  auto r = tx.Exec(kGetCiAsOf, id, ToSqlTimestamp(t));
+  auto r = Exec(tx, kGetCiAsOf, id, ToSqlTimestamp(t));
   if (r.empty()) return std::nullopt;
   return CiFromRow(r[0]);
 }
@@ -156,21 +157,21 @@ std::optional<Ci> GetCiAsOf(Tx& tx, const std::string& id, Micros t) {
 std::vector<Ci> LockCis(Tx& tx, std::vector<std::string> ids) {
   std::vector<Ci> out;
   if (ids.empty()) return out;
-  for (const auto& r : tx.Exec(kLockCis, ArrayLiteral(ids))) out.push_back(CiFromRow(r));
+  for (const auto& r : Exec(tx, kLockCis, ArrayLiteral(ids))) out.push_back(CiFromRow(r));
   return out;
 }
 
 std::vector<std::string> ExistingCiIds(Tx& tx, const std::vector<std::string>& ids) {
   std::vector<std::string> out;
   if (ids.empty()) return out;
-  for (const auto& r : tx.Exec(kExistingIds, ArrayLiteral(ids))) out.push_back(r[0].as<std::string>());
+  for (const auto& r : Exec(tx, kExistingIds, ArrayLiteral(ids))) out.push_back(r[0].as<std::string>());
   return out;
 }
 
 std::vector<std::string> UsedCiIds(Tx& tx, const std::vector<std::string>& ids) {
   std::vector<std::string> out;
   if (ids.empty()) return out;
-  for (const auto& r : tx.Exec(kUsedIds, ArrayLiteral(ids))) out.push_back(r[0].as<std::string>());
+  for (const auto& r : Exec(tx, kUsedIds, ArrayLiteral(ids))) out.push_back(r[0].as<std::string>());
   return out;
 }
 
@@ -180,17 +181,17 @@ void InsertCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation) {
     ci.version = 1;
     ci.created_at = ci.updated_at = tx.now();
   }
-  tx.Exec(kInsertCis, RecordJson(cis), tx.ChangesetId(), std::string(operation));
+  Exec(tx, kInsertCis, RecordJson(cis), tx.ChangesetId(), std::string(operation));
   KeyArrays keys = RuleKeys(*CatalogOf(tx), cis);
   if (!keys.ids.empty()) {
-    tx.Exec(kInsertIdentifiers, ArrayLiteral(keys.kinds), ArrayLiteral(keys.values), ArrayLiteral(keys.ids));
+    Exec(tx, kInsertIdentifiers, ArrayLiteral(keys.kinds), ArrayLiteral(keys.values), ArrayLiteral(keys.ids));
   }
 }
 
 void UpdateCis(Tx& tx, std::vector<Ci>& cis, std::string_view operation, const std::vector<Ci>* before) {
   if (cis.empty()) return;
   for (Ci& ci : cis) ci.updated_at = tx.now();
-  tx.Exec(kUpdateCis, RecordJson(cis), tx.ChangesetId(), std::string(operation));
+  Exec(tx, kUpdateCis, RecordJson(cis), tx.ChangesetId(), std::string(operation));
   auto catalog = CatalogOf(tx);
   if (before == nullptr || before->size() != cis.size()) return SyncIdentifiers(tx, *catalog, cis);
   std::vector<Ci> changed;
@@ -208,27 +209,27 @@ void SyncIdentifiers(Tx& tx, const Catalog& catalog, const std::vector<Ci>& cis)
   KeyArrays keys = RuleKeys(catalog, cis);
   std::vector<std::string> ids;
   for (const Ci& ci : cis) ids.push_back(ci.id);
-  tx.Exec(kSyncIdentifiers, ArrayLiteral(keys.kinds), ArrayLiteral(keys.values), ArrayLiteral(keys.ids),
+  Exec(tx, kSyncIdentifiers, ArrayLiteral(keys.kinds), ArrayLiteral(keys.values), ArrayLiteral(keys.ids),
           ArrayLiteral(ids));
 }
 
 std::vector<Ci> CisOfClasses(Tx& tx, const std::vector<std::string>& classes, const std::string& after_id, int limit) {
   std::vector<Ci> out;
-  for (const auto& r : tx.Exec(kCisOfClasses, ArrayLiteral(classes), after_id, limit)) out.push_back(CiFromRow(r));
+  for (const auto& r : Exec(tx, kCisOfClasses, ArrayLiteral(classes), after_id, limit)) out.push_back(CiFromRow(r));
   return out;
 }
 
-void HardDeleteCi(Tx& tx, const Ci& ci) { tx.Exec(kHardDelete, ci.id, tx.ChangesetId()); }
+void HardDeleteCi(Tx& tx, const Ci& ci) { Exec(tx, kHardDelete, ci.id, tx.ChangesetId()); }
 
 std::optional<Ci> GetCiVersion(Tx& tx, const std::string& id, int64_t version) {
-  auto r = tx.Exec(kGetVersion, id, version);
+  auto r = Exec(tx, kGetVersion, id, version);
   if (r.empty()) return std::nullopt;
   return CiFromRow(r[0]);
 }
 
 std::vector<CiVersion> CiHistory(Tx& tx, const std::string& id, int64_t before_version, int limit) {
   // One extra (older) row, to tell what the oldest version on the page changed.
-  auto rows = tx.Exec(kHistory, id, before_version > 0 ? before_version : INT32_MAX, limit + 1);
+  auto rows = Exec(tx, kHistory, id, before_version > 0 ? before_version : INT32_MAX, limit + 1);
   std::vector<CiVersion> out;
   for (const auto& r : rows) {
     CiVersion v;
@@ -286,7 +287,7 @@ absl::StatusOr<CiListPage> ListCis(Tx& tx, const Catalog& catalog, const CiListQ
       "SELECT ", as_of ? CMDB_CI_VERSION_COLUMNS : CMDB_CI_COLUMNS, ", (", order.key_text, ")::text FROM ",
       as_of ? "ci_version v" : "ci c", " WHERE ", period, " AND ", where, " AND ", keyset, " ORDER BY ",
       order.expression, dir, ", ", columns.id, dir, " LIMIT ", query.page_size + 1);
-  pqxx::result rows = tx.sql().exec_params(sql, pqxx::prepare::make_dynamic_params(params.values()));
+  pqxx::result rows = Sql(tx).exec_params(sql, pqxx::prepare::make_dynamic_params(params.values()));
   CiListPage page;
   for (const auto& r : rows) {
     if (static_cast<int>(page.cis.size()) == query.page_size) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "core/catalog.h"
 #include "core/model.h"
+#include "core/queries.h"
 #include "db/database.h"
 
 namespace cmdb::db {
@@ -52,19 +53,6 @@ void HardDeleteCi(Tx& tx, const Ci& ci);
 std::vector<CiVersion> CiHistory(Tx& tx, const std::string& id, int64_t before_version, int limit);
 // One stored version.
 std::optional<Ci> GetCiVersion(Tx& tx, const std::string& id, int64_t version);
-
-struct CiListQuery {
-  std::string filter;
-  std::string order_by;
-  int page_size = 100;
-  std::string page_token;
-  std::optional<Micros> as_of;
-};
-
-struct CiListPage {
-  std::vector<Ci> cis;
-  std::string next_page_token;
-};
 
 // Runs a filtered, ordered, keyset-paginated listing. INVALID_ARGUMENT for a
 // bad filter ("filter: ..."), order ("order_by: ...") or token ("page_token: ...").

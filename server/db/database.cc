@@ -1,6 +1,9 @@
 #include "db/database.h"
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -8,6 +11,7 @@
 
 #include "core/strings.h"
 #include "db/catalog_store.h"
+#include "db/sql.h"
 
 namespace cmdb::db {
 namespace {
@@ -47,6 +51,41 @@ Statement::Statement(std::string name, std::string sql) : name_(std::move(name))
 }
 
 // ---------------------------------------------------------------------------
+// Pool: connections (created on demand up to the pool size, waited for with
+// a bounded wait) and the catalog of the newest generation seen.
+
+class Database::Pool {
+ public:
+  explicit Pool(const Options& options) : options_(options) {}
+
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Open();
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
+  void Release(std::unique_ptr<pqxx::connection> connection);
+  std::shared_ptr<const Catalog> CatalogFor(pqxx::transaction_base& txn, int64_t generation);
+  void CountRetry() {
+    std::lock_guard lock(mu_);
+    ++retries_;
+  }
+  int64_t retries() const {
+    std::lock_guard lock(mu_);
+    return retries_;
+  }
+
+ private:
+  const Options& options_;
+  mutable std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_count_ = 0;
+  int64_t retries_ = 0;
+
+  std::mutex catalog_mu_;
+  std::shared_ptr<const Catalog> catalog_;
+};
+
+pqxx::transaction_base& Sql(Tx& tx) { return tx.txn_; }
+
+// ---------------------------------------------------------------------------
 // Tx
 
 Tx::Tx(Database& db, pqxx::transaction_base& txn, const WriteContext* context)
@@ -54,25 +93,29 @@ Tx::Tx(Database& db, pqxx::transaction_base& txn, const WriteContext* context)
 
 void Tx::Begin() {
   if (context_ == nullptr) return;  // reads fetch the catalog generation when they need it
-  pqxx::row r = Exec(kBeginWrite, kCatalogLock)[0];
+  pqxx::row r = Exec(*this, kBeginWrite, kCatalogLock)[0];
   generation_ = r[0].as<int64_t>();
   now_ = r[1].as<int64_t>();
 }
 
 absl::StatusOr<std::shared_ptr<const Catalog>> Tx::catalog() {
-  if (!generation_) generation_ = Exec(kBeginRead)[0][0].as<int64_t>();
-  return db_.CatalogFor(txn_, *generation_);
+  if (!generation_) generation_ = Exec(*this, kBeginRead)[0][0].as<int64_t>();
+  return db_.pool_->CatalogFor(txn_, *generation_);
 }
 
 void Tx::LockCatalogForChange() {
-  Exec(kLockCatalog, kCatalogLock);
-  generation_ = Exec(kBeginRead)[0][0].as<int64_t>();
+  Exec(*this, kLockCatalog, kCatalogLock);
+  generation_ = Exec(*this, kBeginRead)[0][0].as<int64_t>();
   catalog_changed_ = true;
+}
+
+void Tx::SetWorkMem(int megabytes) {
+  Sql(*this).exec0(StrCat("SET LOCAL work_mem = '", std::max(1, megabytes), "MB'"));
 }
 
 int64_t Tx::ChangesetId() {
   if (!changeset_id_) {
-    changeset_id_ = Exec(kInsertChangeset, context_->actor, context_->source, context_->comment,
+    changeset_id_ = Exec(*this, kInsertChangeset, context_->actor, context_->source, context_->comment,
                          context_->external_ref)[0][0]
                         .as<int64_t>();
   }
@@ -82,20 +125,20 @@ int64_t Tx::ChangesetId() {
 // ---------------------------------------------------------------------------
 // Database
 
-Database::Database(Options options) : options_(std::move(options)) {}
+Database::Database(Options options) : options_(std::move(options)), pool_(std::make_unique<Pool>(options_)) {}
 
 Database::~Database() = default;
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Connect(Options options) {
   if (options.pool_size < 1) return absl::InvalidArgumentError("database pool size must be at least 1");
   std::unique_ptr<Database> db(new Database(std::move(options)));
-  auto connection = db->Open();
+  auto connection = db->pool_->Open();
   if (!connection.ok()) return connection.status();
-  db->Release(std::move(*connection));
+  db->pool_->Release(std::move(*connection));
   return db;
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Open() {
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Pool::Open() {
   try {
     auto c = std::make_unique<pqxx::connection>(options_.url);
     pqxx::nontransaction setup(*c);
@@ -110,7 +153,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Open() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Acquire() {
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Pool::Acquire() {
   std::unique_lock lock(mu_);
   const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(options_.acquire_timeout);
   while (idle_.empty() && open_count_ >= options_.pool_size) {
@@ -135,7 +178,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Acquire() {
   return c;
 }
 
-void Database::Release(std::unique_ptr<pqxx::connection> connection) {
+void Database::Pool::Release(std::unique_ptr<pqxx::connection> connection) {
   std::lock_guard lock(mu_);
   if (connection && connection->is_open()) {
     idle_.push_back(std::move(connection));
@@ -145,7 +188,7 @@ void Database::Release(std::unique_ptr<pqxx::connection> connection) {
   available_.notify_one();
 }
 
-std::shared_ptr<const Catalog> Database::CatalogFor(pqxx::transaction_base& txn, int64_t generation) {
+std::shared_ptr<const Catalog> Database::Pool::CatalogFor(pqxx::transaction_base& txn, int64_t generation) {
   {
     std::lock_guard lock(catalog_mu_);
     if (catalog_ && catalog_->generation() == generation) return catalog_;
@@ -156,10 +199,7 @@ std::shared_ptr<const Catalog> Database::CatalogFor(pqxx::transaction_base& txn,
   return loaded;
 }
 
-int64_t Database::retries() const {
-  std::lock_guard lock(mu_);
-  return retries_;
-}
+int64_t Database::retries() const { return pool_->retries(); }
 
 absl::Status StatusFromException(const std::exception& e) {
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
@@ -200,7 +240,7 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
   thread_local std::mt19937 jitter(std::random_device{}());
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    auto connection = Acquire();
+    auto connection = pool_->Acquire();
     if (!connection.ok()) return connection.status();
     std::unique_ptr<pqxx::connection> conn = std::move(*connection);
     bool retry = false;
@@ -211,20 +251,20 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
       absl::Status status = fn(tx);
       if (!status.ok()) {
         txn.abort();
-        Release(std::move(conn));
+        pool_->Release(std::move(conn));
         return status;
       }
       WriteResult result;
       if (!commit) {
         txn.abort();
-        Release(std::move(conn));
+        pool_->Release(std::move(conn));
         return result;
       }
-      if (tx.catalog_changed_) tx.Exec(kBumpGeneration);
+      if (tx.catalog_changed_) Exec(tx, kBumpGeneration);
       if (tx.changeset_id()) {
         ChangesetInfo info;
         info.id = *tx.changeset_id();
-        info.seq = tx.Exec(kSealChangeset, info.id)[0][0].as<int64_t>();
+        info.seq = Exec(tx, kSealChangeset, info.id)[0][0].as<int64_t>();
         info.actor = context->actor;
         info.source = context->source;
         info.comment = context->comment;
@@ -233,7 +273,7 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
         result.changeset = std::move(info);
       }
       txn.commit();
-      Release(std::move(conn));
+      pool_->Release(std::move(conn));
       return result;
     } catch (const pqxx::in_doubt_error& e) {
       conn.reset();
@@ -251,12 +291,9 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
       if (last.code() == absl::StatusCode::kInternal) Log()->error("transaction failed: {}", e.what());
     }
     if (conn && !conn->is_open()) conn.reset();
-    Release(std::move(conn));
+    pool_->Release(std::move(conn));
     if (!retry) break;
-    {
-      std::lock_guard lock(mu_);
-      ++retries_;
-    }
+    pool_->CountRetry();
     // Back off a little, with jitter, before trying again.
     std::uniform_int_distribution<int> ms(1, 5 << std::min(attempt, 5));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms(jitter)));

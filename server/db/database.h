@@ -9,23 +9,27 @@
 // Options::max_attempts. libpqxx exceptions never leave this layer: they map
 // to absl::Status (UNAVAILABLE for a lost database, ABORTED for a conflict
 // that persisted, ALREADY_EXISTS for a unique violation, ...).
+//
+// This header names no libpqxx type that callers could use: services get a
+// Tx to hand to the stores, and only code inside db/ runs SQL on it (through
+// the private header db/sql.h).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/catalog.h"
 #include "core/model.h"
+
+namespace pqxx {
+class transaction_base;
+}  // namespace pqxx
 
 namespace cmdb::db {
 
@@ -49,13 +53,6 @@ class Tx {
  public:
   Tx(Database& db, pqxx::transaction_base& txn, const WriteContext* context);
 
-  pqxx::transaction_base& sql() { return txn_; }
-
-  template <typename... Args>
-  pqxx::result Exec(const Statement& statement, Args&&... args) {
-    return txn_.exec_prepared(statement.name(), std::forward<Args>(args)...);
-  }
-
   // The transaction's timestamp (PostgreSQL's now()): every row this
   // transaction writes carries it. Write transactions only.
   Micros now() const { return now_; }
@@ -73,6 +70,10 @@ class Tx {
   int64_t ChangesetId();
   std::optional<int64_t> changeset_id() const { return changeset_id_; }
 
+  // Raises work_mem for the rest of this transaction (SET LOCAL), for
+  // set-based statements over large payloads.
+  void SetWorkMem(int megabytes);
+
   // Call in a catalog-changing transaction before reading the catalog to
   // change it: takes the exclusive catalog lock; the generation is bumped at
   // commit, so every server reloads the catalog afterwards.
@@ -80,6 +81,7 @@ class Tx {
 
  private:
   friend class Database;
+  friend pqxx::transaction_base& Sql(Tx& tx);
   void Begin();
 
   Database& db_;
@@ -117,35 +119,24 @@ class Database {
 
   const Options& options() const { return options_; }
 
-  // The catalog for a generation, loaded through `txn` when not cached.
-  std::shared_ptr<const Catalog> CatalogFor(pqxx::transaction_base& txn, int64_t generation);
-
   // Number of write attempts that were retried (for tests and metrics).
   int64_t retries() const;
 
  private:
-  class Lease;
+  friend class Tx;
+  class Pool;  // connections and the catalog cache, in database.cc
   explicit Database(Options options);
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Open();
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
-  void Release(std::unique_ptr<pqxx::connection> connection);
 
   template <typename TxnType>
   absl::StatusOr<WriteResult> Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn,
                                   bool commit = true);
 
   Options options_;
-  mutable std::mutex mu_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  int open_count_ = 0;
-  int64_t retries_ = 0;
-
-  std::mutex catalog_mu_;
-  std::shared_ptr<const Catalog> catalog_;
+  std::unique_ptr<Pool> pool_;
 };
 
-// Maps a libpqxx exception to a status (no retry logic). Exposed for tests.
+// Maps an exception from the database client to a status (no retry logic).
+// Exposed for tests.
 absl::Status StatusFromException(const std::exception& e);
 
 }  // namespace cmdb::db

@@ -1,11 +1,10 @@
 #include "db/feed_store.h"
 
-#include <charconv>
-
 #include "core/strings.h"
 #include "core/status.h"
 #include "core/uuid.h"
 #include "db/rows.h"
+#include "db/sql.h"
 
 namespace cmdb::db {
 namespace {
@@ -49,33 +48,6 @@ ChangesetInfo ChangesetFromRow(const pqxx::row& r) {
 
 }  // namespace
 
-std::string FeedPosition::ToCursor() const {
-  if (kind == kEnd) return std::to_string(seq);
-  return StrCat(seq, ".", kind, ".", entity_id, ".", version);
-}
-
-absl::StatusOr<FeedPosition> FeedPosition::FromCursor(std::string_view cursor) {
-  auto bad = [&] { return FieldError("since_cursor", StrCat("not a change feed cursor: \"", cursor, "\"")); };
-  auto number = [](std::string_view s, int64_t* out) {
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-    return ec == std::errc() && end == s.data() + s.size() && *out >= 0;
-  };
-  FeedPosition p;
-  std::vector<std::string_view> parts = Split(cursor, '.');
-  if (parts.size() == 1) {
-    if (!number(parts[0], &p.seq)) return bad();
-    return p;
-  }
-  int64_t kind = 0;
-  if (parts.size() != 4 || !number(parts[0], &p.seq) || !number(parts[1], &kind) || kind > 1 ||
-      !IsUuid(parts[2]) || !number(parts[3], &p.version)) {
-    return bad();
-  }
-  p.kind = static_cast<int>(kind);
-  p.entity_id = CanonicalUuid(parts[2]);
-  return p;
-}
-
 FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
   FeedBatch batch;
   std::vector<FeedEvent>& events = batch.events;
@@ -83,12 +55,12 @@ FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
   std::optional<ChangesetInfo> cs;
   while (static_cast<int>(events.size()) < limit) {
     if (pos.kind == FeedPosition::kEnd) {
-      auto r = tx.Exec(kNextChangeset, pos.seq);
+      auto r = Exec(tx, kNextChangeset, pos.seq);
       if (r.empty()) break;
       cs = ChangesetFromRow(r[0]);
       pos = FeedPosition{cs->seq, FeedPosition::kCi, kMinUuid, 0};
     } else if (!cs) {
-      auto r = tx.Exec(kChangesetBySeq, pos.seq);
+      auto r = Exec(tx, kChangesetBySeq, pos.seq);
       if (r.empty()) {  // not a changeset we know: continue after it
         pos = FeedPosition{pos.seq, FeedPosition::kEnd, "", 0};
         continue;
@@ -98,7 +70,7 @@ FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
     const int want = limit - static_cast<int>(events.size());
     const std::string from_id = pos.entity_id.empty() ? kMinUuid : pos.entity_id;
     if (pos.kind == FeedPosition::kCi) {
-      auto rows = tx.Exec(kCiChanges, cs->id, from_id, pos.version, want);
+      auto rows = Exec(tx, kCiChanges, cs->id, from_id, pos.version, want);
       for (const auto& r : rows) {
         FeedEvent e;
         Ci ci = CiFromRow(r);
@@ -111,7 +83,7 @@ FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
       pos = static_cast<int>(rows.size()) < want ? FeedPosition{cs->seq, FeedPosition::kRelationship, kMinUuid, 0}
                                                  : events.back().position;
     } else {
-      auto rows = tx.Exec(kRelChanges, cs->id, from_id, pos.version, want);
+      auto rows = Exec(tx, kRelChanges, cs->id, from_id, pos.version, want);
       for (const auto& r : rows) {
         FeedEvent e;
         Relationship rel = RelationshipFromRow(r);
@@ -133,6 +105,6 @@ FeedBatch ReadFeed(Tx& tx, const FeedPosition& after, int limit) {
   return batch;
 }
 
-int64_t LatestFeedSeq(Tx& tx) { return tx.Exec(kLatestSeq)[0][0].as<int64_t>(); }
+int64_t LatestFeedSeq(Tx& tx) { return Exec(tx, kLatestSeq)[0][0].as<int64_t>(); }
 
 }  // namespace cmdb::db

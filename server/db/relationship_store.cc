@@ -7,6 +7,7 @@
 #include "db/ci_filter.h"
 #include "db/rows.h"
 #include "db/sql_util.h"
+#include "db/sql.h"
 
 namespace cmdb::db {
 namespace {
@@ -89,19 +90,19 @@ std::string RecordJson(const std::vector<Relationship>& rels) {
 }  // namespace
 
 std::optional<Relationship> GetRelationship(Tx& tx, const std::string& id) {
-  auto r = tx.Exec(kGet, id);
+  auto r = Exec(tx, kGet, id);
   if (r.empty()) return std::nullopt;
   return RelationshipFromRow(r[0]);
 }
 
 std::optional<Relationship> GetRelationshipAsOf(Tx& tx, const std::string& id, Micros t) {
-  auto r = tx.Exec(kGetAsOf, id, ToSqlTimestamp(t));
+  auto r = Exec(tx, kGetAsOf, id, ToSqlTimestamp(t));
   if (r.empty()) return std::nullopt;
   return RelationshipFromRow(r[0]);
 }
 
 std::optional<Relationship> LockRelationship(Tx& tx, const std::string& id) {
-  auto r = tx.Exec(kLock, id);
+  auto r = Exec(tx, kLock, id);
   if (r.empty()) return std::nullopt;
   return RelationshipFromRow(r[0]);
 }
@@ -109,7 +110,7 @@ std::optional<Relationship> LockRelationship(Tx& tx, const std::string& id) {
 std::vector<Relationship> LockRelationshipsOf(Tx& tx, const std::vector<std::string>& ci_ids) {
   std::vector<Relationship> out;
   if (ci_ids.empty()) return out;
-  for (const auto& r : tx.Exec(kLockOf, ArrayLiteral(ci_ids))) out.push_back(RelationshipFromRow(r));
+  for (const auto& r : Exec(tx, kLockOf, ArrayLiteral(ci_ids))) out.push_back(RelationshipFromRow(r));
   return out;
 }
 
@@ -122,7 +123,7 @@ std::vector<std::string> FindRelationships(Tx& tx, const std::vector<Relationshi
     types.push_back(k.type);
     targets.push_back(k.target_id);
   }
-  for (const auto& r : tx.Exec(kFind, ArrayLiteral(sources), ArrayLiteral(types), ArrayLiteral(targets))) {
+  for (const auto& r : Exec(tx, kFind, ArrayLiteral(sources), ArrayLiteral(types), ArrayLiteral(targets))) {
     out.push_back(r[0].as<std::string>());
   }
   return out;
@@ -134,18 +135,18 @@ void InsertRelationships(Tx& tx, std::vector<Relationship>& rels) {
     r.version = 1;
     r.created_at = r.updated_at = tx.now();
   }
-  tx.Exec(kInsert, RecordJson(rels), tx.ChangesetId());
+  Exec(tx, kInsert, RecordJson(rels), tx.ChangesetId());
 }
 
 void UpdateRelationships(Tx& tx, std::vector<Relationship>& rels, std::string_view operation) {
   if (rels.empty()) return;
   for (auto& r : rels) r.updated_at = tx.now();
-  tx.Exec(kUpdate, RecordJson(rels), tx.ChangesetId(), std::string(operation));
+  Exec(tx, kUpdate, RecordJson(rels), tx.ChangesetId(), std::string(operation));
 }
 
 void DeleteRelationships(Tx& tx, const std::vector<std::string>& ids) {
   if (ids.empty()) return;
-  tx.Exec(kDelete, ArrayLiteral(ids), tx.ChangesetId());
+  Exec(tx, kDelete, ArrayLiteral(ids), tx.ChangesetId());
 }
 
 absl::StatusOr<RelationshipPage> ListRelationships(Tx& tx, const RelationshipListQuery& q) {
@@ -183,7 +184,7 @@ absl::StatusOr<RelationshipPage> ListRelationships(Tx& tx, const RelationshipLis
     StrAppend(&sql, " AND ", id_col, " > ", params.Add(token["i"].get<std::string>()), "::uuid");
   }
   StrAppend(&sql, " ORDER BY ", id_col, " LIMIT ", q.page_size + 1);
-  pqxx::result rows = tx.sql().exec_params(sql, pqxx::prepare::make_dynamic_params(params.values()));
+  pqxx::result rows = Sql(tx).exec_params(sql, pqxx::prepare::make_dynamic_params(params.values()));
   RelationshipPage page;
   for (const auto& r : rows) {
     if (static_cast<int>(page.relationships.size()) == q.page_size) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/model.h"
+#include "core/queries.h"
 #include "db/database.h"
 
 namespace cmdb::db {
@@ -33,22 +34,6 @@ void InsertRelationships(Tx& tx, std::vector<Relationship>& rels);
 void UpdateRelationships(Tx& tx, std::vector<Relationship>& rels, std::string_view operation = kOpUpdate);
 // Removes live relationships, recording a final zero-length "delete" version.
 void DeleteRelationships(Tx& tx, const std::vector<std::string>& ids);
-
-enum class RelDirection { kBoth, kOutgoing, kIncoming };
-
-struct RelationshipListQuery {
-  std::string ci_id;  // optional
-  RelDirection direction = RelDirection::kBoth;
-  std::string type;   // optional
-  std::optional<Micros> as_of;
-  int page_size = 100;
-  std::string page_token;
-};
-
-struct RelationshipPage {
-  std::vector<Relationship> relationships;
-  std::string next_page_token;
-};
 
 // INVALID_ARGUMENT "page_token: ..." for a token from another query.
 absl::StatusOr<RelationshipPage> ListRelationships(Tx& tx, const RelationshipListQuery& query);

@@ -1,34 +1,21 @@
 #include "service/change_feed.h"
 
-#include <chrono>
-
-#include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
+#include "db/feed_store.h"
+#include "db/notification_listener.h"
 
 namespace cmdb {
-namespace {
-
-class Receiver : public pqxx::notification_receiver {
- public:
-  Receiver(pqxx::connection_base& c, bool& flag) : pqxx::notification_receiver(c, "cmdb_changes"), flag_(flag) {}
-  void operator()(const std::string&, int) override { flag_ = true; }
-
- private:
-  bool& flag_;
-};
-
-}  // namespace
 
 ChangeFeed::~ChangeFeed() { Stop(); }
 
-void ChangeFeed::Start() {
-  if (listener_.joinable()) return;
-  listener_ = std::thread([this] { Listen(); });
-}
+ChangeFeed::ChangeFeed(db::Database& db, std::string listen_url)
+    : db_(db), listener_(std::make_unique<db::NotificationListener>(std::move(listen_url), "cmdb_changes",
+                                                                    [this] { WakeAll(); })) {}
+
+void ChangeFeed::Start() { listener_->Start(); }
 
 void ChangeFeed::Stop() {
   if (stopping_.exchange(true)) return;
-  if (listener_.joinable()) listener_.join();
+  listener_->Stop();
   WakeAll();
 }
 
@@ -49,32 +36,8 @@ void ChangeFeed::WakeAll() {
   for (auto& [id, wake] : subscribers_) wake();
 }
 
-void ChangeFeed::Listen() {
-  while (!stopping_) {
-    try {
-      pqxx::connection conn(listen_url_);
-      bool notified = false;
-      Receiver receiver(conn, notified);
-      auto last_tick = std::chrono::steady_clock::now();
-      while (!stopping_) {
-        conn.await_notification(0, 200000);
-        const auto now = std::chrono::steady_clock::now();
-        if (notified || now - last_tick >= std::chrono::seconds(1)) {
-          notified = false;
-          last_tick = now;
-          WakeAll();
-        }
-      }
-    } catch (const std::exception& e) {
-      spdlog::warn("change feed listener: {}; retrying", e.what());
-      WakeAll();
-      for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-}
-
-absl::StatusOr<db::FeedBatch> ChangeFeed::Read(const db::FeedPosition& after, int limit) {
-  db::FeedBatch batch;
+absl::StatusOr<FeedBatch> ChangeFeed::Read(const FeedPosition& after, int limit) {
+  FeedBatch batch;
   absl::Status st = db_.Read([&](db::Tx& tx) {
     batch = db::ReadFeed(tx, after, limit);
     return absl::OkStatus();
@@ -83,8 +46,8 @@ absl::StatusOr<db::FeedBatch> ChangeFeed::Read(const db::FeedPosition& after, in
   return batch;
 }
 
-absl::StatusOr<db::FeedPosition> ChangeFeed::Head() {
-  db::FeedPosition head;
+absl::StatusOr<FeedPosition> ChangeFeed::Head() {
+  FeedPosition head;
   absl::Status st = db_.Read([&](db::Tx& tx) {
     head.seq = db::LatestFeedSeq(tx);
     return absl::OkStatus();

@@ -1,9 +1,9 @@
 // The change feed's live side. A listener thread holds one connection that
 // LISTENs on "cmdb_changes" (notified by every sealed changeset) and wakes
-// subscribers; it also wakes them once a second, so a lost notification or
-// connection only delays delivery, and watchers can send heartbeats. The
-// feed's content is always read from the database (db/feed_store.h): a
-// notification is only a hint.
+// subscribers (db/notification_listener.h); it also wakes them once a
+// second, so a lost notification or connection only delays delivery, and
+// watchers can send heartbeats. The feed's content is always read from the
+// database (db/feed_store.h): a notification is only a hint.
 #pragma once
 
 #include <atomic>
@@ -11,17 +11,20 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
+#include <memory>
 
 #include "absl/status/statusor.h"
+#include "core/feed.h"
 #include "db/database.h"
-#include "db/feed_store.h"
 
 namespace cmdb {
+namespace db {
+class NotificationListener;
+}  // namespace db
 
 class ChangeFeed {
  public:
-  ChangeFeed(db::Database& db, std::string listen_url) : db_(db), listen_url_(std::move(listen_url)) {}
+  ChangeFeed(db::Database& db, std::string listen_url);
   ~ChangeFeed();
 
   void Start();
@@ -34,18 +37,16 @@ class ChangeFeed {
   void Unsubscribe(uint64_t id);
 
   // Up to `limit` events after `after`.
-  absl::StatusOr<db::FeedBatch> Read(const db::FeedPosition& after, int limit);
+  absl::StatusOr<FeedBatch> Read(const FeedPosition& after, int limit);
   // The position at the end of the feed now.
-  absl::StatusOr<db::FeedPosition> Head();
+  absl::StatusOr<FeedPosition> Head();
 
  private:
-  void Listen();
   void WakeAll();
 
   db::Database& db_;
-  std::string listen_url_;
+  std::unique_ptr<db::NotificationListener> listener_;
   std::atomic<bool> stopping_{false};
-  std::thread listener_;
   std::mutex mu_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::function<void()>> subscribers_;

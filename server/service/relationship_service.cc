@@ -7,6 +7,7 @@
 #include "core/uuid.h"
 #include "db/catalog_store.h"
 #include "db/ci_store.h"
+#include "db/relationship_store.h"
 #include "service/ci_service.h"
 
 namespace cmdb {
@@ -36,14 +37,14 @@ absl::StatusOr<Relationship> RelationshipService::Get(const std::string& raw_id,
   return *rel;
 }
 
-absl::StatusOr<db::RelationshipPage> RelationshipService::List(db::RelationshipListQuery query) {
+absl::StatusOr<RelationshipPage> RelationshipService::List(RelationshipListQuery query) {
   if (query.page_size < 0) return FieldError("page_size", "must not be negative");
   query.page_size = EffectivePageSize(limits_, query.page_size);
   if (!query.ci_id.empty()) {
     CMDB_RETURN_IF_ERROR(CheckId(query.ci_id, "ci_id"));
     query.ci_id = CanonicalUuid(query.ci_id);
   }
-  absl::StatusOr<db::RelationshipPage> page;
+  absl::StatusOr<RelationshipPage> page;
   CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
     page = db::ListRelationships(tx, query);
     return absl::OkStatus();

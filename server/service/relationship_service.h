@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/model.h"
 #include "db/database.h"
-#include "db/relationship_store.h"
+#include "core/queries.h"
 #include "service/limits.h"
 
 namespace cmdb {
@@ -27,7 +27,7 @@ class RelationshipService {
   RelationshipService(db::Database& db, const Limits& limits) : db_(db), limits_(limits) {}
 
   absl::StatusOr<Relationship> Get(const std::string& id, std::optional<Micros> as_of);
-  absl::StatusOr<db::RelationshipPage> List(db::RelationshipListQuery query);
+  absl::StatusOr<RelationshipPage> List(RelationshipListQuery query);
   absl::StatusOr<Relationship> Create(const WriteContext& context, Relationship rel);
   absl::StatusOr<Relationship> Update(const WriteContext& context, const RelationshipPatch& patch);
   absl::StatusOr<Relationship> Delete(const WriteContext& context, const std::string& id, const std::string& etag);

@@ -16,8 +16,8 @@ using Key = std::tuple<std::string, std::string, int64_t>;  // kind, id, version
 class ChangeFeedTest : public ServiceTest {
  protected:
   // Reads the whole feed after `from`, in pages of `page`.
-  std::vector<db::FeedEvent> ReadAll(db::FeedPosition from, int page) {
-    std::vector<db::FeedEvent> all;
+  std::vector<FeedEvent> ReadAll(FeedPosition from, int page) {
+    std::vector<FeedEvent> all;
     ChangeFeed feed(db(), url());
     while (true) {
       auto batch = feed.Read(from, page);
@@ -29,17 +29,17 @@ class ChangeFeedTest : public ServiceTest {
     return all;
   }
 
-  static Key KeyOf(const db::FeedEvent& e) {
+  static Key KeyOf(const FeedEvent& e) {
     return e.ci ? Key{"ci", e.ci->id, e.ci->version} : Key{"rel", e.relationship->id, e.relationship->version};
   }
 
   std::set<Key> AllVersions() {
     std::set<Key> keys;
     EXPECT_TRUE(db().Read([&](db::Tx& tx) {
-                      for (const auto& r : tx.sql().exec("SELECT ci_id::text, version FROM ci_version")) {
+                      for (const auto& r : db::Sql(tx).exec("SELECT ci_id::text, version FROM ci_version")) {
                         keys.emplace("ci", r[0].as<std::string>(), r[1].as<int64_t>());
                       }
-                      for (const auto& r : tx.sql().exec("SELECT rel_id::text, version FROM relationship_version")) {
+                      for (const auto& r : db::Sql(tx).exec("SELECT rel_id::text, version FROM relationship_version")) {
                         keys.emplace("rel", r[0].as<std::string>(), r[1].as<int64_t>());
                       }
                       return absl::OkStatus();
@@ -88,7 +88,7 @@ TEST_F(ChangeFeedTest, ResumingFromAnyCursorNeitherSkipsNorRepeats) {
   auto all = ReadAll({}, 7);  // pages end in the middle of the big changeset
   ASSERT_EQ(all.size(), 35u);
   for (size_t cut = 0; cut < all.size(); ++cut) {
-    auto from = db::FeedPosition::FromCursor(all[cut].position.ToCursor());
+    auto from = FeedPosition::FromCursor(all[cut].position.ToCursor());
     ASSERT_TRUE(from.ok()) << from.status();
     auto rest = ReadAll(*from, 4);
     ASSERT_EQ(rest.size(), all.size() - cut - 1) << "cut " << cut;
@@ -116,7 +116,7 @@ TEST_F(ChangeFeedTest, ReaderRacingConcurrentWritersMissesNothing) {
   }
   // Follow the feed while the writers run, as a watcher would.
   std::vector<Key> seen;
-  db::FeedPosition pos;
+  FeedPosition pos;
   ChangeFeed feed(db(), url());
   std::thread reader([&] {
     while (true) {
@@ -138,9 +138,9 @@ TEST_F(ChangeFeedTest, ReaderRacingConcurrentWritersMissesNothing) {
 }
 
 TEST_F(ChangeFeedTest, CursorsAreValidatedAndTheHeadIsTheEnd) {
-  EXPECT_EQ(db::FeedPosition::FromCursor("banana").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(db::FeedPosition::FromCursor("12.0.nope.1").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(db::FeedPosition::FromCursor("12.5.0192e1a8-1111-7222-8333-444455556666.1").status().code(),
+  EXPECT_EQ(FeedPosition::FromCursor("banana").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FeedPosition::FromCursor("12.0.nope.1").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FeedPosition::FromCursor("12.5.0192e1a8-1111-7222-8333-444455556666.1").status().code(),
             absl::StatusCode::kInvalidArgument);
   Create("server", "a");
   ChangeFeed feed(db(), url());

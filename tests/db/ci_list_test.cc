@@ -26,7 +26,7 @@ class CiListTest : public ServiceTest {
   }
 
   std::vector<std::string> Names(const std::string& filter, const std::string& order = "") {
-    db::CiListQuery q;
+    CiListQuery q;
     q.filter = filter;
     q.order_by = order;
     auto page = cis_->List(q);
@@ -96,7 +96,7 @@ TEST_F(CiListTest, BadFiltersNameTheProblem) {
                                          {"name = \"open", "filter: unterminated string"},
                                          {"id = 42", "filter: id: not a UUID"},
                                          {"status > planned", "filter: operator > does not apply"}}) {
-    db::CiListQuery q;
+    CiListQuery q;
     q.filter = c.filter;
     auto page = cis_->List(q);
     EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument) << c.filter;
@@ -108,7 +108,7 @@ TEST_F(CiListTest, OrderingAndKeysetPaginationVisitEveryCiOnce) {
   for (int i = 0; i < 37; ++i) Create("workstation", "ws" + std::to_string(100 + i), {{"cpu_count", i % 5}});
   for (const std::string order : {"name", "name desc", "attributes.cpu_count", "attributes.cpu_count desc",
                                   "create_time desc", "update_time", "class"}) {
-    db::CiListQuery q;
+    CiListQuery q;
     q.filter = "class = workstation";
     q.order_by = order;
     q.page_size = 5;
@@ -139,7 +139,7 @@ TEST_F(CiListTest, OrderingAndKeysetPaginationVisitEveryCiOnce) {
 }
 
 TEST_F(CiListTest, PageSizeLimitsAndForeignTokens) {
-  db::CiListQuery q;
+  CiListQuery q;
   q.page_size = -1;
   EXPECT_EQ(cis_->List(q).status().code(), absl::StatusCode::kInvalidArgument);
   limits_.max_page_size = 2;

@@ -35,17 +35,17 @@ TEST_F(RelationshipServiceTest, CreateGetAndListInBothDirections) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->type, "runs_on");
 
-  db::RelationshipListQuery q;
+  RelationshipListQuery q;
   q.ci_id = srv.id;
   EXPECT_EQ(rels_->List(q)->relationships.size(), 2u);
-  q.direction = db::RelDirection::kOutgoing;
+  q.direction = RelDirection::kOutgoing;
   auto out = rels_->List(q);
   ASSERT_EQ(out->relationships.size(), 1u);
   EXPECT_EQ(out->relationships[0].type, "connected_to");
   EXPECT_EQ(out->relationships[0].attributes["local_port"], "eth0");
-  q.direction = db::RelDirection::kIncoming;
+  q.direction = RelDirection::kIncoming;
   EXPECT_EQ(rels_->List(q)->relationships[0].source_id, app.id);
-  q.direction = db::RelDirection::kBoth;
+  q.direction = RelDirection::kBoth;
   q.type = "runs_on";
   EXPECT_EQ(rels_->List(q)->relationships.size(), 1u);
 }
@@ -88,7 +88,7 @@ TEST_F(RelationshipServiceTest, UpdateDeleteAndAsOfReadsOfTheGraph) {
   // The graph as it was: before the update, after it, after the delete.
   EXPECT_EQ(rels_->Get(rel->id, rel->created_at)->attributes["speed"], 1000);
   EXPECT_EQ(rels_->Get(rel->id, updated->updated_at)->attributes["speed"], 10000);
-  db::RelationshipListQuery q;
+  RelationshipListQuery q;
   q.ci_id = a.id;
   q.as_of = updated->updated_at;
   auto then = rels_->List(q);
@@ -102,7 +102,7 @@ TEST_F(RelationshipServiceTest, UpdateDeleteAndAsOfReadsOfTheGraph) {
 TEST_F(RelationshipServiceTest, ListPaginatesWithoutGapsOrRepeats) {
   Ci hub = Create("switch", "hub");
   for (int i = 0; i < 23; ++i) ASSERT_TRUE(Link(Create("server", "s" + std::to_string(i)), "connected_to", hub).ok());
-  db::RelationshipListQuery q;
+  RelationshipListQuery q;
   q.ci_id = hub.id;
   q.page_size = 4;
   std::set<std::string> seen;

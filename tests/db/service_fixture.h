@@ -10,6 +10,7 @@
 #include "service/ci_service.h"
 #include "service/class_service.h"
 #include "service/relationship_service.h"
+#include "db/sql.h"  // tests may run SQL to check what the services wrote
 #include "support/test_cluster.h"
 
 namespace cmdb::testing {
@@ -55,7 +56,7 @@ class ServiceTest : public DbTest {
   int64_t Count(const std::string& sql) {
     int64_t n = -1;
     EXPECT_TRUE(db().Read([&](db::Tx& tx) {
-                      n = tx.sql().exec1(sql)[0].as<int64_t>();
+                      n = db::Sql(tx).exec1(sql)[0].as<int64_t>();
                       return absl::OkStatus();
                     })
                     .ok());
