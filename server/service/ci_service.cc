@@ -9,32 +9,11 @@
 #include "core/status.h"
 #include "core/strings.h"
 #include "core/uuid.h"
+#include "db/ci_store.h"
 #include "db/identity_store.h"
 #include "db/relationship_store.h"
 
 namespace cmdb {
-
-absl::Status CheckId(const std::string& id, std::string_view field) {
-  if (id.empty()) return FieldError(field, "required");
-  if (!IsUuid(id)) return FieldError(field, StrCat("not a UUID: \"", id, "\""));
-  return absl::OkStatus();
-}
-
-absl::Status CheckEtag(const std::string& etag, int64_t current_version, std::string_view what) {
-  if (etag.empty()) return absl::OkStatus();
-  auto version = VersionFromEtag(etag);
-  if (!version) return FieldError("etag", StrCat("malformed: \"", etag, "\""));
-  if (*version != current_version) {
-    return absl::AbortedError(StrCat("etag mismatch: ", what, " changed since it was read (now at version ",
-                                     current_version, "); read it again and retry"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Prefixed(const absl::Status& status, std::string_view prefix) {
-  if (status.ok() || status.code() != absl::StatusCode::kInvalidArgument) return status;
-  return absl::InvalidArgumentError(StrCat(prefix, status.message()));
-}
 
 namespace {
 
@@ -104,10 +83,10 @@ absl::StatusOr<Ci> CiService::Get(const std::string& id, std::optional<Micros> a
   return *ci;
 }
 
-absl::StatusOr<db::CiListPage> CiService::List(db::CiListQuery query) {
+absl::StatusOr<CiListPage> CiService::List(CiListQuery query) {
   if (query.page_size < 0) return FieldError("page_size", "must not be negative");
   query.page_size = EffectivePageSize(limits_, query.page_size);
-  absl::StatusOr<db::CiListPage> page;
+  absl::StatusOr<CiListPage> page;
   CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
     CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
     page = db::ListCis(tx, *catalog, query);
@@ -243,188 +222,153 @@ absl::StatusOr<Ci> CiService::Restore(const WriteContext& context, const std::st
   return result;
 }
 
-absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const BatchRequest& request) {
-  const size_t items = request.creates.size() + request.updates.size() + request.relationships.size();
-  if (items == 0) return absl::InvalidArgumentError("batch: nothing to write");
-  if (items > static_cast<size_t>(limits_.max_batch_items)) {
-    return absl::InvalidArgumentError(
-        StrCat("batch: ", items, " items; the limit is ", limits_.max_batch_items, " (split the batch)"));
-  }
-  // Checks that need no database.
-  std::unordered_map<std::string, size_t> ref_index;
-  std::vector<std::string> create_ids(request.creates.size());
-  std::set<std::string> requested_ids;
-  for (size_t i = 0; i < request.creates.size(); ++i) {
-    const BatchCreate& c = request.creates[i];
-    const std::string field = StrCat("creates[", i, "]");
-    if (!c.ref.empty() && !ref_index.emplace(c.ref, i).second) {
-      return FieldError(field + ".ref", StrCat("\"", c.ref, "\" is used twice"));
-    }
-    if (!c.requested_id.empty()) {
-      CMDB_RETURN_IF_ERROR(CheckId(c.requested_id, field + ".ci_id"));
-      create_ids[i] = CanonicalUuid(c.requested_id);
-      if (!requested_ids.insert(create_ids[i]).second) {
-        return FieldError(field + ".ci_id", StrCat(create_ids[i], " is used twice"));
-      }
-    } else {
-      create_ids[i] = NewUuid();
-    }
-  }
-  // Parents named by ref, as ids.
-  std::vector<std::string> create_parents(request.creates.size());
-  for (size_t i = 0; i < request.creates.size(); ++i) {
-    const BatchCreate& c = request.creates[i];
-    if (c.parent_ref.empty()) continue;
-    const std::string field = StrCat("creates[", i, "].parent_ref");
-    if (!c.ci.parent_id.empty()) return FieldError(field, "give parent_ref or ci.parent_id, not both");
-    auto it = ref_index.find(c.parent_ref);
-    if (it == ref_index.end()) return FieldError(field, StrCat("no create has ref \"", c.parent_ref, "\""));
-    if (it->second == i) return FieldError(field, "a CI cannot be its own parent");
-    create_parents[i] = create_ids[it->second];
-  }
-  for (size_t i = 0; i < request.updates.size(); ++i) {
-    CMDB_RETURN_IF_ERROR(CheckId(request.updates[i].id, StrCat("updates[", i, "].ci.id")));
-  }
-  // Relationship endpoints as ids.
-  std::vector<Relationship> rels(request.relationships.size());
-  for (size_t i = 0; i < request.relationships.size(); ++i) {
-    const BatchRelationship& r = request.relationships[i];
-    const std::string field = StrCat("relationships[", i, "]");
-    auto resolve = [&](const std::string& id, const std::string& ref, const char* which,
-                       std::string& out) -> absl::Status {
-      if (!ref.empty()) {
-        auto it = ref_index.find(ref);
-        if (it == ref_index.end()) return FieldError(StrCat(field, ".", which, "_ref"), StrCat("no create has ref \"", ref, "\""));
-        out = create_ids[it->second];
-        return absl::OkStatus();
-      }
-      CMDB_RETURN_IF_ERROR(CheckId(id, StrCat(field, ".", which, "_id")));
-      out = CanonicalUuid(id);
-      return absl::OkStatus();
-    };
-    CMDB_RETURN_IF_ERROR(resolve(r.source_id, r.source_ref, "source", rels[i].source_id));
-    CMDB_RETURN_IF_ERROR(resolve(r.target_id, r.target_ref, "target", rels[i].target_id));
-    if (rels[i].source_id == rels[i].target_id) return FieldError(field, "a CI cannot relate to itself");
-    if (!r.attributes.is_object()) return FieldError(field + ".attributes", "must be an object");
-    rels[i].type = r.type;
-    rels[i].attributes = r.attributes;
-    rels[i].id = NewUuid();
-  }
+namespace {
 
+// The CIs a batch creates, validated, with their first version stamped.
+absl::StatusOr<std::vector<Ci>> PlanCreates(db::Tx& tx, const Catalog& catalog, const WriteContext& context,
+                                            const BatchRequest& request, const ResolvedBatch& resolved) {
+  std::vector<Ci> creates;
+  creates.reserve(request.creates.size());
+  for (size_t i = 0; i < request.creates.size(); ++i) {
+    Ci ci = request.creates[i].ci;
+    ci.id = resolved.create_ids[i];
+    if (!resolved.create_parents[i].empty()) ci.parent_id = resolved.create_parents[i];
+    CMDB_RETURN_IF_ERROR(Prefixed(catalog.ValidateCi(ci), StrCat("creates[", i, "].ci.")));
+    ci.provenance = Json::object();
+    PrepareNewVersion(Ci{}, ci, context, tx.now());
+    creates.push_back(std::move(ci));
+  }
+  CMDB_RETURN_IF_ERROR(CheckParents(tx, creates, "creates"));
+  if (!resolved.requested_ids.empty()) {
+    auto taken = db::UsedCiIds(tx, {resolved.requested_ids.begin(), resolved.requested_ids.end()});
+    if (!taken.empty()) {
+      const auto& ids = resolved.create_ids;
+      const size_t i = std::find(ids.begin(), ids.end(), taken.front()) - ids.begin();
+      return absl::AlreadyExistsError(
+          StrCat("creates[", i, "].ci_id: a CI with id ", taken.front(), " exists or existed"));
+    }
+  }
+  return creates;
+}
+
+struct UpdatePlan {
+  std::vector<Ci> updates, prior;  // new versions to write, and the versions they replace
+  std::vector<BatchItem> items;    // per update in request order: id and resulting version
+};
+
+// Locks every CI the batch updates once and applies the patches in request
+// order (several patches of one CI apply in turn); CIs whose content ends up
+// unchanged write nothing.
+absl::StatusOr<UpdatePlan> PlanUpdates(db::Tx& tx, const Catalog& catalog, const WriteContext& context,
+                                       const BatchRequest& request, const ResolvedBatch& resolved) {
+  UpdatePlan plan;
+  if (request.updates.empty()) return plan;
+  const std::vector<std::string>& update_ids = resolved.update_ids;
+  std::map<std::string, Ci> current;
+  for (Ci& ci : db::LockCis(tx, update_ids)) current.emplace(ci.id, std::move(ci));
+  std::map<std::string, Ci> working = current;
+  for (size_t i = 0; i < request.updates.size(); ++i) {
+    const std::string& id = update_ids[i];
+    auto it = working.find(id);
+    if (it == working.end()) return absl::NotFoundError(StrCat("updates[", i, "]: no CI with id ", id));
+    CMDB_RETURN_IF_ERROR(CheckEtag(request.updates[i].etag, current.at(id).version, StrCat("CI ", id)));
+    CMDB_ASSIGN_OR_RETURN(Ci updated, ApplyCiPatch(it->second, request.updates[i]));
+    CMDB_RETURN_IF_ERROR(Prefixed(catalog.ValidateCi(updated), StrCat("updates[", i, "].ci.")));
+    it->second = std::move(updated);
+  }
+  std::vector<Ci> reparented;
+  std::unordered_map<std::string, int64_t> new_version;
+  for (auto& [id, ci] : working) {
+    const Ci& before = current.at(id);
+    if (SameContent(before, ci)) continue;
+    if (ci.parent_id != before.parent_id) reparented.push_back(ci);
+    PrepareNewVersion(before, ci, context, tx.now());
+    new_version[id] = ci.version;
+    plan.updates.push_back(ci);
+    plan.prior.push_back(before);
+  }
+  CMDB_RETURN_IF_ERROR(CheckParents(tx, reparented));
+  for (const std::string& id : update_ids) {
+    auto v = new_version.find(id);
+    plan.items.push_back({"", id, v != new_version.end() ? v->second : current.at(id).version});
+  }
+  return plan;
+}
+
+// The batch's relationships, checked: known types, live endpoints (or CIs
+// the batch creates), no pair twice, none that exists already.
+absl::StatusOr<std::vector<Relationship>> PlanRelationships(db::Tx& tx, const Catalog& catalog,
+                                                            const WriteContext& context,
+                                                            const ResolvedBatch& resolved) {
+  std::vector<Relationship> rels = resolved.relationships;
+  if (rels.empty()) return rels;
+  std::set<std::string> endpoints;
+  for (size_t i = 0; i < rels.size(); ++i) {
+    if (catalog.FindRelationshipType(rels[i].type) == nullptr) {
+      return FieldError(StrCat("relationships[", i, "].type"), StrCat("unknown relationship type \"", rels[i].type, "\""));
+    }
+    endpoints.insert(rels[i].source_id);
+    endpoints.insert(rels[i].target_id);
+  }
+  for (const auto& id : resolved.create_ids) endpoints.erase(id);
+  std::vector<std::string> wanted(endpoints.begin(), endpoints.end());
+  std::vector<std::string> found = db::ExistingCiIds(tx, wanted);
+  if (found.size() != wanted.size()) {
+    std::set<std::string> have(found.begin(), found.end());
+    for (size_t i = 0; i < rels.size(); ++i) {
+      for (const auto* end : {&rels[i].source_id, &rels[i].target_id}) {
+        if (endpoints.contains(*end) && !have.contains(*end)) {
+          return absl::NotFoundError(StrCat("relationships[", i, "]: no CI with id ", *end));
+        }
+      }
+    }
+  }
+  std::vector<db::RelationshipKey> keys;
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  for (size_t i = 0; i < rels.size(); ++i) {
+    if (!seen.emplace(rels[i].source_id, rels[i].type, rels[i].target_id).second) {
+      return absl::AlreadyExistsError(StrCat("relationships[", i, "]: the same relationship appears twice"));
+    }
+    keys.push_back({rels[i].source_id, rels[i].type, rels[i].target_id});
+  }
+  std::vector<std::string> existing = db::FindRelationships(tx, keys);
+  for (size_t i = 0; i < existing.size(); ++i) {
+    if (!existing[i].empty()) {
+      return absl::AlreadyExistsError(
+          StrCat("relationships[", i, "]: relationship ", existing[i], " already links these CIs"));
+    }
+  }
+  for (auto& rel : rels) {
+    rel.provenance = Json::object();
+    StampProvenance({}, {{"type", rel.type}}, context.source, tx.now(), rel.provenance);
+  }
+  return rels;
+}
+
+}  // namespace
+
+// Three steps: resolve refs (pure, before any database work), plan each part
+// against the database (validation, locks, checks; nothing written), then
+// write everything in a fixed number of set-based statements.
+absl::StatusOr<BatchResult> CiService::Batch(const WriteContext& context, const BatchRequest& request) {
+  CMDB_ASSIGN_OR_RETURN(ResolvedBatch resolved, ResolveBatch(request, static_cast<size_t>(limits_.max_batch_items)));
   BatchResult result;
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
     result = BatchResult{};
     CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
-    const Micros now = tx.now();
-
-    std::vector<Ci> creates;
-    creates.reserve(request.creates.size());
-    for (size_t i = 0; i < request.creates.size(); ++i) {
-      Ci ci = request.creates[i].ci;
-      ci.id = create_ids[i];
-      if (!create_parents[i].empty()) ci.parent_id = create_parents[i];
-      CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(ci), StrCat("creates[", i, "].ci.")));
-      ci.provenance = Json::object();
-      PrepareNewVersion(Ci{}, ci, context, now);
-      creates.push_back(std::move(ci));
-    }
-    CMDB_RETURN_IF_ERROR(CheckParents(tx, creates, "creates"));
-    if (!requested_ids.empty()) {
-      auto taken = db::UsedCiIds(tx, {requested_ids.begin(), requested_ids.end()});
-      if (!taken.empty()) {
-        const size_t i = std::find(create_ids.begin(), create_ids.end(), taken.front()) - create_ids.begin();
-        return absl::AlreadyExistsError(
-            StrCat("creates[", i, "].ci_id: a CI with id ", taken.front(), " exists or existed"));
-      }
-    }
-
-    // Updates: lock every target once, apply patches in request order.
-    std::vector<std::string> update_ids;
-    for (const auto& p : request.updates) update_ids.push_back(CanonicalUuid(p.id));
-    std::map<std::string, Ci> current;
-    for (Ci& ci : db::LockCis(tx, update_ids)) current.emplace(ci.id, std::move(ci));
-    std::map<std::string, Ci> working = current;
-    std::vector<std::string> touched;
-    for (size_t i = 0; i < request.updates.size(); ++i) {
-      const std::string& id = update_ids[i];
-      auto it = working.find(id);
-      if (it == working.end()) return absl::NotFoundError(StrCat("updates[", i, "]: no CI with id ", id));
-      CMDB_RETURN_IF_ERROR(CheckEtag(request.updates[i].etag, current.at(id).version, StrCat("CI ", id)));
-      CMDB_ASSIGN_OR_RETURN(Ci updated, ApplyCiPatch(it->second, request.updates[i]));
-      CMDB_RETURN_IF_ERROR(Prefixed(catalog->ValidateCi(updated), StrCat("updates[", i, "].ci.")));
-      it->second = std::move(updated);
-      touched.push_back(id);
-    }
-    std::vector<Ci> updates, prior;
-    for (auto& [id, ci] : working) {
-      const Ci& before = current.at(id);
-      if (SameContent(before, ci)) continue;
-      if (ci.parent_id != before.parent_id) CMDB_RETURN_IF_ERROR(CheckParents(tx, {ci}));
-      PrepareNewVersion(before, ci, context, now);
-      updates.push_back(ci);
-      prior.push_back(before);
-    }
-
-    // Relationships: types, endpoints and duplicates.
-    if (!rels.empty()) {
-      std::set<std::string> endpoints;
-      for (size_t i = 0; i < rels.size(); ++i) {
-        if (catalog->FindRelationshipType(rels[i].type) == nullptr) {
-          return FieldError(StrCat("relationships[", i, "].type"), StrCat("unknown relationship type \"", rels[i].type, "\""));
-        }
-        endpoints.insert(rels[i].source_id);
-        endpoints.insert(rels[i].target_id);
-      }
-      for (const auto& id : create_ids) endpoints.erase(id);
-      std::vector<std::string> wanted(endpoints.begin(), endpoints.end());
-      std::vector<std::string> found = db::ExistingCiIds(tx, wanted);
-      if (found.size() != wanted.size()) {
-        std::set<std::string> have(found.begin(), found.end());
-        for (size_t i = 0; i < rels.size(); ++i) {
-          for (const auto* end : {&rels[i].source_id, &rels[i].target_id}) {
-            if (endpoints.contains(*end) && !have.contains(*end)) {
-              return absl::NotFoundError(StrCat("relationships[", i, "]: no CI with id ", *end));
-            }
-          }
-        }
-      }
-      std::vector<db::RelationshipKey> keys;
-      std::set<std::tuple<std::string, std::string, std::string>> seen;
-      for (size_t i = 0; i < rels.size(); ++i) {
-        if (!seen.emplace(rels[i].source_id, rels[i].type, rels[i].target_id).second) {
-          return absl::AlreadyExistsError(StrCat("relationships[", i, "]: the same relationship appears twice"));
-        }
-        keys.push_back({rels[i].source_id, rels[i].type, rels[i].target_id});
-      }
-      std::vector<std::string> existing = db::FindRelationships(tx, keys);
-      for (size_t i = 0; i < existing.size(); ++i) {
-        if (!existing[i].empty()) {
-          return absl::AlreadyExistsError(
-              StrCat("relationships[", i, "]: relationship ", existing[i], " already links these CIs"));
-        }
-      }
-      for (auto& rel : rels) {
-        rel.provenance = Json::object();
-        StampProvenance({}, {{"type", rel.type}}, context.source, now, rel.provenance);
-      }
-    }
+    CMDB_ASSIGN_OR_RETURN(std::vector<Ci> creates, PlanCreates(tx, *catalog, context, request, resolved));
+    CMDB_ASSIGN_OR_RETURN(UpdatePlan updates, PlanUpdates(tx, *catalog, context, request, resolved));
+    CMDB_ASSIGN_OR_RETURN(std::vector<Relationship> rels, PlanRelationships(tx, *catalog, context, resolved));
 
     db::InsertCis(tx, creates);
-    db::UpdateCis(tx, updates, kOpUpdate, &prior);
-    std::vector<Relationship> rel_rows = rels;
-    db::InsertRelationships(tx, rel_rows);
+    db::UpdateCis(tx, updates.updates, kOpUpdate, &updates.prior);
+    db::InsertRelationships(tx, rels);
 
     for (size_t i = 0; i < creates.size(); ++i) {
       result.created.push_back({request.creates[i].ref, creates[i].id, creates[i].version});
     }
-    for (const std::string& id : touched) {
-      const Ci* latest = &current.at(id);
-      for (const Ci& u : updates) {
-        if (u.id == id) latest = &u;
-      }
-      result.updated.push_back({"", id, latest->version});
-    }
-    for (const auto& rel : rel_rows) result.relationships.push_back({"", rel.id, rel.version});
+    result.updated = std::move(updates.items);
+    for (const auto& rel : rels) result.relationships.push_back({"", rel.id, rel.version});
     return absl::OkStatus();
   });
   if (!written.ok()) return written.status();

@@ -16,9 +16,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/batch.h"
 #include "core/model.h"
 #include "core/patch.h"
-#include "db/ci_store.h"
+#include "core/queries.h"
+#include "core/request_checks.h"
 #include "db/database.h"
 #include "service/limits.h"
 
@@ -29,45 +31,12 @@ struct CiHistoryPage {
   std::string next_page_token;
 };
 
-struct BatchCreate {
-  std::string ref;
-  Ci ci;
-  std::string requested_id;
-  std::string parent_ref;  // a ref of another create; sets ci.parent_id to its id
-};
-
-struct BatchRelationship {
-  std::string source_id, source_ref;  // one of them
-  std::string type;
-  std::string target_id, target_ref;  // one of them
-  Json attributes = Json::object();
-};
-
-struct BatchRequest {
-  std::vector<BatchCreate> creates;
-  std::vector<CiPatch> updates;
-  std::vector<BatchRelationship> relationships;
-};
-
-struct BatchItem {
-  std::string ref;
-  std::string id;
-  int64_t version = 0;
-};
-
-struct BatchResult {
-  std::vector<BatchItem> created;
-  std::vector<BatchItem> updated;
-  std::vector<BatchItem> relationships;
-  std::optional<ChangesetInfo> changeset;
-};
-
 class CiService {
  public:
   CiService(db::Database& db, const Limits& limits) : db_(db), limits_(limits) {}
 
   absl::StatusOr<Ci> Get(const std::string& id, std::optional<Micros> as_of);
-  absl::StatusOr<db::CiListPage> List(db::CiListQuery query);
+  absl::StatusOr<CiListPage> List(CiListQuery query);
   // Creates a CI; `requested_id` (optional) must be an unused UUID.
   absl::StatusOr<Ci> Create(const WriteContext& context, Ci ci, const std::string& requested_id);
   // Applies the patch; a patch that changes nothing writes nothing.
@@ -87,12 +56,5 @@ class CiService {
   db::Database& db_;
   const Limits& limits_;
 };
-
-// Checks a CI id from a request: INVALID_ARGUMENT naming `field` unless a UUID.
-absl::Status CheckId(const std::string& id, std::string_view field);
-// Checks an etag against a version: INVALID_ARGUMENT if malformed, ABORTED if stale.
-absl::Status CheckEtag(const std::string& etag, int64_t current_version, std::string_view what);
-// Returns `status` with INVALID_ARGUMENT messages prefixed by `prefix`.
-absl::Status Prefixed(const absl::Status& status, std::string_view prefix);
 
 }  // namespace cmdb

@@ -231,7 +231,7 @@ TEST_F(CiServiceTest, AsOfReadsReturnTheVersionValidAtThatTime) {
 
   // A listing as of a time sees the CIs and versions of that time.
   Create("server", "web02");
-  db::CiListQuery q;
+  CiListQuery q;
   q.filter = "class = server";
   q.as_of = v2.updated_at;
   auto page = cis_->List(q);
