@@ -60,7 +60,7 @@ Value StringListValue(const std::string& name, const std::string& text) {
   if (text.front() == '[') {
     Json list = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!list.is_array()) throw BadValue(name, "a JSON array or comma-separated items", text);
-    JsonToValue(list, &v);
+    JsonToValue(list, &v, name);
     return v;
   }
   auto* list = v.mutable_list_value();

@@ -34,10 +34,8 @@ class Error : public std::runtime_error {
 // An INVALID_ARGUMENT error for bad user input detected by the client.
 Error InvalidArgument(const std::string& message);
 
-// The canonical name of a gRPC status code, e.g. "DEADLINE_EXCEEDED".
-std::string CodeName(grpc::StatusCode code);
-
-// Throws Error(CodeName(status), message) unless `status` is OK.
+// Throws Error(code name, message) unless `status` is OK; the code name is
+// cmdb::proto_util::CodeName's (util/status_names.h), e.g. "NOT_FOUND".
 void ThrowIfError(const grpc::Status& status);
 
 // Connection settings, filled from the global flags.

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "enums.h"
 #include "json_format.h"
+#include "util/status_names.h"
 
 namespace cmdbctl {
 namespace {
@@ -141,7 +142,7 @@ void RunWatch(Session& session, const WatchOptions& o) {
   if (watchdog.fired()) {
     throw Error("DEADLINE_EXCEEDED", "no event or heartbeat for " + std::to_string(idle_limit.count()) + "s" + resume);
   }
-  if (!status.ok()) throw Error(CodeName(status.error_code()), status.error_message() + resume);
+  if (!status.ok()) throw Error(cmdb::proto_util::CodeName(status.error_code()), status.error_message() + resume);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ ImportCi CiFromJson(const Json& object) {
   ci->set_status(ParseStatus(StringField(object, "status"), "status"));
   ci->set_owner(StringField(object, "owner"));
   ci->set_criticality(ParseCriticality(StringField(object, "criticality"), "criticality"));
-  if (object.contains("attributes")) JsonToStruct(object["attributes"], ci->mutable_attributes(), "\"attributes\"");
+  if (object.contains("attributes")) JsonToStruct(object["attributes"], ci->mutable_attributes(), "attributes");
   record.parent = StringField(object, "parent");
   return record;
 }
@@ -47,7 +47,7 @@ ImportRelation RelationFromJson(const Json& object) {
   RequireNonEmpty(record.from, "from");
   RequireNonEmpty(record.type, "type");
   RequireNonEmpty(record.to, "to");
-  if (rel.contains("attributes")) JsonToStruct(rel["attributes"], &record.attributes, "\"attributes\"");
+  if (rel.contains("attributes")) JsonToStruct(rel["attributes"], &record.attributes, "relation.attributes");
   return record;
 }
 

@@ -5,12 +5,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <iostream>
 #include <vector>
 
 #include "client.h"
 #include "enums.h"
+#include "util/status_names.h"
+#include "util/struct_json.h"
 
 namespace cmdbctl {
 namespace {
@@ -26,12 +27,17 @@ std::vector<std::string> SortedKeys(const Map& map) {
   return keys;
 }
 
-Json NumberJson(double d) {
-  constexpr double kInt64Limit = 9223372036854775808.0;  // 2^63
-  if (std::isfinite(d) && d == std::trunc(d) && d >= -kInt64Limit && d < kInt64Limit) {
-    return static_cast<int64_t>(d);
+// The value of `result`, or an Error carrying its status.
+template <typename T>
+T ValueOrThrow(absl::StatusOr<T> result) {
+  if (!result.ok()) {
+    throw Error(cmdb::proto_util::CodeName(result.status().code()), std::string(result.status().message()));
   }
-  return d;
+  return *std::move(result);
+}
+
+void ThrowIfFailed(const absl::Status& status) {
+  if (!status.ok()) throw Error(cmdb::proto_util::CodeName(status.code()), std::string(status.message()));
 }
 
 Json ProvenanceJson(const google::protobuf::Map<std::string, cmdb::v1::AttributeProvenance>& provenance) {
@@ -55,7 +61,8 @@ constexpr std::pair<char, int64_t> kDurationUnits[] = {{'d', 86400}, {'h', 3600}
 Json DiffJson(const google::protobuf::RepeatedPtrField<cmdb::v1::FieldChange>& diff) {
   Json out = Json::object();
   for (const auto& change : diff) {
-    out[change.field()] = {{"old", ValueToJson(change.old_value())}, {"new", ValueToJson(change.new_value())}};
+    out[change.field()] = {{"old", ValueToJson(change.old_value(), "diff." + change.field() + ".old")},
+                           {"new", ValueToJson(change.new_value(), "diff." + change.field() + ".new")}};
   }
   return out;
 }
@@ -101,47 +108,20 @@ google::protobuf::Timestamp ParseTime(const std::string& text, const std::string
   return t;
 }
 
-Json ValueToJson(const google::protobuf::Value& value) {
-  switch (value.kind_case()) {
-    case google::protobuf::Value::kNumberValue: return NumberJson(value.number_value());
-    case google::protobuf::Value::kStringValue: return value.string_value();
-    case google::protobuf::Value::kBoolValue: return value.bool_value();
-    case google::protobuf::Value::kStructValue: return StructToJson(value.struct_value());
-    case google::protobuf::Value::kListValue: {
-      Json list = Json::array();
-      for (const auto& item : value.list_value().values()) list.push_back(ValueToJson(item));
-      return list;
-    }
-    default: return nullptr;
-  }
+Json ValueToJson(const google::protobuf::Value& value, const std::string& what) {
+  return ValueOrThrow(cmdb::proto_util::ValueToJson<Json>(value, what));
 }
 
-Json StructToJson(const google::protobuf::Struct& s) {
-  Json out = Json::object();
-  for (const auto& key : SortedKeys(s.fields())) out[key] = ValueToJson(s.fields().at(key));
-  return out;
+Json StructToJson(const google::protobuf::Struct& s, const std::string& what) {
+  return ValueOrThrow(cmdb::proto_util::StructToJson<Json>(s, what));
 }
 
-void JsonToValue(const Json& json, google::protobuf::Value* out) {
-  switch (json.type()) {
-    case Json::value_t::string: out->set_string_value(json.get<std::string>()); break;
-    case Json::value_t::boolean: out->set_bool_value(json.get<bool>()); break;
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: out->set_number_value(json.get<double>()); break;
-    case Json::value_t::array: {
-      auto* list = out->mutable_list_value();
-      for (const auto& item : json) JsonToValue(item, list->add_values());
-      break;
-    }
-    case Json::value_t::object: JsonToStruct(json, out->mutable_struct_value(), ""); break;
-    default: out->set_null_value(google::protobuf::NULL_VALUE); break;
-  }
+void JsonToValue(const Json& json, google::protobuf::Value* out, const std::string& what) {
+  ThrowIfFailed(cmdb::proto_util::JsonToValue(json, out, what));
 }
 
 void JsonToStruct(const Json& json, google::protobuf::Struct* out, const std::string& what) {
-  if (!json.is_object()) throw InvalidArgument(what + ": expected a JSON object");
-  for (const auto& [key, value] : json.items()) JsonToValue(value, &(*out->mutable_fields())[key]);
+  ThrowIfFailed(cmdb::proto_util::JsonToStruct(json, out, what));
 }
 
 Json CiJson(const cmdb::v1::ConfigurationItem& ci) {

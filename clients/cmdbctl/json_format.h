@@ -32,11 +32,14 @@ std::string DurationText(const google::protobuf::Duration& d);
 // prints them); throws an INVALID_ARGUMENT Error naming `what`.
 google::protobuf::Duration ParseDuration(const std::string& text, const std::string& what);
 
-// Struct/Value <-> JSON. Numbers that are whole and fit in int64 become
-// JSON integers.
-Json ValueToJson(const google::protobuf::Value& value);
-Json StructToJson(const google::protobuf::Struct& s);
-void JsonToValue(const Json& json, google::protobuf::Value* out);
+// Struct/Value <-> JSON by the rules every program of the project shares
+// (util/struct_json.h): keys sorted, whole numbers within +-2^53 as JSON
+// integers, a Value with no kind as null. What those rules refuse (a
+// non-finite number, invalid UTF-8, more than 32 levels) throws an
+// INVALID_ARGUMENT Error naming the value under `what`.
+Json ValueToJson(const google::protobuf::Value& value, const std::string& what = "value");
+Json StructToJson(const google::protobuf::Struct& s, const std::string& what = "attributes");
+void JsonToValue(const Json& json, google::protobuf::Value* out, const std::string& what = "value");
 // `json` must be an object (else an INVALID_ARGUMENT Error naming `what`).
 void JsonToStruct(const Json& json, google::protobuf::Struct* out, const std::string& what);
 

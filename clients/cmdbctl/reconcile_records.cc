@@ -37,7 +37,7 @@ RawItem ItemFromJson(const Json& object) {
   item.set_status(ParseStatus(StringField(object, "status"), "status"));
   item.set_owner(StringField(object, "owner"));
   item.set_criticality(ParseCriticality(StringField(object, "criticality"), "criticality"));
-  if (object.contains("attributes")) JsonToStruct(object["attributes"], item.mutable_attributes(), "\"attributes\"");
+  if (object.contains("attributes")) JsonToStruct(object["attributes"], item.mutable_attributes(), "attributes");
   raw.parent = StringField(object, "parent");
   item.set_source_key(StringField(object, "source_key"));
   const std::string observed = StringField(object, "observed_time");

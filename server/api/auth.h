@@ -70,9 +70,16 @@ class Authenticator {
   // PERMISSION_DENIED unless `principal` may call `method` (a method missing
   // from MethodRoles is refused to everyone).
   static absl::Status Authorize(const Principal& principal, std::string_view method);
-  // Authenticate, then Authorize.
+  // Authenticate, then Authorize: the one check every RPC runs, unary calls
+  // through HandleCall (api/handler.h) and WatchChanges alike. Returns the
+  // caller, or UNAUTHENTICATED (missing, malformed or unknown token; checked
+  // first, whatever the method) or PERMISSION_DENIED (role too low, or a
+  // method missing from MethodRoles). No message contains a token or its
+  // hash. When `caller` is not null it receives the authenticated caller's
+  // name even if authorisation then fails (for the request log); it is left
+  // as it was when nobody was identified.
   absl::StatusOr<Principal> Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                                  std::string_view method) const;
+                                  std::string_view method, std::string* caller = nullptr) const;
 
  private:
   bool enabled_ = false;

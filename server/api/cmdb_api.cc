@@ -47,13 +47,13 @@ grpc::Status CmdbApi::GetCI(grpc::ServerContext* ctx, const v1::GetCIRequest* re
 
 grpc::Status CmdbApi::ListCIs(grpc::ServerContext* ctx, const v1::ListCIsRequest* req, v1::ListCIsResponse* resp) {
   return Handle(ctx, "ListCIs", [&](const Principal&) -> absl::Status {
-    db::CiListQuery query;
+    CiListQuery query;
     query.filter = req->filter();
     query.order_by = req->order_by();
     query.page_size = req->page_size();
     query.page_token = req->page_token();
     CMDB_ASSIGN_OR_RETURN(query.as_of, OptionalTime(req->has_as_of(), req->as_of(), "as_of"));
-    CMDB_ASSIGN_OR_RETURN(db::CiListPage page, d_.cis.List(std::move(query)));
+    CMDB_ASSIGN_OR_RETURN(CiListPage page, d_.cis.List(std::move(query)));
     for (const Ci& ci : page.cis) CiToProto(ci, resp->add_cis());
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -138,7 +138,8 @@ grpc::Status CmdbApi::BatchWrite(grpc::ServerContext* ctx, const v1::BatchWriteR
       rel.type = r.type();
       rel.target_id = r.target_id();
       rel.target_ref = r.target_ref();
-      rel.attributes = JsonFromStruct(r.attributes());
+      CMDB_ASSIGN_OR_RETURN(rel.attributes,
+                            AttributesFromProto(r.attributes(), StrCat("relationships[", i, "].attributes")));
       batch.relationships.push_back(std::move(rel));
     }
     CMDB_ASSIGN_OR_RETURN(BatchResult result, d_.cis.Batch(context, batch));
@@ -169,17 +170,17 @@ grpc::Status CmdbApi::GetRelationship(grpc::ServerContext* ctx, const v1::GetRel
 grpc::Status CmdbApi::ListRelationships(grpc::ServerContext* ctx, const v1::ListRelationshipsRequest* req,
                                         v1::ListRelationshipsResponse* resp) {
   return Handle(ctx, "ListRelationships", [&](const Principal&) -> absl::Status {
-    db::RelationshipListQuery query;
+    RelationshipListQuery query;
     query.ci_id = req->ci_id();
     if (!v1::Direction_IsValid(req->direction())) return FieldError("direction", "unknown value");
-    query.direction = req->direction() == v1::DIRECTION_OUTGOING   ? db::RelDirection::kOutgoing
-                      : req->direction() == v1::DIRECTION_INCOMING ? db::RelDirection::kIncoming
-                                                                   : db::RelDirection::kBoth;
+    query.direction = req->direction() == v1::DIRECTION_OUTGOING   ? RelDirection::kOutgoing
+                      : req->direction() == v1::DIRECTION_INCOMING ? RelDirection::kIncoming
+                                                                   : RelDirection::kBoth;
     query.type = req->type();
     query.page_size = req->page_size();
     query.page_token = req->page_token();
     CMDB_ASSIGN_OR_RETURN(query.as_of, OptionalTime(req->has_as_of(), req->as_of(), "as_of"));
-    CMDB_ASSIGN_OR_RETURN(db::RelationshipPage page, d_.relationships.List(std::move(query)));
+    CMDB_ASSIGN_OR_RETURN(RelationshipPage page, d_.relationships.List(std::move(query)));
     for (const auto& rel : page.relationships) RelationshipToProto(rel, resp->add_relationships());
     resp->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -194,7 +195,8 @@ grpc::Status CmdbApi::CreateRelationship(grpc::ServerContext* ctx, const v1::Cre
     rel.type = req->relationship().type();
     rel.source_id = req->relationship().source_id();
     rel.target_id = req->relationship().target_id();
-    rel.attributes = JsonFromStruct(req->relationship().attributes());
+    CMDB_ASSIGN_OR_RETURN(rel.attributes,
+                          AttributesFromProto(req->relationship().attributes(), "relationship.attributes"));
     CMDB_ASSIGN_OR_RETURN(Relationship created, d_.relationships.Create(context, std::move(rel)));
     RelationshipToProto(created, resp);
     return absl::OkStatus();
@@ -209,7 +211,8 @@ grpc::Status CmdbApi::UpdateRelationship(grpc::ServerContext* ctx, const v1::Upd
     patch.id = req->relationship().id();
     patch.etag = req->relationship().etag();
     patch.paths = MaskPaths(req->update_mask());
-    patch.attributes = JsonFromStruct(req->relationship().attributes());
+    CMDB_ASSIGN_OR_RETURN(patch.attributes,
+                          AttributesFromProto(req->relationship().attributes(), "relationship.attributes"));
     CMDB_ASSIGN_OR_RETURN(Relationship updated, d_.relationships.Update(context, patch));
     RelationshipToProto(updated, resp);
     return absl::OkStatus();
@@ -298,17 +301,17 @@ grpc::Status CmdbApi::DeleteClass(grpc::ServerContext* ctx, const v1::DeleteClas
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* CmdbApi::WatchChanges(grpc::CallbackServerContext* ctx,
                                                                  const v1::WatchChangesRequest* req) {
-  absl::StatusOr<Principal> principal = d_.auth.Authenticate(ctx->client_metadata());
-  absl::Status allowed = principal.ok() ? Authenticator::Authorize(*principal, "WatchChanges") : principal.status();
-  if (!allowed.ok()) {
-    grpc::Status status = ToGrpcStatus(allowed);
-    LogRequest("WatchChanges", ctx->peer(), principal.ok() ? principal->name : "-", status, 0);
+  std::string who = "-";
+  absl::StatusOr<Principal> principal = d_.auth.Check(ctx->client_metadata(), "WatchChanges", &who);
+  if (!principal.ok()) {
+    grpc::Status status = ToGrpcStatus(principal.status());
+    LogRequest("WatchChanges", ctx->peer(), who, status, 0);
     return new RefusedWatch(status);
   }
   WatchOptions options;
   options.from_now = req->from_now();
   if (!req->from_now() && !req->since_cursor().empty()) {
-    auto position = db::FeedPosition::FromCursor(req->since_cursor());
+    auto position = FeedPosition::FromCursor(req->since_cursor());
     if (!position.ok()) {
       grpc::Status status = ToGrpcStatus(position.status());
       LogRequest("WatchChanges", ctx->peer(), principal->name, status, 0);

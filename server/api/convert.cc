@@ -1,61 +1,47 @@
 #include "api/convert.h"
 
-#include <cmath>
-
 #include "core/status.h"
 #include "core/strings.h"
+#include "util/struct_json.h"
 
 namespace cmdb::api {
 
-Json JsonFromValue(const google::protobuf::Value& value) {
-  switch (value.kind_case()) {
-    case google::protobuf::Value::kNullValue: return nullptr;
-    case google::protobuf::Value::kNumberValue: {
-      const double d = value.number_value();
-      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
-        return static_cast<int64_t>(d);
-      }
-      return d;
-    }
-    case google::protobuf::Value::kStringValue: return value.string_value();
-    case google::protobuf::Value::kBoolValue: return value.bool_value();
-    case google::protobuf::Value::kStructValue: return JsonFromStruct(value.struct_value());
-    case google::protobuf::Value::kListValue: {
-      Json arr = Json::array();
-      for (const auto& v : value.list_value().values()) arr.push_back(JsonFromValue(v));
-      return arr;
-    }
-    default: return nullptr;
-  }
+absl::StatusOr<Json> AttributesFromProto(const google::protobuf::Struct& s, std::string_view field) {
+  return proto_util::StructToJson(s, field);
 }
 
+// The fallbacks below convert each top-level entry as a one-entry object,
+// so that depth counts as it does for the whole.
+
 Json JsonFromStruct(const google::protobuf::Struct& s) {
+  auto json = proto_util::StructToJson(s, "attributes");
+  if (json.ok()) return *std::move(json);
   Json out = Json::object();
-  for (const auto& [key, value] : s.fields()) out[key] = JsonFromValue(value);
+  for (const auto& [key, value] : s.fields()) {
+    if (!proto_util::IsValidUtf8(key)) continue;
+    google::protobuf::Struct one;
+    (*one.mutable_fields())[key] = value;
+    auto converted = proto_util::StructToJson(one, "attributes");
+    out[key] = converted.ok() ? std::move((*converted)[key]) : Json(nullptr);
+  }
   return out;
 }
 
-void ValueFromJson(const Json& json, google::protobuf::Value* out) {
-  switch (json.type()) {
-    case Json::value_t::null: out->set_null_value(google::protobuf::NULL_VALUE); break;
-    case Json::value_t::boolean: out->set_bool_value(json.get<bool>()); break;
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: out->set_number_value(json.get<double>()); break;
-    case Json::value_t::string: out->set_string_value(json.get<std::string>()); break;
-    case Json::value_t::array: {
-      auto* list = out->mutable_list_value();  // set even when empty: [] is not null
-      for (const auto& item : json) ValueFromJson(item, list->add_values());
-      break;
+void StructFromJson(const Json& json, google::protobuf::Struct* out) {
+  if (proto_util::JsonToStruct(json, out, "attributes").ok() || !json.is_object()) return;
+  for (const auto& [key, value] : json.items()) {
+    if (!proto_util::IsValidUtf8(key)) continue;
+    google::protobuf::Struct converted;
+    if (proto_util::JsonToStruct(Json::object({{key, value}}), &converted, "attributes").ok()) {
+      out->MergeFrom(converted);
+    } else {
+      (*out->mutable_fields())[key].set_null_value(google::protobuf::NULL_VALUE);
     }
-    case Json::value_t::object: StructFromJson(json, out->mutable_struct_value()); break;
-    default: out->set_null_value(google::protobuf::NULL_VALUE); break;
   }
 }
 
-void StructFromJson(const Json& json, google::protobuf::Struct* out) {
-  if (!json.is_object()) return;
-  for (const auto& [key, value] : json.items()) ValueFromJson(value, &(*out->mutable_fields())[key]);
+void ValueFromJson(const Json& json, google::protobuf::Value* out) {
+  if (!proto_util::JsonToValue(json, out, "value").ok()) out->set_null_value(google::protobuf::NULL_VALUE);
 }
 
 void SetTimestamp(Micros t, google::protobuf::Timestamp* out) {
@@ -131,7 +117,7 @@ absl::StatusOr<Ci> CiFromProto(const v1::ConfigurationItem& in, std::string_view
   ci.owner = in.owner();
   if (!v1::Criticality_IsValid(in.criticality())) return FieldError(StrCat(field, ".criticality"), "unknown value");
   ci.criticality = CriticalityText(in.criticality());
-  ci.attributes = JsonFromStruct(in.attributes());
+  CMDB_ASSIGN_OR_RETURN(ci.attributes, AttributesFromProto(in.attributes(), StrCat(field, ".attributes")));
   ci.parent_id = in.parent_id();
   return ci;
 }
@@ -202,7 +188,7 @@ void CiVersionToProto(const CiVersion& v, v1::CiVersion* out) {
   for (const auto& f : v.changed_fields) out->add_changed_fields(f);
 }
 
-void FeedEventToProto(const db::FeedEvent& e, v1::ChangeEvent* out) {
+void FeedEventToProto(const FeedEvent& e, v1::ChangeEvent* out) {
   out->set_cursor(e.position.ToCursor());
   ChangesetToProto(e.changeset, out->mutable_changeset());
   out->set_operation(OperationEnum(e.operation));

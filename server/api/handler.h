@@ -1,6 +1,7 @@
-// The one path every unary call takes: authenticate, authorise the method
-// by its minimal role, run the handler, map the status, log one line.
-// Exceptions never reach gRPC (they become INTERNAL).
+// The one path every unary call takes: Authenticator::Check (authenticate,
+// then authorise the method by its minimal role), run the handler, map the
+// status, log one line. Exceptions never reach gRPC (they become INTERNAL).
+// WatchChanges, a callback stream, runs the same Check before it starts.
 #pragma once
 
 #include <chrono>
@@ -15,24 +16,23 @@
 
 namespace cmdb::api {
 
-// "NOT_FOUND" for grpc::StatusCode::NOT_FOUND, ...
-std::string_view CodeName(grpc::StatusCode code);
-
-// Logs one line per finished request: method, peer, principal, status, duration.
+// Logs one line per finished request: method, peer, principal, status (its
+// code name, util/status_names.h), duration and, on error, the message.
 void LogRequest(std::string_view method, const std::string& peer, std::string_view principal,
                 const grpc::Status& status, double millis);
 
-// `fn(const Principal&) -> absl::Status` fills the response.
+// Runs `fn(const Principal&) -> absl::Status`, which fills the response,
+// only when auth.Check(metadata, method) admits the caller; otherwise
+// returns Check's UNAUTHENTICATED or PERMISSION_DENIED. Returns fn's status
+// mapped to gRPC, or INTERNAL for an exception.
 template <typename Fn>
 grpc::Status HandleCall(const Authenticator& auth, grpc::ServerContext* ctx, std::string_view method, Fn&& fn) {
   const auto start = std::chrono::steady_clock::now();
   grpc::Status status;
   std::string who = "-";
   try {
-    absl::StatusOr<Principal> principal = auth.Authenticate(ctx->client_metadata());
-    if (principal.ok()) who = principal->name;
-    absl::Status allowed = principal.ok() ? Authenticator::Authorize(*principal, method) : principal.status();
-    status = ToGrpcStatus(allowed.ok() ? fn(*principal) : allowed);
+    absl::StatusOr<Principal> principal = auth.Check(ctx->client_metadata(), method, &who);
+    status = ToGrpcStatus(principal.ok() ? fn(*principal) : principal.status());
   } catch (const std::exception& e) {
     status = grpc::Status(grpc::StatusCode::INTERNAL, StrCat("internal error: ", e.what()));
   }

@@ -1,4 +1,5 @@
-// Unit tests for api/convert.h: JSON <-> google.protobuf.Struct/Value,
+// Unit tests for api/convert.h: how the api applies the Struct <-> JSON rules
+// to attributes (the rules themselves: tests/unit/proto_util_test.cc),
 // timestamps, enums, and the cmdb.v1 message conversions.
 #include "api/convert.h"
 
@@ -21,122 +22,70 @@ void ExpectFieldError(const absl::Status& status, const std::string& field, cons
   EXPECT_NE(message.find(part), std::string::npos) << message;
 }
 
-// --- JSON <-> Struct / Value --------------------------------------------------
+// --- Attributes: the Struct <-> JSON rules as the api applies them -------------
 
-TEST(JsonValueTest, ScalarsFromValue) {
-  pb::Value v;
-  v.set_null_value(pb::NULL_VALUE);
-  EXPECT_TRUE(JsonFromValue(v).is_null());
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-  v.set_bool_value(true);
-  EXPECT_EQ(JsonFromValue(v), Json(true));
-
-  v.set_string_value("web01");
-  EXPECT_EQ(JsonFromValue(v), Json("web01"));
-
-  v.set_number_value(2.5);
-  EXPECT_TRUE(JsonFromValue(v).is_number_float());
-  EXPECT_EQ(JsonFromValue(v), Json(2.5));
-
-  // A value with no kind set reads as null.
-  EXPECT_TRUE(JsonFromValue(pb::Value()).is_null());
-}
-
-TEST(JsonValueTest, IntegralNumbersBecomeJsonIntegers) {
-  for (double d : {0.0, 4.0, -3.0, 1e15, 9007199254740991.0, -9007199254740991.0}) {
-    pb::Value v;
-    v.set_number_value(d);
-    Json j = JsonFromValue(v);
-    EXPECT_TRUE(j.is_number_integer()) << d << " -> " << j.dump();
-    EXPECT_EQ(j.get<int64_t>(), static_cast<int64_t>(d));
-  }
-  pb::Value four;
-  four.set_number_value(4.0);
-  EXPECT_EQ(JsonFromValue(four).dump(), "4");
-
-  // Fractions, huge and non-finite numbers stay floating point.
-  for (double d : {0.5, -2.25, 1e300, std::numeric_limits<double>::infinity()}) {
-    pb::Value v;
-    v.set_number_value(d);
-    EXPECT_TRUE(JsonFromValue(v).is_number_float()) << d;
-  }
-}
-
-TEST(JsonValueTest, StructRoundTripWithNestedListsObjectsAndNull) {
-  const Json doc = {
-      {"name", "web01"},
-      {"cpu_count", 8},
-      {"load", 0.75},
-      {"virtual", false},
-      {"retired_at", nullptr},
-      {"tags", Json::array({"prod", 1, 2.5, nullptr, true, Json::array({"x"}), {{"k", "v"}}})},
-      {"extra", {{"rack", {{"row", 3}, {"slots", Json::array({1, 2})}}}, {"empty_object", Json::object()}}},
-  };
+TEST(AttributesTest, FromProtoConvertsByTheSharedRules) {
   pb::Struct s;
-  StructFromJson(doc, &s);
-  EXPECT_EQ(s.fields().size(), doc.size());
-  EXPECT_EQ(s.fields().at("name").string_value(), "web01");
-  EXPECT_EQ(s.fields().at("cpu_count").number_value(), 8.0);
-  EXPECT_EQ(s.fields().at("retired_at").kind_case(), pb::Value::kNullValue);
-  EXPECT_EQ(s.fields().at("tags").list_value().values_size(), 7);
-  EXPECT_EQ(s.fields().at("extra").struct_value().fields().at("rack").struct_value().fields().at("row").number_value(),
-            3.0);
-  EXPECT_EQ(s.fields().at("extra").struct_value().fields().at("empty_object").kind_case(), pb::Value::kStructValue);
-
-  const Json back = JsonFromStruct(s);
-  EXPECT_EQ(back, doc) << back.dump();
-  EXPECT_TRUE(back["cpu_count"].is_number_integer());
-  EXPECT_TRUE(back["extra"]["empty_object"].is_object());
+  StructFromJson(Json{{"cpu_count", 4}, {"load", 0.5}, {"tags", Json::array({"a", nullptr})}}, &s);
+  auto json = AttributesFromProto(s, "ci.attributes");
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(*json, Json({{"cpu_count", 4}, {"load", 0.5}, {"tags", Json::array({"a", nullptr})}}));
+  EXPECT_TRUE((*json)["cpu_count"].is_number_integer());
 }
 
-TEST(JsonValueTest, ValueRoundTrip) {
-  for (const Json& j : {Json(nullptr), Json(true), Json("text"), Json(42), Json(-1.5), Json::array({"one"}),
-                        Json::array({1, Json::array({2, Json::array({3})})}), Json::object(),
-                        Json({{"a", {{"b", {{"c", nullptr}}}}}})}) {
-    pb::Value v;
-    ValueFromJson(j, &v);
-    EXPECT_EQ(JsonFromValue(v), j) << j.dump();
-  }
-}
-
-TEST(JsonValueTest, EmptyListStaysAList) {
-  // An empty JSON array is a list value with no items, not an unset value
-  // (which reads back as null and which protobuf's JSON printer rejects).
-  pb::Value v;
-  ValueFromJson(Json::array(), &v);
-  EXPECT_EQ(v.kind_case(), pb::Value::kListValue);
-  EXPECT_EQ(v.list_value().values_size(), 0);
-  EXPECT_EQ(JsonFromValue(v), Json::array());
-
-  const Json doc = {{"tags", Json::array()}, {"nested", {{"items", Json::array()}}}};
+TEST(AttributesTest, FromProtoNamesTheBadValueUnderTheField) {
   pb::Struct s;
-  StructFromJson(doc, &s);
+  StructFromJson(Json{{"rack", {{"slots", Json::array({1, 2})}}}}, &s);
+  (*s.mutable_fields())["rack"].mutable_struct_value()->mutable_fields()->at("slots").mutable_list_value()
+      ->mutable_values(1)->set_number_value(kNaN);
+  ExpectFieldError(AttributesFromProto(s, "relationships[3].attributes").status(),
+                   "relationships[3].attributes.rack.slots[1]", "not finite");
+}
+
+TEST(AttributesTest, CiFromProtoRejectsANonFiniteAttribute) {
+  v1::ConfigurationItem in;
+  in.set_class_name("server");
+  (*in.mutable_attributes()->mutable_fields())["load"].set_number_value(kNaN);
+  ExpectFieldError(CiFromProto(in, "ci").status(), "ci.attributes.load", "not finite");
+  ExpectFieldError(CiFromProto(in, "creates[2].ci").status(), "creates[2].ci.attributes.load", "not finite");
+}
+
+TEST(AttributesTest, JsonFromStructKeepsWhatConvertsAndNullsTheRest) {
+  pb::Struct s;
+  StructFromJson(Json{{"name", "web01"}, {"nested", {{"ok", 1}}}}, &s);
+  EXPECT_EQ(JsonFromStruct(s), Json({{"name", "web01"}, {"nested", {{"ok", 1}}}}));
+  (*s.mutable_fields())["load"].set_number_value(kNaN);
+  (*s.mutable_fields())["nested"].mutable_struct_value()->mutable_fields()->at("ok").set_number_value(kNaN);
+  EXPECT_EQ(JsonFromStruct(s), Json({{"name", "web01"}, {"load", nullptr}, {"nested", nullptr}}));
+}
+
+TEST(AttributesTest, StructFromJsonForResponses) {
+  // Stored values convert as they are; a non-object gives an empty Struct.
+  pb::Struct s;
+  StructFromJson(Json{{"tags", Json::array()}, {"n", 2}}, &s);
   EXPECT_EQ(s.fields().at("tags").kind_case(), pb::Value::kListValue);
-  EXPECT_EQ(JsonFromStruct(s), doc) << JsonFromStruct(s).dump();
-}
-
-TEST(JsonValueTest, EmptyListFromValue) {
-  pb::Value v;
-  v.mutable_list_value();
-  EXPECT_EQ(JsonFromValue(v), Json::array());
-  pb::Value o;
-  o.mutable_struct_value();
-  EXPECT_EQ(JsonFromValue(o), Json::object());
-}
-
-TEST(JsonValueTest, UnsignedNumbersConvert) {
-  pb::Value v;
-  ValueFromJson(Json(uint64_t{7}), &v);
-  EXPECT_EQ(v.number_value(), 7.0);
-}
-
-TEST(JsonValueTest, StructFromNonObjectIsEmpty) {
-  pb::Struct s;
+  EXPECT_EQ(s.fields().at("n").number_value(), 2.0);
   StructFromJson(Json::array({1, 2}), &s);
   EXPECT_TRUE(s.fields().empty());
   StructFromJson(Json(nullptr), &s);
   EXPECT_TRUE(s.fields().empty());
-  EXPECT_EQ(JsonFromStruct(pb::Struct()), Json::object());
+
+  // Were a stored value to break the rules, only its key would read null.
+  StructFromJson(Json{{"good", 1}, {"bad", Json::array({1.0, kNaN})}}, &s);
+  ASSERT_EQ(s.fields().size(), 2u);
+  EXPECT_EQ(s.fields().at("good").number_value(), 1.0);
+  EXPECT_EQ(s.fields().at("bad").kind_case(), pb::Value::kNullValue);
+}
+
+TEST(AttributesTest, ValueFromJsonForResponses) {
+  pb::Value v;
+  ValueFromJson(Json::array({"a", 1}), &v);
+  ASSERT_EQ(v.kind_case(), pb::Value::kListValue);
+  EXPECT_EQ(v.list_value().values(0).string_value(), "a");
+  ValueFromJson(Json(kNaN), &v);
+  EXPECT_EQ(v.kind_case(), pb::Value::kNullValue);
 }
 
 // --- Timestamps -------------------------------------------------------------

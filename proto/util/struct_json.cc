@@ -1,0 +1,330 @@
+// Struct/Value/ListValue <-> JSON under the rules of struct_json.h.
+#include "util/struct_json.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace cmdb::proto_util {
+namespace {
+
+namespace pb = google::protobuf;
+
+constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+
+// Where a value sits, as a chain of stack frames; rendered only on error.
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view key;  // the root's name, or an object key
+  int index = -1;        // a list index when >= 0
+};
+
+bool PlainKey(std::string_view key) {
+  if (key.empty()) return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = (c >= '0' && c <= '9') || c == '-';
+    if (!letter && !(digit && i > 0)) return false;
+  }
+  return true;
+}
+
+void AppendPath(const Path& p, std::string* out) {
+  if (p.parent == nullptr) {
+    out->append(p.key);
+    return;
+  }
+  AppendPath(*p.parent, out);
+  if (p.index >= 0) {
+    out->append("[").append(std::to_string(p.index)).append("]");
+  } else if (PlainKey(p.key)) {
+    if (!out->empty()) out->push_back('.');
+    out->append(p.key);
+  } else {
+    // JSON string syntax; never throws (bad bytes would be replaced).
+    out->append("[")
+        .append(nlohmann::json(std::string(p.key)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        .append("]");
+  }
+}
+
+absl::Status Error(const Path& path, std::string_view what) {
+  std::string message;
+  AppendPath(path, &message);
+  if (message.empty()) message = "value";
+  message.append(": ").append(what);
+  return absl::InvalidArgumentError(message);
+}
+
+absl::Status NotFinite(const Path& path, double d) {
+  return Error(path, std::isnan(d) ? "number is not finite (NaN)"
+                     : d > 0       ? "number is not finite (infinity)"
+                                   : "number is not finite (-infinity)");
+}
+
+absl::Status TooDeep(const Path& path) {
+  return Error(path, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+}
+
+// --- Struct -> JSON -------------------------------------------------------
+
+template <typename JsonT>
+absl::Status StructTo(const pb::Struct& s, const Path& path, int depth, JsonT* out);
+template <typename JsonT>
+absl::Status ListTo(const pb::ListValue& list, const Path& path, int depth, JsonT* out);
+
+template <typename JsonT>
+absl::Status ValueTo(const pb::Value& value, const Path& path, int depth, JsonT* out) {
+  switch (value.kind_case()) {
+    case pb::Value::kNumberValue: {
+      const double d = value.number_value();
+      if (!std::isfinite(d)) return NotFinite(path, d);
+      if (d == std::trunc(d) && std::fabs(d) <= kMaxExactInteger) {
+        *out = static_cast<std::int64_t>(d);
+      } else {
+        *out = d;
+      }
+      return absl::OkStatus();
+    }
+    case pb::Value::kStringValue:
+      if (!IsValidUtf8(value.string_value())) return Error(path, "string is not valid UTF-8");
+      *out = value.string_value();
+      return absl::OkStatus();
+    case pb::Value::kBoolValue: *out = value.bool_value(); return absl::OkStatus();
+    case pb::Value::kStructValue: return StructTo(value.struct_value(), path, depth + 1, out);
+    case pb::Value::kListValue: return ListTo(value.list_value(), path, depth + 1, out);
+    case pb::Value::kNullValue:
+    case pb::Value::KIND_NOT_SET: *out = nullptr; return absl::OkStatus();
+  }
+  *out = nullptr;
+  return absl::OkStatus();
+}
+
+template <typename JsonT>
+absl::Status StructTo(const pb::Struct& s, const Path& path, int depth, JsonT* out) {
+  if (depth > kMaxDepth) return TooDeep(path);
+  using Entry = pb::Map<std::string, pb::Value>::value_type;
+  std::vector<const Entry*> entries;
+  entries.reserve(s.fields().size());
+  for (const Entry& e : s.fields()) entries.push_back(&e);
+  std::sort(entries.begin(), entries.end(), [](const Entry* a, const Entry* b) { return a->first < b->first; });
+
+  *out = JsonT::object();
+  auto& object = out->template get_ref<typename JsonT::object_t&>();
+  for (const Entry* e : entries) {
+    if (!IsValidUtf8(e->first)) return Error(path, "a key is not valid UTF-8");
+    const Path child{&path, e->first};
+    JsonT item;
+    if (absl::Status st = ValueTo(e->second, child, depth, &item); !st.ok()) return st;
+    // Keys arrive sorted and unique: append without searching.
+    if constexpr (std::is_same_v<JsonT, nlohmann::ordered_json>) {
+      object.emplace_back(e->first, std::move(item));
+    } else {
+      object.emplace_hint(object.end(), e->first, std::move(item));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename JsonT>
+absl::Status ListTo(const pb::ListValue& list, const Path& path, int depth, JsonT* out) {
+  if (depth > kMaxDepth) return TooDeep(path);
+  *out = JsonT::array();
+  auto& array = out->template get_ref<typename JsonT::array_t&>();
+  array.reserve(static_cast<size_t>(list.values_size()));
+  for (int i = 0; i < list.values_size(); ++i) {
+    const Path child{&path, {}, i};
+    if (absl::Status st = ValueTo(list.values(i), child, depth, &array.emplace_back()); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+// --- JSON -> Struct -------------------------------------------------------
+
+template <typename JsonT>
+absl::Status StructFrom(const JsonT& json, const Path& path, int depth, pb::Struct* out);
+template <typename JsonT>
+absl::Status ListFrom(const JsonT& json, const Path& path, int depth, pb::ListValue* out);
+
+template <typename JsonT>
+absl::Status ValueFrom(const JsonT& json, const Path& path, int depth, pb::Value* out) {
+  using Type = nlohmann::detail::value_t;
+  switch (json.type()) {
+    case Type::null: out->set_null_value(pb::NULL_VALUE); return absl::OkStatus();
+    case Type::boolean: out->set_bool_value(json.template get<bool>()); return absl::OkStatus();
+    case Type::number_integer:
+      out->set_number_value(static_cast<double>(json.template get<std::int64_t>()));
+      return absl::OkStatus();
+    case Type::number_unsigned:
+      out->set_number_value(static_cast<double>(json.template get<std::uint64_t>()));
+      return absl::OkStatus();
+    case Type::number_float: {
+      const double d = json.template get<double>();
+      if (!std::isfinite(d)) return NotFinite(path, d);
+      out->set_number_value(d);
+      return absl::OkStatus();
+    }
+    case Type::string: {
+      const auto& text = json.template get_ref<const typename JsonT::string_t&>();
+      if (!IsValidUtf8(text)) return Error(path, "string is not valid UTF-8");
+      out->set_string_value(text);
+      return absl::OkStatus();
+    }
+    case Type::array: return ListFrom(json, path, depth + 1, out->mutable_list_value());
+    case Type::object: return StructFrom(json, path, depth + 1, out->mutable_struct_value());
+    case Type::binary: return Error(path, "binary data has no google.protobuf.Value form");
+    case Type::discarded: break;
+  }
+  return Error(path, "a discarded JSON value has no google.protobuf.Value form");
+}
+
+template <typename JsonT>
+absl::Status StructFrom(const JsonT& json, const Path& path, int depth, pb::Struct* out) {
+  if (depth > kMaxDepth) return TooDeep(path);
+  auto& fields = *out->mutable_fields();
+  for (auto it = json.begin(); it != json.end(); ++it) {
+    const std::string& key = it.key();
+    if (!IsValidUtf8(key)) return Error(path, "a key is not valid UTF-8");
+    const Path child{&path, key};
+    if (absl::Status st = ValueFrom(it.value(), child, depth, &fields[key]); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+template <typename JsonT>
+absl::Status ListFrom(const JsonT& json, const Path& path, int depth, pb::ListValue* out) {
+  if (depth > kMaxDepth) return TooDeep(path);
+  out->mutable_values()->Reserve(static_cast<int>(json.size()));
+  int i = 0;
+  for (const JsonT& item : json) {
+    const Path child{&path, {}, i++};
+    if (absl::Status st = ValueFrom(item, child, depth, out->add_values()); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+// Runs `convert` into a cleared *out, and clears *out again on failure.
+template <typename Message, typename Fn>
+absl::Status Into(Message* out, Fn&& convert) {
+  out->Clear();
+  absl::Status st = convert();
+  if (!st.ok()) out->Clear();
+  return st;
+}
+
+template <typename JsonT>
+absl::Status JsonToStructImpl(const JsonT& json, pb::Struct* out, std::string_view path) {
+  return Into(out, [&] {
+    const Path root{nullptr, path};
+    if (!json.is_object()) return Error(root, std::string("expected a JSON object, got ") + json.type_name());
+    return StructFrom(json, root, 1, out);
+  });
+}
+
+template <typename JsonT>
+absl::Status JsonToValueImpl(const JsonT& json, pb::Value* out, std::string_view path) {
+  return Into(out, [&] { return ValueFrom(json, Path{nullptr, path}, 0, out); });
+}
+
+template <typename JsonT>
+absl::Status JsonToListImpl(const JsonT& json, pb::ListValue* out, std::string_view path) {
+  return Into(out, [&] {
+    const Path root{nullptr, path};
+    if (!json.is_array()) return Error(root, std::string("expected a JSON array, got ") + json.type_name());
+    return ListFrom(json, root, 1, out);
+  });
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;  // a continuation byte, an overlong lead (C0, C1) or F5..FF
+    }
+    if (n - i < len) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return false;
+    if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+template <typename JsonT>
+absl::StatusOr<JsonT> StructToJson(const pb::Struct& s, std::string_view path) {
+  JsonT out;
+  if (absl::Status st = StructTo(s, Path{nullptr, path}, 1, &out); !st.ok()) return st;
+  return out;
+}
+
+template <typename JsonT>
+absl::StatusOr<JsonT> ValueToJson(const pb::Value& value, std::string_view path) {
+  JsonT out;
+  if (absl::Status st = ValueTo(value, Path{nullptr, path}, 0, &out); !st.ok()) return st;
+  return out;
+}
+
+template <typename JsonT>
+absl::StatusOr<JsonT> ListToJson(const pb::ListValue& list, std::string_view path) {
+  JsonT out;
+  if (absl::Status st = ListTo(list, Path{nullptr, path}, 1, &out); !st.ok()) return st;
+  return out;
+}
+
+template absl::StatusOr<nlohmann::json> StructToJson<nlohmann::json>(const pb::Struct&, std::string_view);
+template absl::StatusOr<nlohmann::ordered_json> StructToJson<nlohmann::ordered_json>(const pb::Struct&,
+                                                                                     std::string_view);
+template absl::StatusOr<nlohmann::json> ValueToJson<nlohmann::json>(const pb::Value&, std::string_view);
+template absl::StatusOr<nlohmann::ordered_json> ValueToJson<nlohmann::ordered_json>(const pb::Value&,
+                                                                                    std::string_view);
+template absl::StatusOr<nlohmann::json> ListToJson<nlohmann::json>(const pb::ListValue&, std::string_view);
+template absl::StatusOr<nlohmann::ordered_json> ListToJson<nlohmann::ordered_json>(const pb::ListValue&,
+                                                                                   std::string_view);
+
+absl::Status JsonToStruct(const nlohmann::json& json, pb::Struct* out, std::string_view path) {
+  return JsonToStructImpl(json, out, path);
+}
+absl::Status JsonToStruct(const nlohmann::ordered_json& json, pb::Struct* out, std::string_view path) {
+  return JsonToStructImpl(json, out, path);
+}
+absl::Status JsonToValue(const nlohmann::json& json, pb::Value* out, std::string_view path) {
+  return JsonToValueImpl(json, out, path);
+}
+absl::Status JsonToValue(const nlohmann::ordered_json& json, pb::Value* out, std::string_view path) {
+  return JsonToValueImpl(json, out, path);
+}
+absl::Status JsonToList(const nlohmann::json& json, pb::ListValue* out, std::string_view path) {
+  return JsonToListImpl(json, out, path);
+}
+absl::Status JsonToList(const nlohmann::ordered_json& json, pb::ListValue* out, std::string_view path) {
+  return JsonToListImpl(json, out, path);
+}
+
+}  // namespace cmdb::proto_util
