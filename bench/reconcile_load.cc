@@ -239,10 +239,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(getenv("CMDB_BENCH_DEBUG") ? spdlog::level::debug : spdlog::level::warn);
 
   BenchCluster cluster(fast);
-  const auto seed_start = Clock::now();
+  const auto seed_start = bench::Clock::now();
   const std::string seed_url = cluster.NewDatabase("seed");
   Seed(seed_url, cis);
-  std::printf("seeded %d CIs in %.0f s\n", cis, Seconds(Clock::now() - seed_start));
+  std::printf("seeded %d CIs in %.0f s\n", cis, Seconds(bench::Clock::now() - seed_start));
   const std::vector<Ci> payload = Items(cis, items);
 
   std::vector<double> ours, base, ratio;

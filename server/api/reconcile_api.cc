@@ -21,7 +21,7 @@ v1::ReconcileAction ActionEnum(ReconcileAction action) {
   return v1::RECONCILE_ACTION_UNSPECIFIED;
 }
 
-void SourceToProto(const db::SourcePolicy& p, v1::Source* out) {
+void SourceToProto(const SourcePolicy& p, v1::Source* out) {
   out->set_name(p.name);
   out->set_stale_after_runs(p.stale_after_runs);
   if (p.stale_after) {
@@ -68,6 +68,7 @@ absl::Status AppendChunk(const v1::ReconcileRequest& chunk, ReconcileInput& into
     in.parent_ref = item.parent_ref();
     in.parent_id = item.parent_id();
     in.source_key = item.source_key();
+    in.create_only = item.create_only();
     CMDB_ASSIGN_OR_RETURN(in.observed,
                           OptionalTime(item.has_observed_time(), item.observed_time(), field + ".observed_time"));
     into.items.push_back(std::move(in));
@@ -183,7 +184,7 @@ grpc::Status ReconcileApi::GetIdentificationRules(grpc::ServerContext* ctx,
                                                   const v1::GetIdentificationRulesRequest* req,
                                                   v1::IdentificationRules* resp) {
   return Handle(ctx, "GetIdentificationRules", [&](const Principal&) -> absl::Status {
-    CMDB_ASSIGN_OR_RETURN(IdentificationRulesView view, service_.GetIdentificationRules(req->class_name()));
+    CMDB_ASSIGN_OR_RETURN(IdentificationRulesView view, admin_.GetIdentificationRules(req->class_name()));
     RulesToProto(view, resp);
     return absl::OkStatus();
   });
@@ -196,7 +197,7 @@ grpc::Status ReconcileApi::SetIdentificationRules(grpc::ServerContext* ctx,
     std::vector<IdentifierSetDef> sets;
     for (const auto& s : req->sets()) sets.push_back({{s.attributes().begin(), s.attributes().end()}, s.within_parent()});
     CMDB_ASSIGN_OR_RETURN(IdentificationRulesView view,
-                          service_.SetIdentificationRules(WriteContext{.actor = p.name}, req->class_name(), sets));
+                          admin_.SetIdentificationRules(WriteContext{.actor = p.name}, req->class_name(), sets));
     RulesToProto(view, resp);
     return absl::OkStatus();
   });
@@ -206,7 +207,7 @@ grpc::Status ReconcileApi::ListReconciliationRules(grpc::ServerContext* ctx,
                                                    const v1::ListReconciliationRulesRequest* req,
                                                    v1::ListReconciliationRulesResponse* resp) {
   return Handle(ctx, "ListReconciliationRules", [&](const Principal&) -> absl::Status {
-    CMDB_ASSIGN_OR_RETURN(auto rules, service_.ListReconciliationRules(req->class_name()));
+    CMDB_ASSIGN_OR_RETURN(auto rules, admin_.ListReconciliationRules(req->class_name()));
     for (const auto& rule : rules) RuleToProto(rule, resp->add_rules());
     return absl::OkStatus();
   });
@@ -218,7 +219,7 @@ grpc::Status ReconcileApi::SetReconciliationRule(grpc::ServerContext* ctx, const
     const auto& r = req->rule();
     ReconciliationRuleDef rule{r.class_name(), r.field(), {r.sources().begin(), r.sources().end()}};
     CMDB_ASSIGN_OR_RETURN(ReconciliationRuleDef saved,
-                          service_.SetReconciliationRule(WriteContext{.actor = p.name}, rule));
+                          admin_.SetReconciliationRule(WriteContext{.actor = p.name}, rule));
     RuleToProto(saved, resp);
     return absl::OkStatus();
   });
@@ -228,14 +229,14 @@ grpc::Status ReconcileApi::DeleteReconciliationRule(grpc::ServerContext* ctx,
                                                     const v1::DeleteReconciliationRuleRequest* req,
                                                     v1::DeleteReconciliationRuleResponse* resp) {
   return Handle(ctx, "DeleteReconciliationRule", [&](const Principal& p) -> absl::Status {
-    return service_.DeleteReconciliationRule(WriteContext{.actor = p.name}, req->class_name(), req->field());
+    return admin_.DeleteReconciliationRule(WriteContext{.actor = p.name}, req->class_name(), req->field());
   });
 }
 
 grpc::Status ReconcileApi::ListSources(grpc::ServerContext* ctx, const v1::ListSourcesRequest* req,
                                        v1::ListSourcesResponse* resp) {
   return Handle(ctx, "ListSources", [&](const Principal&) -> absl::Status {
-    CMDB_ASSIGN_OR_RETURN(auto sources, service_.ListSources());
+    CMDB_ASSIGN_OR_RETURN(auto sources, admin_.ListSources());
     for (const auto& s : sources) SourceToProto(s, resp->add_sources());
     return absl::OkStatus();
   });
@@ -244,13 +245,13 @@ grpc::Status ReconcileApi::ListSources(grpc::ServerContext* ctx, const v1::ListS
 grpc::Status ReconcileApi::SetSourcePolicy(grpc::ServerContext* ctx, const v1::SetSourcePolicyRequest* req,
                                            v1::Source* resp) {
   return Handle(ctx, "SetSourcePolicy", [&](const Principal& p) -> absl::Status {
-    db::SourcePolicy policy;
+    SourcePolicy policy;
     policy.name = req->source().name();
     policy.stale_after_runs = req->source().stale_after_runs();
     if (req->source().has_stale_after()) {
       policy.stale_after = google::protobuf::util::TimeUtil::DurationToMicroseconds(req->source().stale_after());
     }
-    CMDB_ASSIGN_OR_RETURN(db::SourcePolicy saved, service_.SetSourcePolicy(WriteContext{.actor = p.name}, policy));
+    CMDB_ASSIGN_OR_RETURN(SourcePolicy saved, admin_.SetSourcePolicy(WriteContext{.actor = p.name}, policy));
     SourceToProto(saved, resp);
     return absl::OkStatus();
   });
@@ -261,8 +262,8 @@ grpc::Status ReconcileApi::ListDuplicateCandidates(grpc::ServerContext* ctx,
                                                    v1::ListDuplicateCandidatesResponse* resp) {
   return Handle(ctx, "ListDuplicateCandidates", [&](const Principal& p) -> absl::Status {
     if (req->detect()) CMDB_RETURN_IF_ERROR(RequireRole(p, Role::kEditor, "ListDuplicateCandidates with detect"));
-    CMDB_ASSIGN_OR_RETURN(DuplicatePage page, service_.ListDuplicates(WriteContext{.actor = p.name}, req->detect(),
-                                                                       req->page_size(), req->page_token()));
+    CMDB_ASSIGN_OR_RETURN(DuplicatePage page, admin_.ListDuplicates(WriteContext{.actor = p.name}, req->detect(),
+                                                                     req->page_size(), req->page_token()));
     for (const auto& d : page.candidates) {
       auto* c = resp->add_candidates();
       c->set_identifier(d.kind);

@@ -1,6 +1,7 @@
 // The cmdb.v1.ReconciliationService implementation: thin handlers over
-// ReconcileService, with the same authentication, logging and status
-// mapping as CmdbApi. StreamReconcile gathers its chunks into one payload.
+// ReconcileService (Reconcile, StreamReconcile, Merge) and its
+// ReconcileAdmin (rules, sources, duplicate candidates), with the same
+// authentication, logging and status mapping as CmdbApi. StreamReconcile gathers its chunks into one payload.
 #pragma once
 
 #include "api/auth.h"
@@ -13,7 +14,7 @@ namespace cmdb::api {
 class ReconcileApi final : public v1::ReconciliationService::Service {
  public:
   ReconcileApi(ReconcileService& service, const Authenticator& auth, const Limits& limits)
-      : service_(service), auth_(auth), limits_(limits) {}
+      : service_(service), admin_(service.admin()), auth_(auth), limits_(limits) {}
 
   grpc::Status Reconcile(grpc::ServerContext* ctx, const v1::ReconcileRequest* req,
                          v1::ReconcileResponse* resp) override;
@@ -42,6 +43,7 @@ class ReconcileApi final : public v1::ReconciliationService::Service {
   grpc::Status Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn);
 
   ReconcileService& service_;
+  ReconcileAdmin& admin_;  // rules, sources and duplicates
   const Authenticator& auth_;
   const Limits& limits_;
 };

@@ -1,6 +1,7 @@
 #include "core/identification.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/normalize.h"
 #include "core/status.h"
@@ -126,6 +127,39 @@ IdentifierKey SourceKey(std::string_view source, std::string_view key) {
   k.value = std::string(TrimSpace(key));
   k.stripe = Stripe(k.kind, k.value);
   return k;
+}
+
+MatchDecision DecideMatch(const std::vector<IdentifierKey>& keys, const std::vector<KeyHolders>& holders) {
+  MatchDecision decision;
+  std::set<int> groups;
+  for (const auto& key : keys) groups.insert(key.set_index);
+  for (int group : groups) {
+    std::set<std::string> ids;
+    std::vector<SharedIdentifier> shared;
+    std::string kind;
+    for (size_t k = 0; k < keys.size() && k < holders.size(); ++k) {
+      if (keys[k].set_index != group) continue;
+      const KeyHolders& h = holders[k];
+      if (h.stored.empty() && h.claimed.empty()) continue;
+      ids.insert(h.stored.begin(), h.stored.end());
+      if (!h.claimed.empty()) ids.insert(h.claimed);
+      if (h.stored.size() > 1) shared.push_back({keys[k].kind, keys[k].value, h.stored});
+      kind = keys[k].kind;
+    }
+    if (ids.empty()) continue;
+    decision.matched_by = kind;
+    if (ids.size() == 1) {
+      decision.kind = MatchDecision::kMatch;
+      decision.ci_id = *ids.begin();
+      return decision;
+    }
+    decision.kind = MatchDecision::kConflict;
+    decision.reason = StrCat("ambiguous: ", kind, " matches ", ids.size(), " CIs");
+    decision.candidates.assign(ids.begin(), ids.end());
+    decision.duplicates = std::move(shared);
+    return decision;
+  }
+  return decision;
 }
 
 absl::Status CheckIdentifierSet(const Catalog& catalog, std::string_view cls, const IdentifierSetDef& set,

@@ -47,6 +47,44 @@ IdentifierKey SourceKey(std::string_view source, std::string_view key);
 // `def` is the attribute's definition (nullptr for the CI name).
 std::string NormalizeIdentifierValue(const AttributeDef* def, std::string_view field, const Json& value);
 
+// --- Deciding which CI a finding is ------------------------------------------
+
+// Who already holds one of a finding's identifier keys.
+struct KeyHolders {
+  std::vector<std::string> stored;  // CIs whose stored identifier equals the key
+  std::string claimed;              // the CI an earlier item of the same payload
+                                    // took with this key ("" if none)
+};
+
+// An identifier that two or more stored CIs share: a duplicate candidate.
+struct SharedIdentifier {
+  std::string kind, value;
+  std::vector<std::string> ci_ids;  // as given in KeyHolders::stored
+};
+
+struct MatchDecision {
+  enum Kind { kCreate, kMatch, kConflict };
+  Kind kind = kCreate;
+  std::string ci_id;                      // kMatch: the one CI the finding is
+  std::string matched_by;                 // kMatch, kConflict: the deciding key kind
+  std::vector<std::string> candidates;    // kConflict: every CI that set matched, sorted
+  std::string reason;                     // kConflict: "ambiguous: <kind> matches <n> CIs"
+  std::vector<SharedIdentifier> duplicates;  // kConflict: keys several stored CIs hold
+};
+
+// Decides which CI a finding is, from who holds its keys. `keys` are the
+// finding's keys (a source key first, set_index -1, then the class's sets
+// as IdentifierKeys yields them); `holders[i]` says who holds `keys[i]`
+// (sizes must match). The key groups are tried in ascending set_index, so a
+// source key first, then the identifier sets in order; the first group that
+// matches anything decides:
+//   - exactly one CI over the group's keys (stored or claimed): kMatch;
+//   - several: kConflict, naming them all; keys that several stored CIs
+//     hold are returned as duplicates to record;
+//   - none: the next group.
+// When no group matches (or there are no keys): kCreate.
+MatchDecision DecideMatch(const std::vector<IdentifierKey>& keys, const std::vector<KeyHolders>& holders);
+
 // Checks a rule set against a class: fields must be "name" or attributes of
 // the class; INVALID_ARGUMENT naming `field_path` otherwise.
 absl::Status CheckIdentifierSet(const Catalog& catalog, std::string_view cls, const IdentifierSetDef& set,

@@ -5,8 +5,10 @@
 #include <unordered_set>
 
 #include "core/strings.h"
+#include "core/time.h"
 #include "db/rows.h"
 #include "db/sql_util.h"
+#include "db/sql.h"
 
 namespace cmdb::db {
 namespace {
@@ -57,15 +59,16 @@ const Statement kSetPolicy{
 
 const Statement kReadSightings{
     "identity_read_sightings",
-    "SELECT ci_id::text, missed_runs > 0 OR stale OR last_seen < now() - $3::bigint * interval '1 microsecond' "
+    "SELECT ci_id::text, missed_runs > 0 OR stale "
+    "       OR last_seen < $4::timestamptz - $3::bigint * interval '1 microsecond' "
     "FROM ci_source WHERE source = $1 AND ci_id = ANY($2::uuid[])"};
 const Statement kInsertSightings{
     "identity_insert_sightings",
     "INSERT INTO ci_source (ci_id, source, first_seen, last_seen) "
-    "SELECT id, $1, now(), now() FROM unnest($2::uuid[]) AS id ON CONFLICT DO NOTHING"};
+    "SELECT id, $1, $3::timestamptz, $3::timestamptz FROM unnest($2::uuid[]) AS id ON CONFLICT DO NOTHING"};
 const Statement kRefreshSightings{
     "identity_refresh_sightings",
-    "UPDATE ci_source SET last_seen = now(), missed_runs = 0, stale = false "
+    "UPDATE ci_source SET last_seen = $3::timestamptz, missed_runs = 0, stale = false "
     "WHERE source = $1 AND ci_id = ANY($2::uuid[])"};
 const Statement kClearStale{
     "identity_clear_stale",
@@ -76,22 +79,22 @@ const Statement kEndRun{
     "WITH seen(id) AS (SELECT unnest($2::uuid[])), "
     "missed AS (UPDATE ci_source cs SET missed_runs = cs.missed_runs + 1, "
     "             stale = (s.stale_after_runs > 0 AND cs.missed_runs + 1 >= s.stale_after_runs) "
-    "                  OR (s.stale_after IS NOT NULL AND now() - cs.last_seen >= s.stale_after) "
+    "                  OR (s.stale_after IS NOT NULL AND $3::timestamptz - cs.last_seen >= s.stale_after) "
     "           FROM source s "
     "           WHERE s.name = $1 AND cs.source = $1 AND NOT cs.stale "
     "             AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.id = cs.ci_id) "
     "           RETURNING cs.ci_id, cs.stale), "
-    "marked AS (UPDATE ci SET stale = true, stale_since = now() FROM missed m "
+    "marked AS (UPDATE ci SET stale = true, stale_since = $3::timestamptz FROM missed m "
     "           WHERE ci.id = m.ci_id AND m.stale AND NOT ci.stale RETURNING ci.id), "
-    "counted AS (UPDATE source SET runs = runs + 1, last_run_at = now() WHERE name = $1) "
+    "counted AS (UPDATE source SET runs = runs + 1, last_run_at = $3::timestamptz WHERE name = $1) "
     "SELECT count(*) FROM marked"};
-const Statement kNoteRun{"identity_note_run", "UPDATE source SET last_run_at = now() WHERE name = $1"};
+const Statement kNoteRun{"identity_note_run", "UPDATE source SET last_run_at = $2::timestamptz WHERE name = $1"};
 const Statement kSweepStale{
     "identity_sweep_stale",
     "WITH aged AS (UPDATE ci_source cs SET stale = true FROM source s "
     "              WHERE s.stale_after IS NOT NULL AND cs.source = s.name AND NOT cs.stale "
-    "                AND cs.last_seen <= now() - s.stale_after RETURNING cs.ci_id), "
-    "marked AS (UPDATE ci SET stale = true, stale_since = now() FROM (SELECT DISTINCT ci_id FROM aged) a "
+    "                AND cs.last_seen <= $1::timestamptz - s.stale_after RETURNING cs.ci_id), "
+    "marked AS (UPDATE ci SET stale = true, stale_since = $1::timestamptz FROM (SELECT DISTINCT ci_id FROM aged) a "
     "           WHERE ci.id = a.ci_id AND NOT ci.stale RETURNING ci.id) "
     "SELECT count(*) FROM marked"};
 
@@ -168,7 +171,7 @@ void LockIdentifierStripes(Tx& tx, std::vector<uint32_t> stripes) {
   text.reserve(stripes.size());
   for (uint32_t s : stripes) text.push_back(std::to_string(s));
   static_assert(kStripeLockSpace == 727, "kLockStripes names the lock space literally");
-  tx.Exec(kLockStripes, ArrayLiteral(text));
+  Exec(tx, kLockStripes, ArrayLiteral(text));
 }
 
 std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<IdentifierKey>& keys) {
@@ -182,7 +185,7 @@ std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<Identifie
     kinds.emplace_back(kind);
     values.emplace_back(value);
   }
-  for (const auto& r : tx.Exec(kFindIdentifiers, ArrayLiteral(kinds), ArrayLiteral(values))) {
+  for (const auto& r : Exec(tx, kFindIdentifiers, ArrayLiteral(kinds), ArrayLiteral(values))) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
   }
   return out;
@@ -195,7 +198,7 @@ void AddSourceKeys(Tx& tx, const std::vector<IdentifierKey>& keys, const std::ve
     kinds.push_back(k.kind);
     values.push_back(k.value);
   }
-  tx.Exec(kAddSourceKeys, ArrayLiteral(kinds), ArrayLiteral(values), ArrayLiteral(ci_ids));
+  Exec(tx, kAddSourceKeys, ArrayLiteral(kinds), ArrayLiteral(values), ArrayLiteral(ci_ids));
 }
 
 std::vector<CiSummary> CompareCis(Tx& tx, const std::vector<AttributeProbe>& probes) {
@@ -212,7 +215,7 @@ std::vector<CiSummary> CompareCis(Tx& tx, const std::vector<AttributeProbe>& pro
     if (!p.absent.empty()) row["absent"] = p.absent;  // usually none: the SQL skips the test
     rows.push_back(std::move(row));
   }
-  for (const auto& r : tx.Exec(kCompareCis, rows.dump())) {
+  for (const auto& r : Exec(tx, kCompareCis, rows.dump())) {
     CiSummary s;
     s.id = r[0].as<std::string>();
     s.class_name = r[1].as<std::string>();
@@ -231,20 +234,20 @@ std::vector<CiSummary> CompareCis(Tx& tx, const std::vector<AttributeProbe>& pro
 std::vector<std::pair<std::string, std::string>> CiClasses(Tx& tx, const std::vector<std::string>& ids) {
   std::vector<std::pair<std::string, std::string>> out;
   if (ids.empty()) return out;
-  for (const auto& r : tx.Exec(kCiClasses, ArrayLiteral(ids))) {
+  for (const auto& r : Exec(tx, kCiClasses, ArrayLiteral(ids))) {
     out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
   }
   return out;
 }
 
 SourcePolicy EnsureSource(Tx& tx, const std::string& name) {
-  tx.Exec(kEnsureSource, name);
-  return PolicyFromRow(tx.Exec(kGetSource, name)[0]);
+  Exec(tx, kEnsureSource, name);
+  return PolicyFromRow(Exec(tx, kGetSource, name)[0]);
 }
 
 std::vector<SourcePolicy> ListSources(Tx& tx) {
   std::vector<SourcePolicy> out;
-  for (const auto& r : tx.Exec(kListSources)) {
+  for (const auto& r : Exec(tx, kListSources)) {
     SourcePolicy p = PolicyFromRow(r);
     p.ci_count = r[5].as<int64_t>();
     p.stale_count = r[6].as<int64_t>();
@@ -254,15 +257,17 @@ std::vector<SourcePolicy> ListSources(Tx& tx) {
 }
 
 void SetSourcePolicy(Tx& tx, const SourcePolicy& policy) {
-  tx.Exec(kSetPolicy, policy.name, policy.stale_after_runs,
+  Exec(tx, kSetPolicy, policy.name, policy.stale_after_runs,
           policy.stale_after ? std::optional<int64_t>(*policy.stale_after) : std::nullopt);
 }
 
-int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros refresh) {
+int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros refresh,
+                        Micros now) {
   if (ci_ids.empty()) return 0;
+  const std::string at = ToSqlTimestamp(now);
   std::unordered_set<std::string> known;
   std::vector<std::string> touch;
-  for (const auto& r : tx.Exec(kReadSightings, source, ArrayLiteral(ci_ids), refresh)) {
+  for (const auto& r : Exec(tx, kReadSightings, source, ArrayLiteral(ci_ids), refresh, at)) {
     std::string id = r[0].as<std::string>();
     if (r[1].as<bool>()) touch.push_back(id);
     known.insert(std::move(id));
@@ -271,34 +276,36 @@ int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std
   for (const auto& id : ci_ids) {
     if (!known.contains(id)) fresh.push_back(id);
   }
-  if (!fresh.empty()) tx.Exec(kInsertSightings, source, ArrayLiteral(fresh));
+  if (!fresh.empty()) Exec(tx, kInsertSightings, source, ArrayLiteral(fresh), at);
   if (!touch.empty()) {
-    tx.Exec(kRefreshSightings, source, ArrayLiteral(touch));
-    tx.Exec(kClearStale, ArrayLiteral(touch));
+    Exec(tx, kRefreshSightings, source, ArrayLiteral(touch), at);
+    Exec(tx, kClearStale, ArrayLiteral(touch));
   }
   return static_cast<int64_t>(fresh.size() + touch.size());
 }
 
-int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen) {
-  return tx.Exec(kEndRun, source, ArrayLiteral(seen))[0][0].as<int64_t>();
+int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen, Micros now) {
+  return Exec(tx, kEndRun, source, ArrayLiteral(seen), ToSqlTimestamp(now))[0][0].as<int64_t>();
 }
 
-void NoteRun(Tx& tx, const std::string& source) { tx.Exec(kNoteRun, source); }
+void NoteRun(Tx& tx, const std::string& source, Micros now) { Exec(tx, kNoteRun, source, ToSqlTimestamp(now)); }
 
-int64_t SweepStaleByTime(Tx& tx) { return tx.Exec(kSweepStale)[0][0].as<int64_t>(); }
+int64_t SweepStaleByTime(Tx& tx, Micros now) {
+  return Exec(tx, kSweepStale, ToSqlTimestamp(now))[0][0].as<int64_t>();
+}
 
 void RecordDuplicate(Tx& tx, const std::string& kind, const std::string& value, std::vector<std::string> ci_ids,
                      const std::string& detected_by) {
   std::sort(ci_ids.begin(), ci_ids.end());
-  tx.Exec(kRecordDuplicate, kind, value, ArrayLiteral(ci_ids), detected_by);
+  Exec(tx, kRecordDuplicate, kind, value, ArrayLiteral(ci_ids), detected_by);
 }
 
-int64_t ScanDuplicates(Tx& tx) { return tx.Exec(kScanDuplicates)[0][0].as<int64_t>(); }
+int64_t ScanDuplicates(Tx& tx) { return Exec(tx, kScanDuplicates)[0][0].as<int64_t>(); }
 
 std::vector<DuplicateRow> ListDuplicates(Tx& tx, const std::string& after_kind, const std::string& after_value,
                                          int limit) {
   std::vector<DuplicateRow> out;
-  for (const auto& r : tx.Exec(kListDuplicates, after_kind, after_value, limit)) {
+  for (const auto& r : Exec(tx, kListDuplicates, after_kind, after_value, limit)) {
     DuplicateRow d;
     d.kind = r[0].as<std::string>();
     d.value = r[1].as<std::string>();
@@ -312,14 +319,14 @@ std::vector<DuplicateRow> ListDuplicates(Tx& tx, const std::string& after_kind, 
 }
 
 void MoveIdentityToSurvivor(Tx& tx, const std::string& survivor, const std::string& duplicate) {
-  tx.Exec(kMoveSourceKeys, survivor, duplicate);
-  tx.Exec(kMoveSightings, survivor, duplicate);
-  tx.Exec(kForgetDuplicate, duplicate);
+  Exec(tx, kMoveSourceKeys, survivor, duplicate);
+  Exec(tx, kMoveSightings, survivor, duplicate);
+  Exec(tx, kForgetDuplicate, duplicate);
 }
 
 std::vector<Ci> LockDependents(Tx& tx, const std::string& parent_id) {
   std::vector<Ci> out;
-  for (const auto& r : tx.Exec(kLockDependents, parent_id)) out.push_back(CiFromRow(r));
+  for (const auto& r : Exec(tx, kLockDependents, parent_id)) out.push_back(CiFromRow(r));
   return out;
 }
 

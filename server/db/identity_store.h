@@ -9,6 +9,7 @@
 
 #include "core/identification.h"
 #include "core/model.h"
+#include "core/queries.h"
 #include "db/database.h"
 
 namespace cmdb::db {
@@ -51,47 +52,37 @@ std::vector<std::pair<std::string, std::string>> CiClasses(Tx& tx, const std::ve
 
 // --- Sources and sightings -------------------------------------------------
 
-struct SourcePolicy {
-  std::string name;
-  int stale_after_runs = 3;
-  std::optional<Micros> stale_after;  // a duration
-  int64_t ci_count = 0, stale_count = 0, runs = 0;
-  std::optional<Micros> last_run_at;
-};
-
 // Creates the source row with default policy if missing; returns its policy.
 SourcePolicy EnsureSource(Tx& tx, const std::string& name);
 std::vector<SourcePolicy> ListSources(Tx& tx);
 void SetSourcePolicy(Tx& tx, const SourcePolicy& policy);
 
-// Records that `source` reported `ci_ids` now. Writes only what changed: a
-// first sighting, a CI that had been missed or was stale, or a last_seen
-// older than `refresh`. Clears the stale mark of CIs no source holds stale
-// any more. Returns how many sighting rows were written.
-int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros refresh);
+// The functions below take the time from the caller (`now`, from a Clock),
+// never from PostgreSQL's now(): sightings are stamped, and staleness
+// windows measured, on one clock that tests can set.
 
-// Ends a complete run of `source` that reported `seen`: every other CI the
-// source had reported counts a missed run, and those past the source's
-// limits are marked stale (their relationships read as stale too). Returns
+// Records that `source` reported `ci_ids` at `now`. Writes only what
+// changed: a first sighting, a CI that had been missed or was stale, or a
+// last_seen older than `now - refresh`. Clears the stale mark of CIs no
+// source holds stale any more. Returns how many sighting rows were written.
+int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros refresh,
+                        Micros now);
+
+// Ends, at `now`, a complete run of `source` that reported `seen`: every
+// other CI the source had reported counts a missed run, and those past the
+// source's limits (missed runs, or last seen stale_after or longer before
+// `now`) are marked stale (their relationships read as stale too). Returns
 // how many CIs became stale.
-int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen);
+int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen, Micros now);
 
-// Notes a (partial) run of `source`.
-void NoteRun(Tx& tx, const std::string& source);
+// Notes a (partial) run of `source` at `now`.
+void NoteRun(Tx& tx, const std::string& source, Micros now);
 
-// Marks stale the CIs a source has not reported for longer than its
-// stale_after. Returns how many CIs became stale.
-int64_t SweepStaleByTime(Tx& tx);
+// Marks stale the CIs a source last reported stale_after or longer before
+// `now`. Returns how many CIs became stale.
+int64_t SweepStaleByTime(Tx& tx, Micros now);
 
 // --- Duplicate candidates ----------------------------------------------------
-
-struct DuplicateRow {
-  std::string kind, value;
-  std::vector<std::string> ci_ids;
-  std::vector<std::string> names;
-  Micros detected_at = 0;
-  std::string detected_by;
-};
 
 // Records that the CIs in `ci_ids` share identifier (kind, value).
 void RecordDuplicate(Tx& tx, const std::string& kind, const std::string& value, std::vector<std::string> ci_ids,

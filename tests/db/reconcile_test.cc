@@ -1,13 +1,16 @@
 // Identification and reconciliation against a real PostgreSQL: each rule
 // kind, normalisation, dependent CIs, conflicts, source precedence, manual
-// edits, dry runs, staleness, merge, idempotence, bad items and concurrency.
+// edits, dry runs, staleness (time from a fake clock), merge, idempotence,
+// bad items and concurrency.
 #include <atomic>
 #include <thread>
 
 #include "core/uuid.h"
+#include "service/reconcile_admin.h"
 #include "service/reconcile_service.h"
 #include "core/strings.h"
 #include "service_fixture.h"
+#include "support/fake_clock.h"
 
 namespace cmdb::testing {
 namespace {
@@ -28,10 +31,12 @@ class ReconcileTest : public ServiceTest {
  protected:
   void SetUp() override {
     ServiceTest::SetUp();
-    reconcile_ = std::make_unique<ReconcileService>(db(), limits_);
+    reconcile_ = std::make_unique<ReconcileService>(db(), limits_, clock_);
+    admin_ = std::make_unique<ReconcileAdmin>(db(), limits_);
   }
   void TearDown() override {
     reconcile_.reset();
+    admin_.reset();
     ServiceTest::TearDown();
   }
 
@@ -55,7 +60,9 @@ class ReconcileTest : public ServiceTest {
     return out.items.empty() ? ItemOutcome{} : out.items[0];
   }
 
+  FakeClock clock_;  // sightings and staleness; versions keep the database's time
   std::unique_ptr<ReconcileService> reconcile_;
+  std::unique_ptr<ReconcileAdmin> admin_;
 };
 
 TEST_F(ReconcileTest, CreatesThenMatchesBySerialAndReportsTheDiff) {
@@ -143,7 +150,7 @@ TEST_F(ReconcileTest, AmbiguousMatchIsAConflictWritesNothingAndRecordsADuplicate
   EXPECT_TRUE(out.ci_id.empty());
   EXPECT_EQ(Count("SELECT count(*) FROM ci_version"), versions);
   EXPECT_EQ(Count("SELECT count(*) FROM ci"), 2);
-  auto dups = reconcile_->ListDuplicates(Ctx(), false, 0, "");
+  auto dups = admin_->ListDuplicates(Ctx(), false, 0, "");
   ASSERT_TRUE(dups.ok()) << dups.status();
   ASSERT_EQ(dups->candidates.size(), 1u);
   EXPECT_EQ(dups->candidates[0].kind, "serial_number");
@@ -152,7 +159,7 @@ TEST_F(ReconcileTest, AmbiguousMatchIsAConflictWritesNothingAndRecordsADuplicate
 
 TEST_F(ReconcileTest, PrecedenceBetweenThreeSourcesHoldsInBothOrders) {
   ReconciliationRuleDef rule{"hardware", "attributes.firmware_version", {"snmp", "http", "csv-import"}};
-  ASSERT_TRUE(reconcile_->SetReconciliationRule(Ctx("admin"), rule).ok());
+  ASSERT_TRUE(admin_->SetReconciliationRule(Ctx("admin"), rule).ok());
   auto fw = [&](const std::string& source, const std::string& version, const std::string& serial) {
     return One(source, Item("x", "server", "s-" + serial, {{"serial_number", serial}, {"firmware_version", version}}));
   };
@@ -170,7 +177,7 @@ TEST_F(ReconcileTest, PrecedenceBetweenThreeSourcesHoldsInBothOrders) {
   EXPECT_THAT(mid.skipped[0].reason, HasSubstr("set by snmp, which outranks http"));
   EXPECT_EQ(fw("csv-import", "2.0-csv", "P2").action, ReconcileAction::kUnchanged);
   EXPECT_EQ(cis_->Get(top.ci_id, std::nullopt)->attributes["firmware_version"], "1.0-snmp");
-  db::CiListQuery q;
+  CiListQuery q;
   q.filter = "attributes.serial_number = P2";
   EXPECT_EQ(cis_->List(q)->cis[0].attributes["firmware_version"], "2.0-snmp");
 }
@@ -307,10 +314,10 @@ TEST_F(ReconcileTest, ClassesMayGetMorePreciseButNotChangeBranch) {
 }
 
 TEST_F(ReconcileTest, StaleByMissedRunsAndSeenAgainClears) {
-  db::SourcePolicy policy;
+  SourcePolicy policy;
   policy.name = "scanner";
   policy.stale_after_runs = 2;
-  ASSERT_TRUE(reconcile_->SetSourcePolicy(Ctx("admin"), policy).ok());
+  ASSERT_TRUE(admin_->SetSourcePolicy(Ctx("admin"), policy).ok());
   auto both = Run("scanner", {Item("a", "server", "stays", {{"serial_number", "ST1"}}),
                               Item("b", "server", "goes", {{"serial_number", "ST2"}})},
                   false, true);
@@ -328,7 +335,7 @@ TEST_F(ReconcileTest, StaleByMissedRunsAndSeenAgainClears) {
   EXPECT_TRUE(cis_->Get(goes, std::nullopt)->stale);
   EXPECT_FALSE(cis_->Get(both.items[0].ci_id, std::nullopt)->stale);
   EXPECT_TRUE(rels_->Get(link->id, std::nullopt)->stale);  // relationships to it are flagged
-  db::CiListQuery q;
+  CiListQuery q;
   q.filter = "stale = true";
   ASSERT_EQ(cis_->List(q)->cis.size(), 1u);
   EXPECT_EQ(cis_->List(q)->cis[0].id, goes);
@@ -342,23 +349,72 @@ TEST_F(ReconcileTest, StaleByMissedRunsAndSeenAgainClears) {
 }
 
 TEST_F(ReconcileTest, StaleByTimeThroughTheSweep) {
-  db::SourcePolicy policy;
+  SourcePolicy policy;
   policy.name = "cloud";
   policy.stale_after_runs = 0;
-  policy.stale_after = 500000;  // half a second
-  ASSERT_TRUE(reconcile_->SetSourcePolicy(Ctx("admin"), policy).ok());
+  policy.stale_after = FakeClock::kHour;
+  ASSERT_TRUE(admin_->SetSourcePolicy(Ctx("admin"), policy).ok());
   auto out = One("cloud", Item("x", "virtual_machine", "vm1", {{"vm_uuid", "V-1"}}));
   EXPECT_EQ(*reconcile_->SweepStale(), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  clock_.Advance(FakeClock::kHour - 1);  // a microsecond inside the window
+  EXPECT_EQ(*reconcile_->SweepStale(), 0);
+  EXPECT_FALSE(cis_->Get(out.ci_id, std::nullopt)->stale);
+  clock_.Advance(1);  // the window is over
   EXPECT_EQ(*reconcile_->SweepStale(), 1);
   EXPECT_TRUE(cis_->Get(out.ci_id, std::nullopt)->stale);
   EXPECT_EQ(*reconcile_->SweepStale(), 0);  // once
+  clock_.Advance(FakeClock::kMinute);
   One("cloud", Item("x", "virtual_machine", "vm1", {{"vm_uuid", "V-1"}}));
   EXPECT_FALSE(cis_->Get(out.ci_id, std::nullopt)->stale);
-  auto sources = reconcile_->ListSources();
+  auto sources = admin_->ListSources();
   ASSERT_TRUE(sources.ok());
   ASSERT_EQ(sources->size(), 1u);
   EXPECT_EQ((*sources)[0].ci_count, 1);
+  EXPECT_EQ((*sources)[0].stale_count, 0);
+  EXPECT_EQ((*sources)[0].last_run_at, clock_.Now());  // runs are stamped by the clock too
+  // Seen again: the window starts over from the new sighting.
+  clock_.Advance(FakeClock::kHour - 1);
+  EXPECT_EQ(*reconcile_->SweepStale(), 0);
+  clock_.Advance(1);
+  EXPECT_EQ(*reconcile_->SweepStale(), 1);
+}
+
+TEST_F(ReconcileTest, UnchangedSightingsAreRefreshedOnlyAfterATenthOfTheWindow) {
+  SourcePolicy policy;
+  policy.name = "cloud";
+  policy.stale_after_runs = 0;
+  policy.stale_after = 10 * FakeClock::kHour;  // refresh after an hour
+  ASSERT_TRUE(admin_->SetSourcePolicy(Ctx("admin"), policy).ok());
+  auto vm = [] { return Item("x", "virtual_machine", "vm1", {{"vm_uuid", "V-2"}}); };
+  auto out = One("cloud", vm());
+  const std::string last_seen = StrCat("SELECT epoch_us(last_seen) FROM ci_source WHERE ci_id = '", out.ci_id, "'");
+  const Micros first = clock_.Now();
+  EXPECT_EQ(Count(last_seen), first);
+  clock_.Advance(FakeClock::kHour);
+  EXPECT_EQ(One("cloud", vm()).action, ReconcileAction::kUnchanged);
+  EXPECT_EQ(Count(last_seen), first);  // seen within the refresh interval: nothing written
+  clock_.Advance(1);
+  One("cloud", vm());
+  EXPECT_EQ(Count(last_seen), clock_.Now());
+}
+
+TEST_F(ReconcileTest, ACompleteRunMarksStaleWhatTheClockSaysIsPastTheWindow) {
+  SourcePolicy policy;
+  policy.name = "scanner";
+  policy.stale_after_runs = 0;  // by time only
+  policy.stale_after = 2 * FakeClock::kHour;
+  ASSERT_TRUE(admin_->SetSourcePolicy(Ctx("admin"), policy).ok());
+  auto a = Item("a", "server", "a", {{"serial_number", "CR-1"}});
+  auto b = Item("b", "server", "b", {{"serial_number", "CR-2"}});
+  auto both = Run("scanner", {a, b}, false, /*complete=*/true);
+  const std::string gone = both.items[1].ci_id;
+  clock_.Advance(2 * FakeClock::kHour - 1);
+  EXPECT_EQ(Run("scanner", {a}, false, /*complete=*/true).marked_stale, 0);  // missed, but within the window
+  EXPECT_FALSE(cis_->Get(gone, std::nullopt)->stale);
+  clock_.Advance(1);
+  EXPECT_EQ(Run("scanner", {a}, false, /*complete=*/true).marked_stale, 1);
+  EXPECT_TRUE(cis_->Get(gone, std::nullopt)->stale);
+  EXPECT_FALSE(cis_->Get(both.items[0].ci_id, std::nullopt)->stale);
 }
 
 TEST_F(ReconcileTest, MergeMovesRelationshipsAndRetiresTheDuplicate) {
@@ -394,7 +450,7 @@ TEST_F(ReconcileTest, MergeMovesRelationshipsAndRetiresTheDuplicate) {
   EXPECT_EQ(merged->survivor.attributes["cpu_count"], 8);
   // Reading the retired id says where it went.
   EXPECT_EQ(cis_->Get(dup.id, std::nullopt)->merged_into, keep.id);
-  db::RelationshipListQuery q;
+  RelationshipListQuery q;
   q.ci_id = keep.id;
   EXPECT_EQ(rels_->List(q)->relationships.size(), 2u);  // app runs_on, connected_to sw
   q.ci_id = dup.id;
@@ -413,9 +469,9 @@ TEST_F(ReconcileTest, DuplicateScanFindsCisSharingAnIdentifier) {
   Create("server", "a", {{"serial_number", "SCAN-1"}});
   Create("server", "b", {{"serial_number", "scan-1 "}});
   Create("server", "c", {{"serial_number", "SCAN-2"}});
-  auto before = reconcile_->ListDuplicates(Ctx(), /*detect=*/false, 0, "");
+  auto before = admin_->ListDuplicates(Ctx(), /*detect=*/false, 0, "");
   EXPECT_TRUE(before->candidates.empty());
-  auto found = reconcile_->ListDuplicates(Ctx(), /*detect=*/true, 0, "");
+  auto found = admin_->ListDuplicates(Ctx(), /*detect=*/true, 0, "");
   ASSERT_TRUE(found.ok()) << found.status();
   ASSERT_EQ(found->candidates.size(), 1u);
   EXPECT_EQ(found->candidates[0].value, "SCAN-1");
@@ -423,7 +479,7 @@ TEST_F(ReconcileTest, DuplicateScanFindsCisSharingAnIdentifier) {
 }
 
 TEST_F(ReconcileTest, IdentificationRulesAreEditableAndInherited) {
-  auto rules = reconcile_->GetIdentificationRules("switch");
+  auto rules = admin_->GetIdentificationRules("switch");
   ASSERT_TRUE(rules.ok());
   EXPECT_EQ(rules->inherited_from, "hardware");
   EXPECT_EQ(rules->sets.front().fields, std::vector<std::string>{"serial_number"});
@@ -432,15 +488,15 @@ TEST_F(ReconcileTest, IdentificationRulesAreEditableAndInherited) {
   auto unknown = One("inventory", Item("x", "switch", "whatever", {{"asset_tag", "tag-9"}}));
   EXPECT_EQ(unknown.action, ReconcileAction::kRejected);  // asset_tag identifies nothing yet
   EXPECT_THAT(unknown.reason, HasSubstr("no identifier"));
-  auto set = reconcile_->SetIdentificationRules(Ctx("admin"), "switch", {{{"asset_tag"}, false}});
+  auto set = admin_->SetIdentificationRules(Ctx("admin"), "switch", {{{"asset_tag"}, false}});
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_EQ(set->inherited_from, "");
   auto now_matches = One("inventory", Item("x", "switch", "whatever", {{"asset_tag", "tag-9"}}));
   EXPECT_EQ(now_matches.ci_id, ci.id);  // the existing CI was re-identified by asset tag
   EXPECT_EQ(now_matches.matched_by, "asset_tag");
   // Routers still inherit the hardware rules.
-  EXPECT_EQ(reconcile_->GetIdentificationRules("router")->inherited_from, "hardware");
-  auto bad = reconcile_->SetIdentificationRules(Ctx("admin"), "switch", {{{"colour"}, false}});
+  EXPECT_EQ(admin_->GetIdentificationRules("router")->inherited_from, "hardware");
+  auto bad = admin_->SetIdentificationRules(Ctx("admin"), "switch", {{{"colour"}, false}});
   EXPECT_THAT(std::string(bad.status().message()), StartsWith("sets[0].attributes[0]:"));
 }
 
@@ -510,17 +566,17 @@ TEST_F(ReconcileTest, ADryRunNamesNewParentsByRefNotByAnIdThatWillNeverExist) {
 
 TEST_F(ReconcileTest, SourcePolicyAnswersWithItsCounts) {
   Run("snmp", {Item("a", "server", "a", {{"serial_number", "SP-1"}}), Item("b", "server", "b", {{"serial_number", "SP-2"}})});
-  db::SourcePolicy policy;
+  SourcePolicy policy;
   policy.name = "snmp";
   policy.stale_after_runs = 5;
   policy.stale_after = 7LL * 24 * 3600 * 1000000;
-  auto saved = reconcile_->SetSourcePolicy(Ctx("admin"), policy);
+  auto saved = admin_->SetSourcePolicy(Ctx("admin"), policy);
   ASSERT_TRUE(saved.ok()) << saved.status();
   EXPECT_EQ(saved->ci_count, 2);
   EXPECT_EQ(saved->stale_after_runs, 5);
   EXPECT_EQ(*saved->stale_after, policy.stale_after);
   policy.name = "manual";
-  EXPECT_EQ(reconcile_->SetSourcePolicy(Ctx("admin"), policy).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(admin_->SetSourcePolicy(Ctx("admin"), policy).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

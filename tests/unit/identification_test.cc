@@ -1,6 +1,7 @@
 // Unit tests for core/identification.h: identifier kinds, normalised
 // identifying values, the keys of a CI under its class's rules, source keys,
-// rule-set checks, and Catalog::IdentificationRules.
+// rule-set checks, Catalog::IdentificationRules, and DecideMatch (which CI
+// a finding is, from who holds its keys).
 #include "core/identification.h"
 
 #include <gtest/gtest.h>
@@ -504,6 +505,164 @@ TEST_F(IdentificationTest, IdentificationRulesEmptyWhenNoneOnTheWayToTheRoot) {
     EXPECT_TRUE(catalog_.IdentificationRules(cls, &from).empty()) << cls;
     EXPECT_EQ(from, "") << cls;
   }
+}
+
+// --- DecideMatch -------------------------------------------------------------
+
+constexpr char kA[] = "0190f0c4-0000-7000-8000-00000000000a";
+constexpr char kB[] = "0190f0c4-0000-7000-8000-00000000000b";
+constexpr char kC[] = "0190f0c4-0000-7000-8000-00000000000c";
+
+// A server with a serial, a management IP and two MACs, and optionally a
+// source key: keys in the order the reconciler passes them.
+class DecideMatchTest : public IdentificationTest {
+ protected:
+  void SetUp() override {
+    keys_ = IdentifierKeys(catalog_, MakeCi("server", "web01",
+                                            {{"serial_number", "SN-1"},
+                                             {"management_ip", "10.0.0.1"},
+                                             {"mac_addresses", {"02:00:00:00:00:01", "02:00:00:00:00:02"}}}));
+    keys_.insert(keys_.begin(), SourceKey("snmp", "ifIndex-7"));
+    holders_.assign(keys_.size(), {});
+  }
+  // The holders of the (first) key of `kind`.
+  KeyHolders& Of(std::string_view kind, size_t nth = 0) {
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      if (keys_[k].kind == kind && nth-- == 0) return holders_[k];
+    }
+    ADD_FAILURE() << "no key " << kind;
+    return holders_.front();
+  }
+  MatchDecision Decide() { return DecideMatch(keys_, holders_); }
+
+  std::vector<IdentifierKey> keys_;
+  std::vector<KeyHolders> holders_;
+};
+
+TEST_F(DecideMatchTest, TheKeysAreASourceKeyThenTheSetsInOrder) {
+  EXPECT_EQ(Describe(keys_), (Strings{"source:snmp=ifIndex-7#-1", "serial_number=SN-1#0",
+                                      std::string("management_ip+name=10.0.0.1") + kSep + "WEB01#1",
+                                      "mac_addresses=02:00:00:00:00:01#2", "mac_addresses=02:00:00:00:00:02#2"}));
+}
+
+TEST_F(DecideMatchTest, NothingHeldCreates) {
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kCreate);
+  EXPECT_EQ(d.ci_id, "");
+  EXPECT_EQ(d.matched_by, "");
+  EXPECT_TRUE(d.candidates.empty());
+  EXPECT_TRUE(d.duplicates.empty());
+}
+
+TEST(DecideMatchNoKeysTest, NoKeysCreates) { EXPECT_EQ(DecideMatch({}, {}).kind, MatchDecision::kCreate); }
+
+TEST_F(DecideMatchTest, OneStoredCiMatches) {
+  Of("serial_number").stored = {kA};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kMatch);
+  EXPECT_EQ(d.ci_id, kA);
+  EXPECT_EQ(d.matched_by, "serial_number");
+  EXPECT_TRUE(d.duplicates.empty());
+}
+
+TEST_F(DecideMatchTest, TheSourceKeyDecidesBeforeAnyIdentifierSet) {
+  Of("source:snmp").stored = {kB};
+  Of("serial_number").stored = {kA};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kMatch);
+  EXPECT_EQ(d.ci_id, kB);
+  EXPECT_EQ(d.matched_by, "source:snmp");
+}
+
+TEST_F(DecideMatchTest, TheFirstSetThatMatchesDecidesAndLaterSetsAreNotConsulted) {
+  Of("management_ip+name").stored = {kA};
+  Of("mac_addresses", 0).stored = {kB};  // a later set would conflict
+  Of("mac_addresses", 1).stored = {kC};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kMatch);
+  EXPECT_EQ(d.ci_id, kA);
+  EXPECT_EQ(d.matched_by, "management_ip+name");
+}
+
+TEST_F(DecideMatchTest, ASetThatMatchesNothingGivesWayToTheNext) {
+  Of("mac_addresses", 1).stored = {kC};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kMatch);
+  EXPECT_EQ(d.ci_id, kC);
+  EXPECT_EQ(d.matched_by, "mac_addresses");
+}
+
+TEST_F(DecideMatchTest, SeveralCisHoldingOneKeyAreAConflictAndADuplicateCandidate) {
+  Of("serial_number").stored = {kB, kA};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kConflict);
+  EXPECT_EQ(d.ci_id, "");
+  EXPECT_EQ(d.matched_by, "serial_number");
+  EXPECT_EQ(d.reason, "ambiguous: serial_number matches 2 CIs");
+  EXPECT_EQ(d.candidates, (Strings{kA, kB}));  // sorted
+  ASSERT_EQ(d.duplicates.size(), 1u);
+  EXPECT_EQ(d.duplicates[0].kind, "serial_number");
+  EXPECT_EQ(d.duplicates[0].value, "SN-1");
+  EXPECT_EQ(d.duplicates[0].ci_ids, (Strings{kB, kA}));
+}
+
+TEST_F(DecideMatchTest, KeysOfOneSetMatchingDifferentCisConflictWithoutADuplicateCandidate) {
+  Of("mac_addresses", 0).stored = {kA};
+  Of("mac_addresses", 1).stored = {kB};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kConflict);
+  EXPECT_EQ(d.reason, "ambiguous: mac_addresses matches 2 CIs");
+  EXPECT_EQ(d.candidates, (Strings{kA, kB}));
+  EXPECT_TRUE(d.duplicates.empty());  // no identifier is shared by two CIs
+}
+
+TEST_F(DecideMatchTest, KeysOfOneSetMatchingTheSameCiAreOneMatch) {
+  Of("mac_addresses", 0).stored = {kA};
+  Of("mac_addresses", 1).stored = {kA};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kMatch);
+  EXPECT_EQ(d.ci_id, kA);
+}
+
+TEST_F(DecideMatchTest, AKeyClaimedByAnEarlierItemMatchesThatItemsCi) {
+  Of("serial_number").claimed = kC;  // e.g. a CI an earlier item creates
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kMatch);
+  EXPECT_EQ(d.ci_id, kC);
+  EXPECT_EQ(d.matched_by, "serial_number");
+}
+
+TEST_F(DecideMatchTest, AClaimAndAStoredHolderThatDifferConflict) {
+  Of("serial_number").stored = {kA};
+  Of("serial_number").claimed = kC;
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kConflict);
+  EXPECT_EQ(d.candidates, (Strings{kA, kC}));
+  EXPECT_TRUE(d.duplicates.empty());
+  Of("serial_number").claimed = kA;  // the same CI
+  EXPECT_EQ(Decide().kind, MatchDecision::kMatch);
+}
+
+TEST_F(DecideMatchTest, AConflictInTheDecidingSetRecordsEveryKeySharedThere) {
+  Of("mac_addresses", 0).stored = {kA, kB};
+  Of("mac_addresses", 1).stored = {kB, kC};
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.kind, MatchDecision::kConflict);
+  EXPECT_EQ(d.reason, "ambiguous: mac_addresses matches 3 CIs");
+  EXPECT_EQ(d.candidates, (Strings{kA, kB, kC}));
+  ASSERT_EQ(d.duplicates.size(), 2u);
+  EXPECT_EQ(d.duplicates[0].value, "02:00:00:00:00:01");
+  EXPECT_EQ(d.duplicates[1].value, "02:00:00:00:00:02");
+}
+
+TEST_F(DecideMatchTest, KeysInAnyOrderAreTriedByAscendingSet) {
+  Of("source:snmp").stored = {kB};
+  Of("serial_number").stored = {kA};
+  std::reverse(keys_.begin(), keys_.end());
+  std::reverse(holders_.begin(), holders_.end());
+  MatchDecision d = Decide();
+  EXPECT_EQ(d.ci_id, kB);
+  EXPECT_EQ(d.matched_by, "source:snmp");
 }
 
 }  // namespace

@@ -1,0 +1,81 @@
+// The payload of a Reconcile call and its answer: items (findings with a
+// ref, a parent and a source key), relations between them or existing CIs,
+// and the per-item and per-relation outcomes. Plain values, shared by the
+// payload pipeline (service/reconciler.h), ReconcileService and the api
+// layer's conversions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "core/reconciliation.h"
+
+namespace cmdb {
+
+// One finding. Exactly one of parent_ref and parent_id, or neither.
+struct ReconcileItemInput {
+  std::string ref;  // names the item within the payload ("" for none)
+  Finding finding;
+  std::string parent_ref;  // a ref in this payload, or
+  std::string parent_id;   // an existing CI
+  std::string source_key;          // the source's own key for the thing
+  std::optional<Micros> observed;  // when the source saw it (default, and at most: now)
+  // Only creates: a matched CI is left as it is (a second-hand report, such
+  // as a neighbour from an LLDP table, must not overwrite the thing's own).
+  bool create_only = false;
+};
+
+// A relation; each end is a ref in the payload or an existing CI's id.
+struct ReconcileRelationInput {
+  std::string from_ref, from_id;
+  std::string type;
+  std::string to_ref, to_id;
+  Json attributes = Json::object();
+};
+
+struct ReconcileInput {
+  std::string source;
+  std::vector<ReconcileItemInput> items;
+  std::vector<ReconcileRelationInput> relations;
+  bool dry_run = false;       // answer as if written, write nothing
+  bool complete_run = false;  // the source reported everything it sees
+};
+
+enum class ReconcileAction { kCreated, kUpdated, kUnchanged, kConflict, kRejected };
+// "created", "updated", "unchanged", "conflict" or "rejected".
+std::string_view ReconcileActionName(ReconcileAction action);
+
+// What became of one item, in payload order.
+struct ItemOutcome {
+  std::string ref;
+  ReconcileAction action = ReconcileAction::kRejected;
+  std::string ci_id;                    // created, updated, unchanged ("" in a dry run's creates)
+  std::vector<FieldChange> diff;        // what was (or would be) written
+  std::vector<SkippedField> skipped;    // reported fields the rules kept from writing
+  std::string reason;                   // why: "matched by serial_number", "name: required", ...
+  std::vector<std::string> candidates;  // a conflict's CIs
+  std::string matched_by;               // the identifier kind that matched
+};
+
+// What became of one relation; `index` is its position in the payload.
+struct RelationOutcome {
+  int index = 0;
+  ReconcileAction action = ReconcileAction::kRejected;
+  std::string relationship_id;
+  std::string reason;
+};
+
+struct ReconcileOutput {
+  std::vector<ItemOutcome> items;
+  std::vector<RelationOutcome> relations;
+  bool dry_run = false;
+  std::optional<ChangesetInfo> changeset;
+  int64_t marked_stale = 0;  // CIs a complete run marked stale
+  // How many items ended with `action`.
+  int Count(ReconcileAction action) const;
+};
+
+}  // namespace cmdb
