@@ -1,21 +1,13 @@
 // ClassService: the catalog changes at run time, without code changes, and
 // refuses changes that would make existing CIs invalid.
 #include "service_fixture.h"
+#include "support/builders.h"
 
 namespace cmdb::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-AttributeDef Attr(std::string name, AttrType type, bool required = false, bool indexed = false) {
-  AttributeDef a;
-  a.name = std::move(name);
-  a.type = type;
-  a.required = required;
-  a.indexed = indexed;
-  return a;
-}
 
 class ClassServiceTest : public ServiceTest {
  protected:
@@ -44,7 +36,7 @@ TEST_F(ClassServiceTest, DefaultCatalogIsATreeWithInheritedAttributes) {
 }
 
 TEST_F(ClassServiceTest, NewClassWithAttributesIsUsableAtOnce) {
-  auto pdu = NewClass("pdu", "hardware", {Attr("outlet_count", AttrType::kInteger, true), Attr("feed", AttrType::kString)});
+  auto pdu = NewClass("pdu", "hardware", {Required(Attr("outlet_count", AttrType::kInteger)), Attr("feed", AttrType::kString)});
   ASSERT_TRUE(pdu.ok()) << pdu.status();
   EXPECT_EQ(pdu->effective.back().name, "feed");
   Ci ok = Create("pdu", "pdu-r1", {{"outlet_count", 24}, {"serial_number", "P1"}});
@@ -52,7 +44,7 @@ TEST_F(ClassServiceTest, NewClassWithAttributesIsUsableAtOnce) {
   auto missing = cis_->Create(Ctx(), MakeCi("pdu", "pdu-r2"), "");
   EXPECT_THAT(std::string(missing.status().message()), StartsWith("ci.attributes.outlet_count:"));
   // Filters know the new attribute too.
-  db::CiListQuery q;
+  CiListQuery q;
   q.filter = "attributes.outlet_count > 10";
   EXPECT_EQ(cis_->List(q)->cis.size(), 1u);
 }
@@ -79,7 +71,7 @@ TEST_F(ClassServiceTest, ChangesThatWouldBreakExistingCisAreRefused) {
   ClassDef change;
   change.name = "rack";
   // Make "units" required while r2 lacks it.
-  change.attributes = {Attr("units", AttrType::kInteger, true)};
+  change.attributes = {Required(Attr("units", AttrType::kInteger))};
   auto required = classes_->Update(Ctx(), change, {"attributes"});
   EXPECT_EQ(required.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(required.status().message()), HasSubstr("1 CIs have no value"));
@@ -93,7 +85,7 @@ TEST_F(ClassServiceTest, ChangesThatWouldBreakExistingCisAreRefused) {
   EXPECT_EQ(classes_->Delete(Ctx(), "rack").code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(classes_->Delete(Ctx(), "server").code(), absl::StatusCode::kFailedPrecondition);
   // Adding an optional, indexed attribute is fine and creates its index.
-  change.attributes = {Attr("units", AttrType::kInteger), Attr("row", AttrType::kString, false, true)};
+  change.attributes = {Attr("units", AttrType::kInteger), Indexed(Attr("row", AttrType::kString))};
   change.description = "A rack";
   auto added = classes_->Update(Ctx(), change, {"attributes", "description"});
   ASSERT_TRUE(added.ok()) << added.status();

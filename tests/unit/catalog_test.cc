@@ -1,6 +1,7 @@
 // Unit tests for core/catalog.h: the class tree, attribute lookup, CI and
 // attribute validation and normalisation.
 #include "core/catalog.h"
+#include "support/builders.h"
 
 #include <gtest/gtest.h>
 
@@ -14,42 +15,22 @@
 namespace cmdb {
 namespace {
 
-AttributeDef Attr(std::string name, AttrType type, int position, bool required = false) {
-  AttributeDef a;
-  a.name = std::move(name);
-  a.type = type;
-  a.position = position;
-  a.required = required;
-  return a;
-}
-
-ClassDef Class(std::string name, std::string parent, bool abstract, std::vector<AttributeDef> attributes) {
-  ClassDef c;
-  c.name = std::move(name);
-  c.parent = std::move(parent);
-  c.abstract = abstract;
-  c.attributes = std::move(attributes);
-  return c;
-}
-
-RelationshipTypeDef RelType(std::string name, std::string inverse) {
-  RelationshipTypeDef t;
-  t.name = std::move(name);
-  t.inverse_name = std::move(inverse);
-  return t;
-}
+using testing::AbstractClass;
+using testing::Attr;
+using testing::Class;
+using testing::ExpectFieldError;
+using testing::RelType;
+using testing::Required;
 
 // ci (abstract) > hardware (abstract) > server, switch; ci > application.
 // server has an attribute of every type; switch reuses the name cpu_count
 // with another type. Classes and attributes are given out of order on purpose.
 Catalog MakeCatalog() {
   std::vector<ClassDef> classes;
-  classes.push_back(Class("switch", "hardware", false,
-                          {Attr("port_count", AttrType::kInteger, 1), Attr("cpu_count", AttrType::kString, 0)}));
-  classes.push_back(Class("server", "hardware", false,
-                          {
+  classes.push_back(Class("switch", "hardware", {Attr("port_count", AttrType::kInteger, 1), Attr("cpu_count", AttrType::kString, 0)}));
+  classes.push_back(Class("server", "hardware", {
                               Attr("tags", AttrType::kStringList, 7),
-                              Attr("cpu_count", AttrType::kInteger, 0, /*required=*/true),
+                              Required(Attr("cpu_count", AttrType::kInteger, 0)),
                               Attr("memory_gb", AttrType::kFloat, 1),
                               Attr("virtual", AttrType::kBoolean, 2),
                               Attr("installed_at", AttrType::kDatetime, 3),
@@ -61,10 +42,9 @@ Catalog MakeCatalog() {
                               Attr("ip_addresses", AttrType::kIpAddressList, 9),
                               Attr("mac_addresses", AttrType::kMacAddressList, 10),
                           }));
-  classes.push_back(Class("ci", "", true, {Attr("location", AttrType::kString, 0)}));
-  classes.push_back(Class("application", "ci", false, {Attr("url", AttrType::kString, 0)}));
-  classes.push_back(Class("hardware", "ci", true,
-                          {Attr("serial_number", AttrType::kString, 0), Attr("purchased_at", AttrType::kDatetime, 1)}));
+  classes.push_back(AbstractClass("ci", "", {Attr("location", AttrType::kString, 0)}));
+  classes.push_back(Class("application", "ci", {Attr("url", AttrType::kString, 0)}));
+  classes.push_back(AbstractClass("hardware", "ci", {Attr("serial_number", AttrType::kString, 0), Attr("purchased_at", AttrType::kDatetime, 1)}));
   return Catalog(42, std::move(classes), {RelType("runs_on", "runs"), RelType("connects_to", "connected_from")});
 }
 
@@ -82,7 +62,7 @@ std::vector<std::string> Names(const std::vector<const AttributeDef*>& attribute
 
 using Strings = std::vector<std::string>;
 
-class CatalogTest : public testing::Test {
+class CatalogTest : public ::testing::Test {
  protected:
   Catalog catalog_ = MakeCatalog();
 };
@@ -199,7 +179,7 @@ void PrintTo(const ValueCase& c, std::ostream* os) {
   *os << AttrTypeName(c.type) << " " << c.input.dump().substr(0, 80) << (c.ok ? " -> " + c.expected.dump() : " rejected");
 }
 
-class NormalizeValueTest : public testing::TestWithParam<ValueCase> {};
+class NormalizeValueTest : public ::testing::TestWithParam<ValueCase> {};
 
 TEST_P(NormalizeValueTest, Normalizes) {
   const ValueCase& c = GetParam();
@@ -226,7 +206,7 @@ ValueCase Bad(AttrType type, Json input, std::string error) {
 
 INSTANTIATE_TEST_SUITE_P(
     Types, NormalizeValueTest,
-    testing::Values(
+    ::testing::Values(
         // string
         Ok(AttrType::kString, "web01", "web01"),
         Ok(AttrType::kString, "", ""),
@@ -307,7 +287,7 @@ INSTANTIATE_TEST_SUITE_P(
            Json::object({{"a", Json::array({1, "x", nullptr})}})),
         Ok(AttrType::kJson, "text", "text"),
         Ok(AttrType::kJson, 3.25, 3.25)),
-    [](const testing::TestParamInfo<ValueCase>& info) {
+    [](const ::testing::TestParamInfo<ValueCase>& info) {
       return std::string(AttrTypeName(info.param.type)) + "_" + std::to_string(info.index);
     });
 
@@ -342,15 +322,6 @@ Ci ValidServer() {
   ci.name = "web01";
   ci.attributes = {{"cpu_count", 4}};
   return ci;
-}
-
-// Expects INVALID_ARGUMENT whose message starts with "<field>:" and contains `part`.
-void ExpectFieldError(const absl::Status& status, const std::string& field, const std::string& part = "") {
-  ASSERT_FALSE(status.ok()) << "expected an error naming " << field;
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  const std::string message(status.message());
-  EXPECT_TRUE(message.starts_with(field + ": ")) << message;
-  EXPECT_NE(message.find(part), std::string::npos) << message;
 }
 
 TEST_F(CatalogTest, ValidCiIsAcceptedAndStatusDefaulted) {

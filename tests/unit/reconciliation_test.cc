@@ -2,6 +2,7 @@
 // applying a finding to a CI (ApplyFinding), source names, and
 // Catalog::FindReconciliationRule.
 #include "core/reconciliation.h"
+#include "support/builders.h"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,9 @@
 namespace cmdb {
 namespace {
 
+using testing::Attr;
+using testing::Class;
+
 using Strings = std::vector<std::string>;
 
 // Observation times: whole seconds after a fixed instant.
@@ -21,22 +25,6 @@ constexpr Micros kT0 = 1'700'000'000'000'000;  // 2023-11-14T22:13:20Z
 constexpr Micros T(int seconds) { return kT0 + int64_t{seconds} * 1'000'000; }
 
 Json Prov(std::string_view source, Micros set_at) { return {{"source", source}, {"set_at", set_at}}; }
-
-AttributeDef Attr(std::string name, AttrType type, int position) {
-  AttributeDef a;
-  a.name = std::move(name);
-  a.type = type;
-  a.position = position;
-  return a;
-}
-
-ClassDef Class(std::string name, std::string parent, std::vector<AttributeDef> attributes) {
-  ClassDef c;
-  c.name = std::move(name);
-  c.parent = std::move(parent);
-  c.attributes = std::move(attributes);
-  return c;
-}
 
 ReconciliationRuleDef Rule(std::string cls, std::string field, Strings sources) {
   return {std::move(cls), std::move(field), std::move(sources)};
@@ -193,7 +181,7 @@ TEST(DecideFieldTest, ReasonsNameTheSourcesInvolved) {
 
 // --- ApplyFinding -----------------------------------------------------------
 
-class ApplyFindingTest : public testing::Test {
+class ApplyFindingTest : public ::testing::Test {
  protected:
   Catalog catalog_ = MakeCatalog();
 };
