@@ -23,6 +23,7 @@
 
 #include "api/auth.h"
 #include "api/cmdb_api.h"
+#include "api/discovery_api.h"
 #include "api/reconcile_api.h"
 #include "api/server.h"
 #include "core/strings.h"
@@ -31,6 +32,8 @@
 #include "db/migrator.h"
 #include "service/change_feed.h"
 #include "service/ci_service.h"
+#include "service/discovery_service.h"
+#include "service/secret_box.h"
 #include "service/class_service.h"
 #include "service/reconcile_service.h"
 #include "service/relationship_service.h"
@@ -52,11 +55,14 @@ struct Config {
   cmdb::Limits limits;
   int max_message_mb = 64;
   std::vector<std::string> pg_settings;
+  std::string secret_key_file;  // default with the embedded PostgreSQL: <data-dir>/secret.key
+  cmdb::DiscoveryOptions discovery;
+  int discovery_tick_seconds = 5;
 };
 
 void SetUpLogging(const std::string& level) {
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  for (const char* name : {"cmdbd", "request", "db"}) {
+  for (const char* name : {"cmdbd", "request", "db", "discovery"}) {
     auto logger = std::make_shared<spdlog::logger>(name, sink);
     spdlog::register_logger(logger);
   }
@@ -100,6 +106,47 @@ bool RunMigrations(const std::string& url) {
   for (const auto& name : report->applied) spdlog::info("applied migration {}", name);
   spdlog::info("schema at version {}", report->current_version);
   return true;
+}
+
+// The key that seals credentials: --secret-key-file, or with the embedded
+// PostgreSQL <data-dir>/secret.key, created (mode 0600) on first start.
+// Without either, discovery credentials cannot be stored or leased.
+std::optional<cmdb::SecretBox> LoadSecretKey(const Config& config, bool* failed) {
+  *failed = false;
+  std::string path = config.secret_key_file;
+  if (path.empty() && config.db_url.empty()) {
+    path = config.data_dir + "/secret.key";
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) {
+      const mode_t old = umask(077);
+      std::ofstream out(path);
+      umask(old);
+      if (!(out << cmdb::SecretBox::NewKeyHex() << "\n")) {
+        spdlog::critical("cannot write the secret key file {}", path);
+        *failed = true;
+        return std::nullopt;
+      }
+      spdlog::info("created the credential key {} (keep it with backups of the database)", path);
+    }
+  }
+  if (path.empty()) {
+    spdlog::warn("no --secret-key-file: discovery credentials cannot be stored or used");
+    return std::nullopt;
+  }
+  std::ifstream in(path);
+  std::string hex;
+  if (!in || !std::getline(in, hex)) {
+    spdlog::critical("cannot read the secret key file {}", path);
+    *failed = true;
+    return std::nullopt;
+  }
+  auto box = cmdb::SecretBox::FromHex(hex);
+  if (!box.ok()) {
+    spdlog::critical("{}: {}", path, cmdb::ToStd(box.status().message()));
+    *failed = true;
+    return std::nullopt;
+  }
+  return std::move(*box);
 }
 
 int CreateToken(const std::string& role_name, const std::string& name, const std::string& tokens_file) {
@@ -156,7 +203,12 @@ int Serve(const Config& config, sigset_t signals) {
   cmdb::CiService cis(**db, config.limits);
   cmdb::RelationshipService relationships(**db, config.limits);
   cmdb::ClassService classes(**db);
-  cmdb::ReconcileService reconcile(**db, config.limits);
+  const cmdb::SystemClock clock;  // sightings and the staleness sweep take "now" from it
+  cmdb::ReconcileService reconcile(**db, config.limits, clock);
+  bool key_failed = false;
+  const std::optional<cmdb::SecretBox> secrets = LoadSecretKey(config, &key_failed);
+  if (key_failed) return 1;
+  cmdb::DiscoveryService discovery(**db, clock, secrets ? &*secrets : nullptr, config.discovery);
   cmdb::ChangeFeed feed(**db, target->url);
   feed.Start();
   cmdb::WorkerPool feed_pool(2);
@@ -170,12 +222,13 @@ int Serve(const Config& config, sigset_t signals) {
   }
   cmdb::api::CmdbApi api({cis, relationships, classes, feed, feed_pool, auth, config.limits});
   cmdb::api::ReconcileApi reconcile_api(reconcile, auth, config.limits);
+  cmdb::api::DiscoveryApi discovery_api(discovery, auth);
   cmdb::api::ServerOptions server_options;
   server_options.listen = config.listen;
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
   server_options.max_threads = config.max_threads;
-  auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api}, config.limits);
+  auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api, &discovery_api}, config.limits);
   if (!server.ok()) {
     spdlog::critical("{}", cmdb::ToStd(server.status().message()));
     return 1;
@@ -184,11 +237,17 @@ int Serve(const Config& config, sigset_t signals) {
   spdlog::info("cmdbd listening on {}:{} ({}, authentication {})", host, (*server)->port(),
                config.tls_cert.empty() ? "plaintext" : "TLS", auth.enabled() ? "on" : "OFF");
 
-  // Wait for a signal; every few seconds, report database health; every
-  // minute, mark stale what sources have not reported for too long.
+  // Wait for a signal; every few seconds, report database health and run the
+  // discovery scheduler; every minute, mark stale what sources have not
+  // reported for too long.
   bool serving = true;
   auto next_sweep = std::chrono::steady_clock::now();
   while (true) {
+    if (serving) {
+      if (absl::Status ticked = discovery.Tick(); !ticked.ok()) {
+        spdlog::warn("discovery scheduler: {}", cmdb::ToStd(ticked.message()));
+      }
+    }
     if (serving && std::chrono::steady_clock::now() >= next_sweep) {
       next_sweep = std::chrono::steady_clock::now() + std::chrono::minutes(1);
       auto marked = reconcile.SweepStale();
@@ -198,7 +257,7 @@ int Serve(const Config& config, sigset_t signals) {
         spdlog::info("marked {} CIs stale (not reported within their source's window)", *marked);
       }
     }
-    timespec timeout{5, 0};
+    timespec timeout{config.discovery_tick_seconds, 0};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (sig == SIGHUP) {
       if (config.tokens.empty()) continue;
@@ -289,6 +348,29 @@ int main(int argc, char** argv) {
       ->envname("CMDB_SHUTDOWN_GRACE")
       ->capture_default_str();
   app.add_option("--pg-setting", config.pg_settings, "Extra postgresql.conf line for the embedded PostgreSQL");
+  app.add_option("--secret-key-file", config.secret_key_file,
+                 "File with the 64-hex-digit key that seals discovery credentials "
+                 "(default with the embedded PostgreSQL: <data-dir>/secret.key, created on first start)")
+      ->envname("CMDB_SECRET_KEY_FILE");
+  app.add_option("--discovery-lease", config.discovery.lease_seconds,
+                 "Seconds a worker's job lease lasts without a heartbeat")
+      ->envname("CMDB_DISCOVERY_LEASE")
+      ->check(CLI::Range(3, 3600))
+      ->capture_default_str();
+  app.add_option("--discovery-job-size", config.discovery.job_size, "Target addresses per discovery job")
+      ->envname("CMDB_DISCOVERY_JOB_SIZE")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_option("--discovery-retention-days", config.discovery.retention_days,
+                 "Days ended discovery runs and their logs are kept")
+      ->envname("CMDB_DISCOVERY_RETENTION_DAYS")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  app.add_option("--discovery-tick", config.discovery_tick_seconds,
+                 "Seconds between scheduler passes (due schedules, lost workers, retention)")
+      ->envname("CMDB_DISCOVERY_TICK")
+      ->check(CLI::Range(1, 60))
+      ->capture_default_str();
 
   CLI::App* migrate = app.add_subcommand("migrate", "Apply schema migrations and exit");
   CLI::App* token = app.add_subcommand("token", "Manage API tokens");

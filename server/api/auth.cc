@@ -54,6 +54,26 @@ const std::map<std::string, Role, std::less<>>& MethodRoles() {
       {"CreateClass", Role::kAdmin},
       {"UpdateClass", Role::kAdmin},
       {"DeleteClass", Role::kAdmin},
+      // DiscoveryService: credentials and schedules are the admins'; runs
+      // are started and cancelled by editors; viewers see everything but
+      // secrets; workers (discovery) lease and report jobs.
+      {"CreateCredential", Role::kAdmin},
+      {"ListCredentials", Role::kViewer},
+      {"DeleteCredential", Role::kAdmin},
+      {"CreateSchedule", Role::kAdmin},
+      {"GetSchedule", Role::kViewer},
+      {"ListSchedules", Role::kViewer},
+      {"UpdateSchedule", Role::kAdmin},
+      {"DeleteSchedule", Role::kAdmin},
+      {"StartRun", Role::kEditor},
+      {"GetRun", Role::kViewer},
+      {"ListRuns", Role::kViewer},
+      {"CancelRun", Role::kEditor},
+      {"ListRunLog", Role::kViewer},
+      {"LeaseJob", Role::kDiscovery},
+      {"Heartbeat", Role::kDiscovery},
+      {"ReportTargets", Role::kDiscovery},
+      {"CompleteJob", Role::kDiscovery},
       // ReconciliationService (ListDuplicateCandidates with detect also needs editor)
       {"Reconcile", Role::kDiscovery},
       {"StreamReconcile", Role::kDiscovery},
@@ -158,9 +178,10 @@ absl::Status Authenticator::Authorize(const Principal& principal, std::string_vi
 }
 
 absl::StatusOr<Principal> Authenticator::Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                                               std::string_view method) const {
+                                               std::string_view method, std::string* caller) const {
   auto principal = Authenticate(metadata);
   if (!principal.ok()) return principal;
+  if (caller != nullptr) *caller = principal->name;
   if (absl::Status st = Authorize(*principal, method); !st.ok()) return st;
   return principal;
 }

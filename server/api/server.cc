@@ -69,6 +69,7 @@ void GrpcServer::SetServing(bool serving) {
     health->SetServingStatus(serving);
     health->SetServingStatus("cmdb.v1.CmdbService", serving);
     health->SetServingStatus("cmdb.v1.ReconciliationService", serving);
+    health->SetServingStatus("cmdb.v1.DiscoveryService", serving);
   }
 }
 

@@ -1,20 +1,28 @@
 // Unit tests for api/auth.h: roles, token hashing, the tokens file, the
 // authenticator and the method-to-role table (checked against the service's
-// protobuf descriptor, so that no RPC can be added without a role).
+// protobuf descriptor, so that no RPC can be added without a role); and for
+// HandleCall (api/handler.h), the wrapper every unary handler runs, which
+// must decide exactly as Authenticator::Check does.
 #include "api/auth.h"
 
 #include <google/protobuf/descriptor.h>
+#include <grpcpp/test/server_context_test_spouse.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "api/handler.h"
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "cmdb/v1/discovery.grpc.pb.h"
 #include "cmdb/v1/reconcile.grpc.pb.h"
 #include "core/strings.h"
 
@@ -296,6 +304,157 @@ TEST_F(AuthenticatorTest, CheckAuthenticatesBeforeAuthorizing) {
   ExpectCode(auth_.Check(Bearer("wrong"), "CreateClass"), absl::StatusCode::kUnauthenticated);
 }
 
+// --- HandleCall: the wrapper every unary handler runs ---------------------------
+
+// The request log, captured: LogRequest picks the "request" logger on its
+// first call, so it is registered before any test runs.
+std::ostringstream& RequestLog() {
+  static std::ostringstream* out = [] {
+    auto* stream = new std::ostringstream;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(*stream);
+    spdlog::register_logger(std::make_shared<spdlog::logger>("request", std::move(sink)));
+    return stream;
+  }();
+  return *out;
+}
+[[maybe_unused]] const bool kRequestLogCaptured = (RequestLog(), true);
+
+class HandleCallTest : public AuthenticatorTest {
+ protected:
+  struct Outcome {
+    grpc::Status status;
+    bool ran = false;  // whether the handler body ran
+    Principal as;      // the principal it ran as
+    std::string log;   // the request log line
+  };
+
+  // HandleCall for `method` from a caller sending `authorization` (no header
+  // when empty), with a handler that returns `result`.
+  Outcome Call(std::string_view method, const std::string& authorization, absl::Status result = absl::OkStatus(),
+               const Authenticator* auth = nullptr) {
+    grpc::ServerContext ctx;
+    grpc::testing::ServerContextTestSpouse spouse(&ctx);
+    if (!authorization.empty()) spouse.AddClientMetadata("authorization", authorization);
+    Outcome out;
+    RequestLog().str("");
+    out.status = HandleCall(auth != nullptr ? *auth : auth_, &ctx, method, [&](const Principal& p) -> absl::Status {
+      out.ran = true;
+      out.as = p;
+      return result;
+    });
+    out.log = RequestLog().str();
+    return out;
+  }
+
+  // No secret in the reply or the log: neither the token nor its hash.
+  static void ExpectNoSecret(const Outcome& out, const std::string& token) {
+    for (const std::string& secret : {token, TokenHash(token)}) {
+      EXPECT_EQ(out.status.error_message().find(secret), std::string::npos) << out.status.error_message();
+      EXPECT_EQ(out.log.find(secret), std::string::npos) << out.log;
+    }
+  }
+};
+
+TEST_F(HandleCallTest, MissingTokenIsUnauthenticatedAndTheHandlerDoesNotRun) {
+  const Outcome out = Call("GetCI", "");
+  EXPECT_EQ(out.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << out.status.error_message();
+  EXPECT_FALSE(out.ran);
+  EXPECT_NE(out.log.find("method=GetCI"), std::string::npos) << out.log;
+  EXPECT_NE(out.log.find("principal=- "), std::string::npos) << out.log;
+  EXPECT_NE(out.log.find("status=UNAUTHENTICATED"), std::string::npos) << out.log;
+
+  const Outcome malformed = Call("GetCI", "Basic dGVzdA==");
+  EXPECT_EQ(malformed.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_FALSE(malformed.ran);
+  ExpectNoSecret(malformed, "dGVzdA==");
+}
+
+TEST_F(HandleCallTest, WrongTokenIsUnauthenticatedAndNamesNoSecret) {
+  const std::string token = "s3cret-but-wrong";
+  const Outcome out = Call("GetCI", "Bearer " + token);
+  EXPECT_EQ(out.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << out.status.error_message();
+  EXPECT_EQ(out.status.error_message(), "invalid token");
+  EXPECT_FALSE(out.ran);
+  ExpectNoSecret(out, token);
+  // Even for a method nobody may call, authentication comes first.
+  EXPECT_EQ(Call("NoSuchMethod", "Bearer " + token).status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(HandleCallTest, RoleTooLowIsPermissionDeniedAndNamesNoSecret) {
+  const Outcome out = Call("CreateCI", "Bearer viewer-token");
+  EXPECT_EQ(out.status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << out.status.error_message();
+  EXPECT_EQ(out.status.error_message(), "CreateCI needs role editor; bob has role viewer");
+  EXPECT_FALSE(out.ran);
+  ExpectNoSecret(out, "viewer-token");
+  // The log names who was refused.
+  EXPECT_NE(out.log.find("principal=bob "), std::string::npos) << out.log;
+  EXPECT_NE(out.log.find("status=PERMISSION_DENIED"), std::string::npos) << out.log;
+
+  const Outcome unknown = Call("NoSuchMethod", "Bearer admin-token");
+  EXPECT_EQ(unknown.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_FALSE(unknown.ran);
+}
+
+TEST_F(HandleCallTest, AnAdmittedCallRunsAsTheCallerAndKeepsItsStatus) {
+  const Outcome out = Call("CreateCI", "Bearer test");
+  ASSERT_TRUE(out.status.ok()) << out.status.error_message();
+  EXPECT_TRUE(out.ran);
+  EXPECT_EQ(out.as.name, "alice");
+  EXPECT_EQ(out.as.role, Role::kEditor);
+  EXPECT_NE(out.log.find("principal=alice "), std::string::npos) << out.log;
+  EXPECT_NE(out.log.find("status=OK"), std::string::npos) << out.log;
+
+  const Outcome missing = Call("GetCI", "Bearer viewer-token", absl::NotFoundError("ci x not found"));
+  EXPECT_TRUE(missing.ran);
+  EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.status.error_message(), "ci x not found");
+}
+
+TEST_F(HandleCallTest, AnExceptionBecomesInternal) {
+  grpc::ServerContext ctx;
+  grpc::testing::ServerContextTestSpouse spouse(&ctx);
+  spouse.AddClientMetadata("authorization", "Bearer test");
+  grpc::Status st = HandleCall(auth_, &ctx, "GetCI", [](const Principal&) -> absl::Status {
+    throw std::runtime_error("boom");
+  });
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_NE(st.error_message().find("boom"), std::string::npos);
+}
+
+TEST_F(HandleCallTest, AuthenticationOffRunsAsAnonymousAdmin) {
+  const Authenticator off;
+  const Outcome out = Call("DeleteClass", "", absl::OkStatus(), &off);
+  ASSERT_TRUE(out.status.ok()) << out.status.error_message();
+  EXPECT_EQ(out.as.name, "anonymous");
+  EXPECT_EQ(out.as.role, Role::kAdmin);
+}
+
+TEST_F(HandleCallTest, DecidesExactlyAsCheckForEveryMethodAndCaller) {
+  // The wrapper must not have its own idea of who may call what.
+  const std::vector<std::string> callers = {"", "Bearer ", "Bearer wrong", "Bearer viewer-token",
+                                            "Bearer discovery-token", "Bearer test", "Bearer admin-token"};
+  int admitted = 0, refused = 0;
+  for (const auto& [method, role] : MethodRoles()) {
+    for (const std::string& authorization : callers) {
+      Metadata md = authorization.empty() ? Metadata{} : With(authorization);
+      const absl::StatusOr<Principal> expected = auth_.Check(md, method);
+      const Outcome out = Call(method, authorization);
+      EXPECT_EQ(static_cast<int>(out.status.error_code()), static_cast<int>(expected.status().code()))
+          << method << " with \"" << authorization << "\"";
+      EXPECT_EQ(out.ran, expected.ok()) << method << " with \"" << authorization << "\"";
+      if (expected.ok()) {
+        EXPECT_EQ(out.as.name, expected->name);
+        ++admitted;
+      } else {
+        EXPECT_EQ(out.status.error_message(), expected.status().message());
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(admitted, 0);
+  EXPECT_GT(refused, 0);
+}
+
 TEST(AuthorizeTest, RoleOfTheMethod) {
   const Principal alice{"alice", Role::kEditor};
   EXPECT_TRUE(Authenticator::Authorize(alice, "GetCI").ok());
@@ -322,9 +481,10 @@ TEST(AuthorizeTest, RoleOfTheMethod) {
 std::vector<const google::protobuf::ServiceDescriptor*> Services() {
   EXPECT_NE(v1::GetCIRequest::descriptor(), nullptr);
   EXPECT_NE(v1::ReconcileRequest::descriptor(), nullptr);
+  EXPECT_NE(v1::LeaseJobRequest::descriptor(), nullptr);
   std::vector<const google::protobuf::ServiceDescriptor*> out;
-  for (const char* name : {v1::CmdbService::service_full_name(),
-                                  v1::ReconciliationService::service_full_name()}) {
+  for (const char* name : {v1::CmdbService::service_full_name(), v1::ReconciliationService::service_full_name(),
+                           v1::DiscoveryService::service_full_name()}) {
     const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     EXPECT_NE(service, nullptr) << name;
     if (service != nullptr) out.push_back(service);
@@ -387,7 +547,9 @@ TEST(MethodRolesTest, ReadsNeedViewerAndWritesMore) {
       const bool read = name.starts_with("Get") || name.starts_with("List") || name.starts_with("Watch");
       if (read) {
         EXPECT_EQ(it->second, Role::kViewer) << name << " is a read";
-      } else if (name.find("Reconcile") != std::string::npos && !name.ends_with("Rule")) {
+      } else if ((name.find("Reconcile") != std::string::npos && !name.ends_with("Rule")) ||
+                 (service->name() == "DiscoveryService" &&
+                  (name == "LeaseJob" || name == "Heartbeat" || name == "ReportTargets" || name == "CompleteJob"))) {
         EXPECT_EQ(it->second, Role::kDiscovery) << name << " is what discovery workers call";
       } else {
         EXPECT_GE(it->second, Role::kEditor) << name << " writes";
@@ -397,7 +559,8 @@ TEST(MethodRolesTest, ReadsNeedViewerAndWritesMore) {
   // The catalog and the rules are the admin's.
   for (const char* name : {"CreateClass", "UpdateClass", "DeleteClass", "CreateRelationshipType",
                            "SetIdentificationRules", "SetReconciliationRule", "DeleteReconciliationRule",
-                           "SetSourcePolicy"}) {
+                           "SetSourcePolicy", "CreateCredential", "DeleteCredential", "CreateSchedule",
+                           "UpdateSchedule", "DeleteSchedule"}) {
     ASSERT_TRUE(roles.contains(name)) << name;
     EXPECT_EQ(roles.at(name), Role::kAdmin) << name;
   }

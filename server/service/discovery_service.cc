@@ -1,0 +1,668 @@
+// Discovery use cases. Every time (leases, run ends, staleness) comes from
+// the injected clock, so tests control lease expiry.
+#include "service/discovery_service.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/discovery.h"
+#include "core/normalize.h"
+#include "core/page_token.h"
+#include "core/request_checks.h"
+#include "core/status.h"
+#include "core/strings.h"
+#include "core/uuid.h"
+#include "db/discovery_store.h"
+
+namespace cmdb {
+namespace {
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+
+std::shared_ptr<spdlog::logger> Log() {
+  static auto logger = [] {
+    auto l = spdlog::get("discovery");
+    return l ? l : spdlog::default_logger();
+  }();
+  return logger;
+}
+
+absl::Status CheckCredential(const Credential& c, const CredentialSecret& secret) {
+  CMDB_RETURN_IF_ERROR(CheckResourceName(c.name, "credential.name"));
+  if (c.description.size() > 1024) return FieldError("credential.description", "longer than 1024 characters");
+  switch (c.kind) {
+    case CredentialKind::kSnmpV1:
+    case CredentialKind::kSnmpV2c:
+      if (secret.community.empty()) return FieldError("credential.community", "required for SNMP v1/v2c");
+      if (secret.community.size() > 255) return FieldError("credential.community", "longer than 255 bytes");
+      if (!c.user.empty() || !secret.auth_key.empty() || !secret.priv_key.empty() || c.auth_protocol != 0 ||
+          c.priv_protocol != 0) {
+        return FieldError("credential.user", "v3 fields are not used by SNMP v1/v2c credentials");
+      }
+      return absl::OkStatus();
+    case CredentialKind::kSnmpV3:
+      if (c.user.empty() || c.user.size() > 32) return FieldError("credential.user", "required, at most 32 bytes");
+      if (!secret.community.empty()) return FieldError("credential.community", "not used by SNMPv3 credentials");
+      if (c.auth_protocol < 0 || c.auth_protocol > 6) return FieldError("credential.auth_protocol", "unknown");
+      if (c.priv_protocol < 0 || c.priv_protocol > 4) return FieldError("credential.priv_protocol", "unknown");
+      if (c.auth_protocol != 0 && (secret.auth_key.size() < 8 || secret.auth_key.size() > 255)) {
+        return FieldError("credential.auth_key", "8 to 255 bytes when an authentication protocol is set");
+      }
+      if (c.auth_protocol == 0 && !secret.auth_key.empty()) {
+        return FieldError("credential.auth_key", "given without an authentication protocol");
+      }
+      if (c.priv_protocol != 0 && c.auth_protocol == 0) {
+        return FieldError("credential.priv_protocol", "privacy needs an authentication protocol");
+      }
+      if (c.priv_protocol != 0 && (secret.priv_key.size() < 8 || secret.priv_key.size() > 255)) {
+        return FieldError("credential.priv_key", "8 to 255 bytes when a privacy protocol is set");
+      }
+      if (c.priv_protocol == 0 && !secret.priv_key.empty()) {
+        return FieldError("credential.priv_key", "given without a privacy protocol");
+      }
+      return absl::OkStatus();
+  }
+  return FieldError("credential.kind", "required: SNMP v1, v2c or v3");
+}
+
+std::string SecretJson(const CredentialSecret& s) {
+  return nlohmann::json{{"community", s.community}, {"auth_key", s.auth_key}, {"priv_key", s.priv_key}}.dump();
+}
+
+absl::Status CheckLimits(const ScanLimits& l, std::string_view field) {
+  if (l.targets_in_flight < 0 || l.targets_in_flight > 4096) {
+    return FieldError(StrCat(field, ".targets_in_flight"), "0 to 4096");
+  }
+  if (l.packets_per_second < 0) return FieldError(StrCat(field, ".packets_per_second"), "must not be negative");
+  if (l.timeout_ms < 0 || l.timeout_ms > 60'000) return FieldError(StrCat(field, ".timeout"), "0 to 60 s");
+  if (l.retries > 10) return FieldError(StrCat(field, ".retries"), "at most 10");
+  return absl::OkStatus();
+}
+
+// Checks targets, exclusions and credential names (existence is checked
+// against the database by the caller). Returns the expanded addresses.
+absl::StatusOr<std::vector<std::string>> CheckScope(const std::vector<std::string>& targets,
+                                                    const std::vector<std::string>& exclusions,
+                                                    const std::vector<std::string>& credentials,
+                                                    std::string_view prefix, size_t max_targets) {
+  auto expanded = ExpandTargets(targets, exclusions, max_targets);
+  if (!expanded.ok()) return Prefixed(expanded.status(), prefix);
+  if (credentials.empty()) return FieldError(StrCat(prefix, "credentials"), "at least one credential is required");
+  std::set<std::string> seen;
+  for (size_t i = 0; i < credentials.size(); ++i) {
+    CMDB_RETURN_IF_ERROR(CheckResourceName(credentials[i], StrCat(prefix, "credentials[", i, "]")));
+    if (!seen.insert(credentials[i]).second) {
+      return FieldError(StrCat(prefix, "credentials[", i, "]"), StrCat("\"", credentials[i], "\" is listed twice"));
+    }
+  }
+  return expanded;
+}
+
+absl::Status CheckCredentialsExist(db::Tx& tx, const std::vector<std::string>& names, std::string_view prefix) {
+  auto found = db::GetSealedCredentials(tx, names);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (std::none_of(found.begin(), found.end(),
+                     [&](const db::SealedCredential& c) { return c.credential.name == names[i]; })) {
+      return absl::NotFoundError(StrCat(prefix, "credentials[", i, "]: no credential named \"", names[i], "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// When a schedule runs next after `after`; nullopt when it only runs by hand.
+absl::StatusOr<std::optional<Micros>> NextRun(const Schedule& s, Micros after) {
+  if (!s.enabled) return std::optional<Micros>();
+  if (s.interval_seconds) return std::optional<Micros>(after + *s.interval_seconds * kMicrosPerSecond);
+  if (!s.cron.empty()) {
+    CMDB_ASSIGN_OR_RETURN(CronSchedule cron, CronSchedule::Parse(s.cron));
+    return cron.Next(after);
+  }
+  return std::optional<Micros>();
+}
+
+absl::Status CheckSchedule(const Schedule& s, size_t max_targets) {
+  CMDB_RETURN_IF_ERROR(CheckResourceName(s.name, "schedule.name"));
+  if (s.description.size() > 1024) return FieldError("schedule.description", "longer than 1024 characters");
+  CMDB_RETURN_IF_ERROR(
+      CheckScope(s.targets, s.exclusions, s.credentials, "schedule.", max_targets).status());
+  if (s.interval_seconds && !s.cron.empty()) return FieldError("schedule.cron", "give an interval or a cron expression, not both");
+  if (s.interval_seconds && *s.interval_seconds < 60) return FieldError("schedule.interval", "at least 60 s");
+  if (!s.cron.empty()) {
+    auto cron = CronSchedule::Parse(s.cron);
+    if (!cron.ok()) return Prefixed(cron.status(), "schedule.");
+  }
+  return CheckLimits(s.limits, "schedule.limits");
+}
+
+}  // namespace
+
+DiscoveryService::DiscoveryService(db::Database& db, const Clock& clock, const SecretBox* secrets,
+                                   DiscoveryOptions options)
+    : db_(db), clock_(clock), secrets_(secrets), options_(std::move(options)) {}
+
+// --- Credentials ---------------------------------------------------------------
+
+absl::StatusOr<Credential> DiscoveryService::CreateCredential(const Credential& credential,
+                                                              const CredentialSecret& secret, bool replace) {
+  CMDB_RETURN_IF_ERROR(CheckCredential(credential, secret));
+  if (secrets_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "no secret key is configured (--secret-key-file): credentials cannot be stored");
+  }
+  db::SealedCredential row;
+  row.credential = credential;
+  CMDB_ASSIGN_OR_RETURN(row.sealed, secrets_->Seal(SecretJson(secret), credential.name));
+  WriteContext context{.actor = "discovery", .source = std::string(kManualSource)};
+  Credential out;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    if (!db::PutCredential(tx, row, replace)) {
+      return absl::AlreadyExistsError(
+          StrCat("credential.name: a credential named \"", credential.name, "\" exists (set replace to overwrite it)"));
+    }
+    auto stored = db::GetSealedCredentials(tx, {credential.name});
+    if (stored.empty()) return absl::InternalError("credential vanished after writing it");
+    out = stored.front().credential;
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  Log()->info("credential {} {}", credential.name, replace ? "stored (replace)" : "created");
+  return out;
+}
+
+absl::StatusOr<std::vector<Credential>> DiscoveryService::ListCredentials() {
+  std::vector<Credential> out;
+  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+    out = db::ListCredentials(tx);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status DiscoveryService::DeleteCredential(const std::string& name) {
+  CMDB_RETURN_IF_ERROR(CheckResourceName(name, "name"));
+  WriteContext context{.actor = "discovery", .source = std::string(kManualSource)};
+  return db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+              auto users = db::SchedulesUsingCredential(tx, name);
+              if (!users.empty()) {
+                return absl::FailedPreconditionError(
+                    StrCat("credential \"", name, "\" is used by schedule(s) ", Join(users, ", ")));
+              }
+              if (!db::DeleteCredential(tx, name)) return absl::NotFoundError(StrCat("no credential named \"", name, "\""));
+              return absl::OkStatus();
+            })
+      .status();
+}
+
+// --- Schedules -------------------------------------------------------------------
+
+absl::StatusOr<Schedule> DiscoveryService::CreateSchedule(Schedule schedule) {
+  CMDB_RETURN_IF_ERROR(CheckSchedule(schedule, options_.max_targets_per_run));
+  CMDB_ASSIGN_OR_RETURN(schedule.next_run_at, NextRun(schedule, clock_.Now()));
+  WriteContext context{.actor = "discovery", .source = std::string(kManualSource)};
+  Schedule out;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    CMDB_RETURN_IF_ERROR(CheckCredentialsExist(tx, schedule.credentials, "schedule."));
+    if (!db::InsertSchedule(tx, schedule)) {
+      return absl::AlreadyExistsError(StrCat("schedule.name: a schedule named \"", schedule.name, "\" exists"));
+    }
+    out = *db::GetSchedule(tx, schedule.name);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  return out;
+}
+
+absl::StatusOr<Schedule> DiscoveryService::GetSchedule(const std::string& name) {
+  CMDB_RETURN_IF_ERROR(CheckResourceName(name, "name"));
+  std::optional<Schedule> out;
+  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+    out = db::GetSchedule(tx, name);
+    return absl::OkStatus();
+  }));
+  if (!out) return absl::NotFoundError(StrCat("no schedule named \"", name, "\""));
+  return *out;
+}
+
+absl::StatusOr<std::vector<Schedule>> DiscoveryService::ListSchedules() {
+  std::vector<Schedule> out;
+  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+    out = db::ListSchedules(tx);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Schedule> DiscoveryService::UpdateSchedule(const Schedule& patch, const std::vector<std::string>& mask,
+                                                          const std::string& etag) {
+  CMDB_RETURN_IF_ERROR(CheckResourceName(patch.name, "schedule.name"));
+  static const std::set<std::string> kFields = {"description", "targets", "exclusions", "credentials",
+                                                "interval",    "cron",    "enabled",    "limits"};
+  for (size_t i = 0; i < mask.size(); ++i) {
+    if (!kFields.contains(mask[i])) {
+      return FieldError(StrCat("update_mask.paths[", i, "]"), StrCat("\"", mask[i], "\" cannot be updated"));
+    }
+  }
+  auto wants = [&](const char* field) { return mask.empty() || std::find(mask.begin(), mask.end(), field) != mask.end(); };
+  WriteContext context{.actor = "discovery", .source = std::string(kManualSource)};
+  Schedule out;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    auto current = db::GetSchedule(tx, patch.name, /*lock=*/true);
+    if (!current) return absl::NotFoundError(StrCat("no schedule named \"", patch.name, "\""));
+    CMDB_RETURN_IF_ERROR(CheckEtag(etag, current->version, StrCat("schedule ", patch.name)));
+    Schedule s = *current;
+    if (wants("description")) s.description = patch.description;
+    if (wants("targets")) s.targets = patch.targets;
+    if (wants("exclusions")) s.exclusions = patch.exclusions;
+    if (wants("credentials")) s.credentials = patch.credentials;
+    if (wants("interval")) s.interval_seconds = patch.interval_seconds;
+    if (wants("cron")) s.cron = patch.cron;
+    if (wants("enabled")) s.enabled = patch.enabled;
+    if (wants("limits")) s.limits = patch.limits;
+    CMDB_RETURN_IF_ERROR(CheckSchedule(s, options_.max_targets_per_run));
+    CMDB_RETURN_IF_ERROR(CheckCredentialsExist(tx, s.credentials, "schedule."));
+    CMDB_ASSIGN_OR_RETURN(s.next_run_at, NextRun(s, clock_.Now()));
+    db::UpdateSchedule(tx, s);
+    out = *db::GetSchedule(tx, s.name);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  return out;
+}
+
+absl::Status DiscoveryService::DeleteSchedule(const std::string& name) {
+  CMDB_RETURN_IF_ERROR(CheckResourceName(name, "name"));
+  WriteContext context{.actor = "discovery", .source = std::string(kManualSource)};
+  return db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+              if (!db::DeleteSchedule(tx, name)) return absl::NotFoundError(StrCat("no schedule named \"", name, "\""));
+              return absl::OkStatus();
+            })
+      .status();
+}
+
+// --- Runs --------------------------------------------------------------------------
+
+absl::StatusOr<Run> DiscoveryService::CreateRun(db::Tx& tx, Run run) {
+  const std::string prefix = run.schedule.empty() ? "" : "schedule.";
+  CMDB_ASSIGN_OR_RETURN(std::vector<std::string> addresses,
+                        CheckScope(run.targets, run.exclusions, run.credentials, prefix, options_.max_targets_per_run));
+  CMDB_RETURN_IF_ERROR(CheckLimits(run.limits, "limits"));
+  CMDB_RETURN_IF_ERROR(CheckCredentialsExist(tx, run.credentials, prefix));
+  run.id = NewUuid();
+  run.state = RunState::kQueued;
+  run.progress.targets_total = static_cast<int>(addresses.size());
+  const auto jobs = ChunkTargets(addresses, options_.job_size);
+  if (!db::InsertRun(tx, run, jobs)) {
+    return absl::FailedPreconditionError(StrCat("schedule \"", run.schedule, "\" already has a run queued or running"));
+  }
+  if (jobs.empty()) {
+    // Everything was excluded: the run is trivially complete.
+    db::FinishRunIfDone(tx, run.id, clock_.Now());
+  }
+  auto stored = db::GetRun(tx, run.id);
+  if (!stored) return absl::InternalError("run vanished after writing it");
+  Log()->info("run {} queued: {} targets in {} jobs{}", run.id, addresses.size(), jobs.size(),
+              run.schedule.empty() ? "" : StrCat(" (schedule ", run.schedule, ")"));
+  return *stored;
+}
+
+absl::StatusOr<Run> DiscoveryService::StartRun(const std::string& schedule, const Run& adhoc, const std::string& actor) {
+  WriteContext context{.actor = actor, .source = std::string(kManualSource)};
+  Run out;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    Run run;
+    if (!schedule.empty()) {
+      CMDB_RETURN_IF_ERROR(CheckResourceName(schedule, "schedule"));
+      auto s = db::GetSchedule(tx, schedule, /*lock=*/true);
+      if (!s) return absl::NotFoundError(StrCat("no schedule named \"", schedule, "\""));
+      run.schedule = s->name;
+      run.targets = s->targets;
+      run.exclusions = s->exclusions;
+      run.credentials = s->credentials;
+      run.limits = s->limits;
+    } else {
+      run = adhoc;
+      run.schedule.clear();
+    }
+    run.requested_by = actor;
+    CMDB_ASSIGN_OR_RETURN(out, CreateRun(tx, std::move(run)));
+    if (!schedule.empty()) db::SetScheduleRun(tx, schedule, db::GetSchedule(tx, schedule)->next_run_at, out.id);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  return out;
+}
+
+absl::StatusOr<Run> DiscoveryService::GetRun(const std::string& id) {
+  CMDB_RETURN_IF_ERROR(CheckId(id, "id"));
+  std::optional<Run> out;
+  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+    out = db::GetRun(tx, id);
+    return absl::OkStatus();
+  }));
+  if (!out) return absl::NotFoundError(StrCat("no run with id ", id));
+  return *out;
+}
+
+absl::StatusOr<RunPage> DiscoveryService::ListRuns(const std::string& schedule, int page_size,
+                                                   const std::string& page_token) {
+  if (!schedule.empty()) CMDB_RETURN_IF_ERROR(CheckResourceName(schedule, "schedule"));
+  if (page_size < 0) return FieldError("page_size", "must not be negative");
+  const int limit = page_size == 0 ? 50 : std::min(page_size, 1000);
+  const std::string fingerprint = RequestFingerprint({"runs", schedule});
+  std::optional<Micros> after_created;
+  std::string after_id;
+  if (!page_token.empty()) {
+    CMDB_ASSIGN_OR_RETURN(Json state, DecodePageToken(page_token));
+    if (!state.is_object() || state.value("f", "") != fingerprint || !state.contains("t") ||
+        !state["t"].is_number_integer() || !state.contains("id") || !state["id"].is_string() ||
+        !IsUuid(state["id"].get<std::string>())) {
+      return FieldError("page_token", "not a token of this listing");
+    }
+    after_created = state["t"].get<int64_t>();
+    after_id = state["id"].get<std::string>();
+  }
+  RunPage page;
+  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+    page.runs = db::ListRuns(tx, schedule, after_created, after_id, limit + 1);
+    return absl::OkStatus();
+  }));
+  if (static_cast<int>(page.runs.size()) > limit) {
+    page.runs.resize(limit);
+    page.next_page_token =
+        EncodePageToken({{"f", fingerprint}, {"t", page.runs.back().created_at}, {"id", page.runs.back().id}});
+  }
+  return page;
+}
+
+absl::StatusOr<Run> DiscoveryService::CancelRun(const std::string& id) {
+  CMDB_RETURN_IF_ERROR(CheckId(id, "id"));
+  WriteContext context{.actor = "discovery", .source = std::string(kManualSource)};
+  Run out;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    auto run = db::GetRun(tx, id);
+    if (!run) return absl::NotFoundError(StrCat("no run with id ", id));
+    if (!db::CancelRun(tx, id, clock_.Now())) {
+      return absl::FailedPreconditionError(StrCat("run ", id, " has already ended"));
+    }
+    out = *db::GetRun(tx, id);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  Log()->info("run {} cancelled", id);
+  return out;
+}
+
+absl::StatusOr<RunLogPage> DiscoveryService::ListRunLog(const std::string& run_id, const std::vector<int>& outcomes,
+                                                        int page_size, const std::string& page_token) {
+  CMDB_RETURN_IF_ERROR(CheckId(run_id, "run_id"));
+  if (page_size < 0) return FieldError("page_size", "must not be negative");
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i] < 1 || outcomes[i] > 6) return FieldError(StrCat("outcomes[", i, "]"), "unknown outcome");
+  }
+  const int limit = page_size == 0 ? 500 : std::min(page_size, 5000);
+  std::string outcome_text;
+  for (int o : outcomes) outcome_text += StrCat(o, ",");
+  const std::string fingerprint = RequestFingerprint({"log", run_id, outcome_text});
+  std::string after;
+  if (!page_token.empty()) {
+    CMDB_ASSIGN_OR_RETURN(Json state, DecodePageToken(page_token));
+    if (!state.is_object() || state.value("f", "") != fingerprint || !state.contains("a") || !state["a"].is_string() ||
+        !NormalizeIp(state["a"].get<std::string>())) {
+      return FieldError("page_token", "not a token of this listing");
+    }
+    after = state["a"].get<std::string>();
+  }
+  RunLogPage page;
+  bool found = false;
+  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+    found = db::GetRun(tx, run_id).has_value();
+    if (found) page.entries = db::ListRunLog(tx, run_id, after, outcomes, limit + 1);
+    return absl::OkStatus();
+  }));
+  if (!found) return absl::NotFoundError(StrCat("no run with id ", run_id));
+  if (static_cast<int>(page.entries.size()) > limit) {
+    page.entries.resize(limit);
+    page.next_page_token = EncodePageToken({{"f", fingerprint}, {"a", page.entries.back().address}});
+  }
+  return page;
+}
+
+// --- Workers ---------------------------------------------------------------------
+
+absl::StatusOr<std::optional<JobLease>> DiscoveryService::LeaseJob(const std::string& worker) {
+  if (worker.size() > 200) return FieldError("worker", "longer than 200 characters");
+  if (secrets_ == nullptr) {
+    return absl::FailedPreconditionError("no secret key is configured (--secret-key-file): jobs cannot carry credentials");
+  }
+  WriteContext context{.actor = worker.empty() ? "worker" : worker, .source = options_.source};
+  std::optional<JobLease> out;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    out.reset();
+    auto leased = db::LeaseJob(tx, worker, clock_.Now(), options_.lease_seconds * kMicrosPerSecond,
+                               options_.max_job_attempts);
+    if (!leased) return absl::OkStatus();
+    JobLease lease;
+    lease.id = leased->id;
+    lease.run_id = leased->run_id;
+    lease.lease_token = leased->lease_token;
+    lease.targets = leased->targets;
+    lease.lease_expires_at = leased->lease_expires_at;
+    const Json limits = Json::parse(leased->limits_json, nullptr, false);
+    if (limits.is_object()) {
+      lease.limits.targets_in_flight = limits.value("targets_in_flight", 0);
+      lease.limits.packets_per_second = limits.value("packets_per_second", 0);
+      lease.limits.timeout_ms = limits.value("timeout_ms", int64_t{0});
+      lease.limits.retries = limits.value("retries", -1);
+    }
+    auto sealed = db::GetSealedCredentials(tx, leased->credentials);
+    for (const std::string& name : leased->credentials) {
+      auto it = std::find_if(sealed.begin(), sealed.end(),
+                             [&](const db::SealedCredential& c) { return c.credential.name == name; });
+      if (it == sealed.end()) continue;  // deleted since the run was queued
+      auto opened = secrets_->Open(it->sealed, name);
+      if (!opened.ok()) {
+        Log()->error("credential {} does not open with the configured secret key; left out of job {}", name, lease.id);
+        continue;
+      }
+      const Json secret = Json::parse(*opened, nullptr, false);
+      JobCredential jc;
+      jc.credential = it->credential;
+      if (secret.is_object()) {
+        jc.secret.community = secret.value("community", "");
+        jc.secret.auth_key = secret.value("auth_key", "");
+        jc.secret.priv_key = secret.value("priv_key", "");
+      }
+      lease.credentials.push_back(std::move(jc));
+    }
+    out = std::move(lease);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  if (out) {
+    Log()->info("job {} of run {} leased by {}: {} targets", out->id, out->run_id, worker, out->targets.size());
+  }
+  return out;
+}
+
+absl::StatusOr<HeartbeatResult> DiscoveryService::Heartbeat(const std::string& job_id, int64_t lease_token) {
+  CMDB_RETURN_IF_ERROR(CheckId(job_id, "job_id"));
+  WriteContext context{.actor = "worker", .source = options_.source};
+  HeartbeatResult out;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    out = HeartbeatResult{};
+    switch (db::RenewLease(tx, job_id, lease_token, clock_.Now(), options_.lease_seconds * kMicrosPerSecond,
+                           &out.lease_expires_at)) {
+      case db::LeaseCheck::kHeld:
+        return absl::OkStatus();
+      case db::LeaseCheck::kCancelled:
+        out.cancelled = true;
+        return absl::OkStatus();
+      case db::LeaseCheck::kLost:
+        break;
+    }
+    return absl::FailedPreconditionError(StrCat("lease of job ", job_id, " was lost: another worker holds it or it ended"));
+  });
+  if (!written.ok()) return written.status();
+  return out;
+}
+
+absl::StatusOr<bool> DiscoveryService::ReportTargets(const std::string& job_id, int64_t lease_token,
+                                                     const std::string& worker, std::vector<TargetReport> reports) {
+  CMDB_RETURN_IF_ERROR(CheckId(job_id, "job_id"));
+  if (reports.size() > 10'000) return FieldError("results", "at most 10000 per call");
+  for (size_t i = 0; i < reports.size(); ++i) {
+    TargetReport& t = reports[i];
+    const std::string field = StrCat("results[", i, "]");
+    auto address = NormalizeIp(t.address);
+    if (!address) return FieldError(field + ".address", StrCat("not an IP address: \"", t.address, "\""));
+    t.address = *address;
+    if (static_cast<int>(t.outcome) < 1 || static_cast<int>(t.outcome) > 6) return FieldError(field + ".outcome", "required");
+    if (!t.device_id.empty()) CMDB_RETURN_IF_ERROR(CheckId(t.device_id, field + ".device_id"));
+    for (size_t k = 0; k < t.reported_ids.size(); ++k) {
+      CMDB_RETURN_IF_ERROR(CheckId(t.reported_ids[k], StrCat(field, ".reported_ids[", k, "]")));
+      t.reported_ids[k] = CanonicalUuid(t.reported_ids[k]);
+    }
+    if (t.errors.size() > 100) t.errors.resize(100);
+    for (auto& e : t.errors) {
+      if (e.size() > 1000) e.resize(1000);
+    }
+    for (std::string* s : {&t.credential, &t.snmp_version, &t.sys_object_id, &t.sys_name, &t.class_name}) {
+      if (s->size() > 1000) s->resize(1000);
+    }
+  }
+  WriteContext context{.actor = worker.empty() ? "worker" : worker, .source = options_.source};
+  bool cancelled = false;
+  int64_t marked = 0;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    cancelled = false;
+    marked = 0;
+    std::string run_id;
+    switch (db::CheckLease(tx, job_id, lease_token, &run_id)) {
+      case db::LeaseCheck::kHeld:
+        break;
+      case db::LeaseCheck::kCancelled:
+        cancelled = true;
+        return absl::OkStatus();  // the run is over: its log stays as it was
+      case db::LeaseCheck::kLost:
+        return absl::FailedPreconditionError(
+            StrCat("lease of job ", job_id, " was lost: another worker holds it or it ended; results not recorded"));
+    }
+    std::vector<std::string> addresses;
+    addresses.reserve(reports.size());
+    for (const TargetReport& t : reports) addresses.push_back(t.address);
+    if (auto foreign = db::FirstForeignTarget(tx, job_id, addresses)) {
+      return FieldError(StrCat("results[", *foreign, "].address"),
+                        StrCat("\"", addresses[*foreign], "\" is not a target of job ", job_id));
+    }
+    // A target reported again (a retried call) counts its device's missed
+    // dependents once per run.
+    std::vector<std::string> again = db::AlreadyDiscovered(tx, run_id, addresses);
+    const std::set<std::string> counted(again.begin(), again.end());
+    db::RecordTargets(tx, run_id, job_id, worker, reports, clock_.Now());
+    // A fully collected device: its dependents this source reported before
+    // and not now count a missed run.
+    for (const TargetReport& t : reports) {
+      if (t.outcome != TargetOutcome::kDiscovered || t.device_id.empty() || counted.contains(t.address)) continue;
+      std::set<std::string> seen(t.reported_ids.begin(), t.reported_ids.end());
+      std::vector<std::string> missed;
+      for (std::string& id : db::SourcedDescendants(tx, t.device_id, options_.source)) {
+        if (!seen.contains(id)) missed.push_back(std::move(id));
+      }
+      marked += db::CountMissed(tx, options_.source, missed, clock_.Now(), /*count_run=*/false);
+    }
+    db::AddMarkedStale(tx, run_id, marked);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  return cancelled;
+}
+
+absl::Status DiscoveryService::EndRunIfDone(db::Tx& tx, const std::string& run_id) {
+  auto state = db::FinishRunIfDone(tx, run_id, clock_.Now());
+  if (!state) return absl::OkStatus();
+  int64_t marked = 0;
+  if (*state == RunState::kSucceeded) {
+    // Devices whose address was scanned (without an answer, or fully) and
+    // that this run did not report count a missed run of the source.
+    marked = db::CountMissed(tx, options_.source, db::DevicesMissedByRun(tx, run_id, options_.source), clock_.Now(),
+                             /*count_run=*/true);
+    db::AddMarkedStale(tx, run_id, marked);
+  }
+  Log()->info("run {} ended: {}{}", run_id, *state == RunState::kSucceeded ? "succeeded" : "failed",
+              marked > 0 ? StrCat(", ", marked, " CIs marked stale") : "");
+  return absl::OkStatus();
+}
+
+absl::Status DiscoveryService::CompleteJob(const std::string& job_id, int64_t lease_token, bool release) {
+  CMDB_RETURN_IF_ERROR(CheckId(job_id, "job_id"));
+  WriteContext context{.actor = "worker", .source = options_.source};
+  return db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+              std::string run_id;
+              switch (db::CheckLease(tx, job_id, lease_token, &run_id)) {
+                case db::LeaseCheck::kHeld:
+                  db::EndJob(tx, job_id, release);
+                  return release ? absl::OkStatus() : EndRunIfDone(tx, run_id);
+                case db::LeaseCheck::kCancelled:
+                  return absl::OkStatus();
+                case db::LeaseCheck::kLost:
+                  break;
+              }
+              return absl::FailedPreconditionError(
+                  StrCat("lease of job ", job_id, " was lost: another worker holds it or it ended"));
+            })
+      .status();
+}
+
+// --- Scheduler ---------------------------------------------------------------------
+
+absl::Status DiscoveryService::Tick() {
+  WriteContext context{.actor = "scheduler", .source = std::string(kManualSource)};
+  const Micros now = clock_.Now();
+  // Jobs given up, and the runs that thereby end.
+  CMDB_RETURN_IF_ERROR(db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+                            auto runs = db::FailAbandonedJobs(tx, now, options_.max_job_attempts);
+                            std::sort(runs.begin(), runs.end());
+                            runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+                            for (const auto& run : runs) CMDB_RETURN_IF_ERROR(EndRunIfDone(tx, run));
+                            return absl::OkStatus();
+                          })
+                           .status());
+  // Due schedules.
+  CMDB_RETURN_IF_ERROR(db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+                            for (const Schedule& s : db::LockDueSchedules(tx, now)) {
+                              Run run;
+                              run.schedule = s.name;
+                              run.targets = s.targets;
+                              run.exclusions = s.exclusions;
+                              run.credentials = s.credentials;
+                              run.limits = s.limits;
+                              run.requested_by = "scheduler";
+                              auto next = NextRun(s, now);
+                              std::optional<Micros> next_at = next.ok() ? *next : std::nullopt;
+                              auto created = CreateRun(tx, std::move(run));
+                              if (created.ok()) {
+                                db::SetScheduleRun(tx, s.name, next_at, created->id);
+                              } else {
+                                // Still running, or no longer valid (a credential
+                                // deleted): try again at the next slot.
+                                Log()->warn("schedule {}: run not started: {}", s.name, std::string(created.status().message()));
+                                db::SetScheduleRun(tx, s.name, next_at, "");
+                              }
+                            }
+                            return absl::OkStatus();
+                          })
+                           .status());
+  // Retention.
+  return db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+              const int64_t pruned =
+                  db::PruneRuns(tx, now - options_.retention_days * 24 * 3600 * kMicrosPerSecond);
+              if (pruned > 0) Log()->info("pruned {} discovery runs older than {} days", pruned, options_.retention_days);
+              return absl::OkStatus();
+            })
+      .status();
+}
+
+}  // namespace cmdb
