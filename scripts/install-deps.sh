@@ -14,6 +14,10 @@ packages=(
   libspdlog-dev libcli11-dev nlohmann-json3-dev
   # tests (openssl makes throwaway TLS certificates)
   googletest libgtest-dev libgmock-dev openssl
+  # discovery: net-snmp, TOML rules, the IANA enterprise-number registry
+  libsnmp-dev libtomlplusplus-dev libwireshark-data
+  # the discovery lab: recorded devices (snmpsimd), a real agent, the tools
+  snmpsim snmpd snmp onesixtyone
 )
 
 missing=()
