@@ -1,0 +1,85 @@
+// Internal to cmdb_classify: small string helpers on std::string_view
+// (Debian's abseil has its own absl::string_view, which its string functions
+// require). Not part of the module's interface.
+#pragma once
+
+#include <cctype>
+#include <charconv>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cmdb::discovery::text {
+
+inline void Append(std::string& out, std::string_view s) { out.append(s); }
+inline void Append(std::string& out, const char* s) { out.append(s); }
+inline void Append(std::string& out, const std::string& s) { out.append(s); }
+inline void Append(std::string& out, char c) { out.push_back(c); }
+template <std::integral T>
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void Append(std::string& out, T n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+// Concatenates strings, characters and integers.
+template <typename... Args>
+std::string Cat(const Args&... args) {
+  std::string out;
+  (Append(out, args), ...);
+  return out;
+}
+
+inline bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Surrounding white space removed.
+inline std::string_view Strip(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+inline char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+inline std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+// A decimal number that fits uint32_t, the whole of `s`; nullopt otherwise.
+inline std::optional<uint32_t> ParseUint32(std::string_view s) {
+  uint32_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+// Splits on `sep`; with skip_empty, empty pieces are dropped.
+inline std::vector<std::string_view> Split(std::string_view s, char sep, bool skip_empty = false) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    size_t end = s.find(sep, start);
+    std::string_view piece =
+        s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (!skip_empty || !piece.empty()) out.push_back(piece);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace cmdb::discovery::text
