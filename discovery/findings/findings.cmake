@@ -1,0 +1,4 @@
+# cmdb_findings: pure mapping of a device's inventory and classification to
+# the reconciliation payload (cmdb.v1 messages).
+add_library(cmdb_findings STATIC ${CMAKE_CURRENT_LIST_DIR}/findings.cc)
+target_link_libraries(cmdb_findings PUBLIC cmdb_mib cmdb_classify cmdb_proto PRIVATE cmdb_warnings)
