@@ -135,8 +135,8 @@ void RunList(Session& session, const ListOptions& o) {
 
 void AddList(CLI::App* rel, Session& session) {
   auto o = std::make_shared<ListOptions>();
-  auto* cmd = rel->add_subcommand("list", "List the relationships of a CI");
-  cmd->add_option("ID", o->ci_id, "CI id")->required();
+  auto* cmd = rel->add_subcommand("list", "List relationships: of a CI, of a type, or all");
+  cmd->add_option("ID", o->ci_id, "CI id (optional: without it, every relationship, e.g. --type connected_to)");
   cmd->add_option("--direction", o->direction, "out (CI is the source), in (CI is the target) or both")
       ->check(CLI::IsMember({"out", "in", "both"}))
       ->capture_default_str();

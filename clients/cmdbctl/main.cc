@@ -4,15 +4,16 @@
 //           [--timeout SECONDS] <command> ...
 //
 // Commands: ci, rel, class, watch, import, export, reconcile, ident,
-// recrule, source, dup (`cmdbctl <command> --help`).
+// recrule, source, dup, credential, discovery (`cmdbctl <command> --help`).
 // Exit status: 0 on success, 1 when a call fails or input is invalid (the
 // error is printed as `cmdbctl: <GRPC_CODE_NAME>: <message>`), 2 on a usage
-// error.
+// error and when `discovery run --wait` stops waiting at --timeout-run.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli_util.h"
 #include "commands.h"
+#include "commands_discovery.h"
 #include "session.h"
 
 int main(int argc, char** argv) {
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   cmdbctl::AddReconcileCommand(app, session);
   cmdbctl::AddRuleCommands(app, session);
   cmdbctl::AddSourceAndDupCommands(app, session);
+  cmdbctl::AddCredentialCommands(app, session);
+  cmdbctl::AddDiscoveryCommands(app, session);
 
   try {
     app.parse(argc, argv);  // runs the chosen command's callback

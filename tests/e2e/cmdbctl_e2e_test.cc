@@ -331,4 +331,171 @@ TEST_F(CmdbctlE2E, ReconcileDryRunThenRealThenIdempotentThenMerge) {
   EXPECT_TRUE(stale[0]["stale"].get<bool>());
 }
 
+TEST_F(CmdbctlE2E, DiscoveryCredentialsNeverShowTheirSecrets) {
+  const std::string community = "e2e-Secret-Community-42";
+  std::vector<Output> outputs;
+  auto run = [&](std::vector<std::string> args) {
+    outputs.push_back(Ctl(std::move(args)));
+    return outputs.back();
+  };
+  Output created = run({"credential", "create", "e2e-v2c", "--community", community, "--description", "lab"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  Output again = run({"credential", "create", "e2e-v2c", "--community", community});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("ALREADY_EXISTS"));
+  EXPECT_EQ(run({"credential", "create", "e2e-v2c", "--community", community, "--replace"}).exit_code, 0);
+
+  // v3, the passphrases from files.
+  const std::string auth_file = dir_ + "/auth.key", priv_file = dir_ + "/priv.key";
+  std::ofstream(auth_file) << "e2e-auth-passphrase\n";
+  std::ofstream(priv_file) << "e2e-priv-passphrase\n";
+  Output v3 = run({"-o", "json", "credential", "create", "e2e-v3", "--user", "monitor", "--auth", "sha256",
+                   "--auth-key-file", auth_file, "--priv", "aes", "--priv-key-file", priv_file});
+  ASSERT_EQ(v3.exit_code, 0) << v3.err;
+  Json v3_json = Json::parse(v3.out);
+  EXPECT_EQ(v3_json["kind"], "snmp_v3");
+  EXPECT_EQ(v3_json["auth_protocol"], "sha256");
+  EXPECT_EQ(v3_json["priv_protocol"], "aes128");
+  EXPECT_TRUE(v3_json["has_secret"].get<bool>());
+
+  Output table = run({"credential", "list"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("e2e-v2c"));
+  Output listed = run({"-o", "json", "credential", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  bool found = false;
+  for (const auto& c : Json::parse(listed.out)) {
+    if (c["name"] != "e2e-v2c") continue;
+    found = true;
+    EXPECT_EQ(c["kind"], "snmp_v2c");
+    EXPECT_EQ(c["description"], "lab");
+    EXPECT_TRUE(c["has_secret"].get<bool>());
+  }
+  EXPECT_TRUE(found);
+  Output denied = Ctl({"credential", "create", "e2e-viewer", "--community", community}, viewer_token_);
+  outputs.push_back(denied);
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_THAT(denied.err, HasSubstr("PERMISSION_DENIED"));
+
+  for (const auto& o : outputs) {
+    for (const std::string& secret : {community, std::string("e2e-auth-passphrase"), std::string("e2e-priv-passphrase")}) {
+      EXPECT_THAT(o.out, ::testing::Not(HasSubstr(secret)));
+      EXPECT_THAT(o.err, ::testing::Not(HasSubstr(secret)));
+    }
+  }
+}
+
+TEST_F(CmdbctlE2E, DiscoverySchedulesCreateListGetUpdateDelete) {
+  ASSERT_EQ(Ctl({"credential", "create", "e2e-sched-cred", "--community", "public"}).exit_code, 0);
+  Json created = CtlJson({"discovery", "schedule", "create", "e2e-lab", "--target", "127.0.9.0/30", "--exclude",
+                          "127.0.9.2", "--credential", "e2e-sched-cred", "--interval", "1h", "--timeout", "500ms",
+                          "--retries", "2"});
+  EXPECT_EQ(created["targets"], Json::array({"127.0.9.0/30"}));
+  EXPECT_EQ(created["exclusions"], Json::array({"127.0.9.2"}));
+  EXPECT_EQ(created["credentials"], Json::array({"e2e-sched-cred"}));
+  EXPECT_EQ(created["interval"], "1h");
+  EXPECT_EQ(created["interval_seconds"], 3600);
+  EXPECT_TRUE(created["enabled"].get<bool>());
+  EXPECT_FALSE(created["next_run_time"].is_null());
+  EXPECT_EQ(created["limits"]["timeout_ms"], 500);
+  EXPECT_EQ(created["limits"]["retries"], 2);
+
+  bool listed = false;
+  for (const auto& s : CtlJson({"discovery", "schedule", "list"})) listed = listed || s["name"] == "e2e-lab";
+  EXPECT_TRUE(listed);
+  Output table = Ctl({"discovery", "schedule", "list"});
+  EXPECT_THAT(table.out, HasSubstr("every 1h"));
+  EXPECT_EQ(CtlJson({"discovery", "schedule", "get", "e2e-lab"})["etag"], created["etag"]);
+
+  // Only the fields given change; a cron expression replaces the interval.
+  Json updated = CtlJson({"discovery", "schedule", "update", "e2e-lab", "--cron", "0 3 * * *", "--disabled",
+                          "--in-flight", "16"});
+  EXPECT_EQ(updated["cron"], "0 3 * * *");
+  EXPECT_TRUE(updated["interval"].is_null());
+  EXPECT_FALSE(updated["enabled"].get<bool>());
+  EXPECT_EQ(updated["limits"]["targets_in_flight"], 16);
+  EXPECT_EQ(updated["limits"]["retries"], 2);
+  EXPECT_EQ(updated["limits"]["timeout_ms"], 500);
+  EXPECT_EQ(updated["targets"], created["targets"]);
+  EXPECT_EQ(updated["exclusions"], created["exclusions"]);
+  Json cleared = CtlJson({"discovery", "schedule", "update", "e2e-lab", "--exclude", ""});
+  EXPECT_TRUE(cleared["exclusions"].empty());
+  Output stale = Ctl({"discovery", "schedule", "update", "e2e-lab", "--enabled", "--etag", created["etag"]});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_THAT(stale.err, HasSubstr("ABORTED"));
+  Output nothing = Ctl({"discovery", "schedule", "update", "e2e-lab"});
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_THAT(nothing.err, HasSubstr("nothing to update"));
+  Output bad = Ctl({"discovery", "schedule", "create", "e2e-bad", "--target", "10.0.0.300/24", "--credential",
+                    "e2e-sched-cred"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT: schedule.targets[0]"));
+
+  Output in_use = Ctl({"credential", "delete", "e2e-sched-cred"});
+  EXPECT_EQ(in_use.exit_code, 1);
+  EXPECT_THAT(in_use.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_EQ(Ctl({"discovery", "schedule", "delete", "e2e-lab"}).exit_code, 0);
+  Output gone = Ctl({"discovery", "schedule", "get", "e2e-lab"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_THAT(gone.err, HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(Ctl({"credential", "delete", "e2e-sched-cred"}).exit_code, 0);
+}
+
+TEST_F(CmdbctlE2E, DiscoveryAdHocRunStatusCancelAndLog) {
+  // No discovery worker runs here: the run stays queued until cancelled.
+  Output started = Ctl({"discovery", "run", "--range", "127.0.9.0/30", "--community", "x"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string id = started.out.substr(0, started.out.find('\n'));
+  ASSERT_EQ(id.size(), 36u) << started.out;  // the run id comes first
+
+  Json status = CtlJson({"discovery", "status", id});
+  EXPECT_EQ(status["state"], "queued");
+  EXPECT_EQ(status["progress"]["targets_total"], 2);
+  EXPECT_EQ(status["schedule"], "");
+  // The community was stored as a credential named by its hash, not sent with the run.
+  EXPECT_EQ(status["credentials"], Json::array({"adhoc-2d711642"}));  // sha256("x") = 2d711642...
+  bool stored = false;
+  for (const auto& c : CtlJson({"credential", "list"})) stored = stored || c["name"] == "adhoc-2d711642";
+  EXPECT_TRUE(stored);
+  bool in_runs = false;
+  for (const auto& r : CtlJson({"discovery", "runs", "--limit", "10"})) in_runs = in_runs || r["id"] == id;
+  EXPECT_TRUE(in_runs);
+  EXPECT_THAT(Ctl({"discovery", "status", id}).out, HasSubstr("targets_done:  0/2"));
+
+  Json cancelled = CtlJson({"discovery", "cancel", id});
+  EXPECT_EQ(cancelled["state"], "cancelled");
+  EXPECT_FALSE(cancelled["end_time"].is_null());
+  EXPECT_EQ(CtlJson({"discovery", "status", id})["state"], "cancelled");
+  Output again = Ctl({"discovery", "cancel", id});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("FAILED_PRECONDITION"));
+
+  EXPECT_TRUE(CtlJson({"discovery", "log", id}).is_array());
+  EXPECT_TRUE(CtlJson({"discovery", "log", id, "--outcome", "no-response", "--outcome", "auth-failed"}).is_array());
+  Output table = Ctl({"discovery", "log", id});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("ADDRESS"));
+  EXPECT_EQ(Ctl({"discovery", "log", id, "--outcome", "lost"}).exit_code, 2);  // a usage error
+
+  // --wait gives up at --timeout-run with exit status 2; the run goes on.
+  Output waited = Ctl({"discovery", "run", "--range", "127.0.9.4/30", "--credential", "adhoc-2d711642", "--wait",
+                       "--timeout-run", "2s"});
+  EXPECT_EQ(waited.exit_code, 2) << waited.err;
+  EXPECT_THAT(waited.err, HasSubstr("DEADLINE_EXCEEDED"));
+  const std::string waited_id = waited.out.substr(0, waited.out.find('\n'));
+  EXPECT_THAT(waited.out, HasSubstr("queued  targets 0/2"));
+  EXPECT_EQ(CtlJson({"discovery", "cancel", waited_id})["state"], "cancelled");
+
+  // Bad input names the field and starts nothing.
+  Output bad = Ctl({"discovery", "run", "--range", "10.0.0.300/24", "--credential", "adhoc-2d711642"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT: targets[0]"));
+  Output no_credential = Ctl({"discovery", "run", "--range", "127.0.9.0/30"});
+  EXPECT_EQ(no_credential.exit_code, 1);
+  EXPECT_THAT(no_credential.err, HasSubstr("--community or --credential"));
+  Output unknown = Ctl({"discovery", "status", "00000000-0000-0000-0000-000000000000"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND"));
+}
+
 }  // namespace
