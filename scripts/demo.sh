@@ -2,9 +2,12 @@
 # The demo: installs what is missing, builds, starts cmdbd on its own
 # embedded PostgreSQL (data in $CMDB_DEMO_DIR, default /var/tmp/cmdb-demo),
 # loads an example estate through cmdbctl, then shows the estate, a change
-# with its history, an as-of read, a discovery run reconciled (preview,
-# apply, re-run) and the change feed. The server keeps
-# running afterwards; `scripts/demo.sh stop` stops it.
+# with its history, an as-of read, findings reconciled (preview, apply,
+# re-run), the change feed, and SNMP discovery of the lab network
+# (scripts/lab.sh: 43 recorded devices and a real agent on 127.0.1.0/24) by a
+# cmdb-discovery worker: what it found, by class, and some LLDP/CDP links.
+# The server, the worker and the lab keep running afterwards;
+# `scripts/demo.sh stop` stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -26,8 +29,23 @@ stop_server() {
   fi
 }
 
+stop_worker() {
+  if [[ -f "$demo_dir/worker.pid" ]]; then
+    local pid
+    pid=$(cat "$demo_dir/worker.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      echo "demo: stopped cmdb-discovery (pid $pid)"
+    fi
+    rm -f "$demo_dir/worker.pid"
+  fi
+}
+
 if [[ ${1:-} == stop ]]; then
+  stop_worker
   stop_server
+  scripts/lab.sh stop
   exit 0
 fi
 
@@ -39,16 +57,18 @@ step "Installing what is missing and building (build log: $demo_dir/build.log)"
 mkdir -p "$demo_dir"
 chmod 711 "$demo_dir"  # the embedded PostgreSQL runs as user postgres when we are root
 scripts/install-deps.sh
-if ! scripts/build.sh cmdbd cmdbctl >"$demo_dir/build.log" 2>&1; then
+if ! scripts/build.sh cmdbd cmdbctl cmdb-discovery >"$demo_dir/build.log" 2>&1; then
   tail -n 30 "$demo_dir/build.log"
   echo "demo: the build failed (full log: $demo_dir/build.log)" >&2
   exit 1
 fi
 
 step "Starting cmdbd on 127.0.0.1:$port with its embedded PostgreSQL in $demo_dir/data"
+stop_worker
 stop_server
 rm -rf "$demo_dir/data" "$demo_dir/tokens"
 token=$("$cmdbd" token create --role admin --name demo-admin --tokens "$demo_dir/tokens")
+worker_token=$("$cmdbd" token create --role discovery --name demo-worker --tokens "$demo_dir/tokens" 2>/dev/null)
 "$cmdbd" --data-dir "$demo_dir/data" --listen "127.0.0.1:$port" --tokens "$demo_dir/tokens" \
   >"$demo_dir/cmdbd.log" 2>&1 &
 echo $! >"$demo_dir/cmdbd.pid"
@@ -107,6 +127,44 @@ step "sw-access-1 now: the fields discovery set are marked with their source"
 step "The last events of the change feed (other tools sync from it with cmdbctl watch --since CURSOR)"
 "$cmdbctl" watch --until-caught-up | tail -n 4
 
+step "Discovery: starting the lab network (recorded devices on 127.0.1.1-43, snmpd on .50, silent addresses)"
+scripts/lab.sh start
+
+step "A discovery worker connects (it could run on any host; start more to scale out)"
+"$repo/build/bin/cmdb-discovery" --server "127.0.0.1:$port" --token "$worker_token" --name demo-worker \
+  >"$demo_dir/worker.log" 2>&1 &
+echo $! >"$demo_dir/worker.pid"
+echo "worker pid $(cat "$demo_dir/worker.pid"), log $demo_dir/worker.log"
+
+step "Credentials (secrets are sealed by cmdbd and never shown again)"
+"$cmdbctl" credential create lab-public --community public --description "the lab's v2c community"
+"$cmdbctl" credential create lab-v3 --version 3 --user labv3 --auth sha256 --auth-key cmdb-lab-auth \
+  --priv aes --priv-key cmdb-lab-priv --description "SNMPv3-only lab device"
+"$cmdbctl" credential list
+
+step "Sweep 127.0.1.0/24 (254 addresses) and wait for it"
+"$cmdbctl" discovery run --range 127.0.1.0/24 --credential lab-public --credential lab-v3 --wait
+run_id=$("$cmdbctl" -o json discovery runs --limit 1 | json_field id)
+
+step "The run log: outcomes"
+"$cmdbctl" -o json discovery log "$run_id" | grep -o '"outcome": *"[^"]*"' | sort | uniq -c
+
+step "What discovery found, by class"
+"$cmdbctl" -o json ci list --filter 'attributes.management_ip = "127.0.1.*"' |
+  grep -o '"class_name": *"[^"]*"' | sed 's/.*: *"//; s/"//' | sort | uniq -c | sort -rn
+
+step "Devices (a few)"
+"$cmdbctl" ci list --filter 'attributes.management_ip = "127.0.1.*"' --limit 12
+
+step "Topology from LLDP/CDP: interfaces connected to interfaces (a few)"
+"$cmdbctl" rel list --type connected_to | head -n 12
+
+step "Rescan: nothing changed, so nothing is written"
+before=$("$cmdbctl" watch --until-caught-up | wc -l)
+"$cmdbctl" discovery run --range 127.0.1.0/24 --credential lab-public --credential lab-v3 --wait
+after=$("$cmdbctl" watch --until-caught-up | wc -l)
+echo "change feed events before the rescan: $before, after: $after"
+
 cat <<EOF
 
 The demo server keeps running on 127.0.0.1:$port (log: $demo_dir/cmdbd.log).
@@ -114,5 +172,7 @@ Try it:
   export CMDB_SERVER=127.0.0.1:$port CMDB_TOKEN=$token
   build/bin/cmdbctl ci list --filter 'attributes.cpu_count >= 16'
   build/bin/cmdbctl ci list --filter 'shop'
-Stop it with: scripts/demo.sh stop
+  build/bin/cmdbctl discovery runs
+  build/bin/cmdbctl ci list --class switch
+The worker and the lab keep running too. Stop everything with: scripts/demo.sh stop
 EOF
