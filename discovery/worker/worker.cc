@@ -121,6 +121,7 @@ class Worker::JobRunner {
     if (options.timeout_ms <= 0) options.timeout_ms = 2000;
     options.retries = limits.retries() > 0 ? limits.retries() : 2;
     if (limits.targets_in_flight() > 0) options.max_in_flight = limits.targets_in_flight();
+    options.packets_per_second = std::max(0, limits.packets_per_second());
     WalkPlan plan;
     plan.scalars = mib::RequiredScalars();
     plan.subtrees = mib::RequiredSubtrees();
