@@ -343,7 +343,8 @@ TEST_F(CmdbctlE2E, DiscoveryCredentialsNeverShowTheirSecrets) {
   Output again = run({"credential", "create", "e2e-v2c", "--community", community});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_THAT(again.err, HasSubstr("ALREADY_EXISTS"));
-  EXPECT_EQ(run({"credential", "create", "e2e-v2c", "--community", community, "--replace"}).exit_code, 0);
+  // A replace is whole: the description goes with it unless given again.
+  EXPECT_EQ(run({"credential", "create", "e2e-v2c", "--community", community, "--replace", "--description", "lab"}).exit_code, 0);
 
   // v3, the passphrases from files.
   const std::string auth_file = dir_ + "/auth.key", priv_file = dir_ + "/priv.key";
