@@ -149,15 +149,19 @@ run_id=$("$cmdbctl" -o json discovery runs --limit 1 | json_field id)
 step "The run log: outcomes"
 "$cmdbctl" -o json discovery log "$run_id" | grep -o '"outcome": *"[^"]*"' | sort | uniq -c
 
-step "What discovery found, by class"
-"$cmdbctl" -o json ci list --filter 'attributes.management_ip = "127.0.1.*"' |
-  grep -o '"class_name": *"[^"]*"' | sed 's/.*: *"//; s/"//' | sort | uniq -c | sort -rn
+step "What discovery found, by class (from the run log)"
+"$cmdbctl" -o json discovery log "$run_id" --outcome discovered --outcome partial |
+  grep -o '"class": *"[^"]*"' | sed 's/.*: *"//; s/"//' | sort | uniq -c | sort -rn
 
-step "Devices (a few)"
-"$cmdbctl" ci list --filter 'attributes.management_ip = "127.0.1.*"' --limit 12
+step "Network devices now in the CMDB (a few)"
+"$cmdbctl" ci list --class network_device --limit 12
+
+step "One device as discovery wrote it (127.0.1.7, a Nexus switch with LLDP and CDP neighbours)"
+nexus=$("$cmdbctl" -o json ci list --filter 'attributes.management_ip = "127.0.1.7"' | json_field id)
+"$cmdbctl" ci get "$nexus"
 
 step "Topology from LLDP/CDP: interfaces connected to interfaces (a few)"
-"$cmdbctl" rel list --type connected_to | head -n 12
+"$cmdbctl" rel list --type connected_to | head -n 12 || true  # head closes the pipe early
 
 step "Rescan: nothing changed, so nothing is written"
 before=$("$cmdbctl" watch --until-caught-up | wc -l)

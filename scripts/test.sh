@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 scripts/lab.sh start
-trap 'scripts/lab.sh stop >/dev/null 2>&1 || true' EXIT
+lab="$(pwd)/scripts/lab.sh"
+trap '"$lab" stop >/dev/null 2>&1 || true' EXIT
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 1800 "$@"

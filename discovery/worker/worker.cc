@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -80,9 +81,17 @@ SnmpCredential ToSnmp(const v1::JobCredential& c) {
   return out;
 }
 
+// A credential that did not answer before another did is worth a line in
+// the log, but the device was still collected in full.
+bool IsCredentialNote(const std::string& error) {
+  return error.starts_with("no answer with credential") || error.starts_with("authentication failed for credential") ||
+         error.starts_with("unknown user name for credential");
+}
+
 v1::TargetOutcome OutcomeOf(const TargetResult& r) {
+  const bool collected_all = std::all_of(r.errors.begin(), r.errors.end(), IsCredentialNote);
   switch (r.status.code()) {
-    case absl::StatusCode::kOk: return r.errors.empty() ? v1::TARGET_OUTCOME_DISCOVERED : v1::TARGET_OUTCOME_PARTIAL;
+    case absl::StatusCode::kOk: return collected_all ? v1::TARGET_OUTCOME_DISCOVERED : v1::TARGET_OUTCOME_PARTIAL;
     case absl::StatusCode::kDeadlineExceeded: return v1::TARGET_OUTCOME_NO_RESPONSE;
     case absl::StatusCode::kPermissionDenied: return v1::TARGET_OUTCOME_AUTH_FAILED;
     case absl::StatusCode::kCancelled: return v1::TARGET_OUTCOME_CANCELLED;

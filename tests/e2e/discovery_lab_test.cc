@@ -94,7 +94,7 @@ class DiscoveryLab : public ::testing::Test {
     worker_token_ = Token("discovery", "lab-worker");
     server_pid_ = Spawn({CMDBD_PATH, "--data-dir", dir_ + "/data", "--listen", "127.0.0.1:0", "--tokens",
                          dir_ + "/tokens", "--discovery-tick", "1", "--discovery-lease", "6",
-                         "--discovery-job-size", "32"},
+                         "--discovery-job-size", "64"},
                         dir_ + "/cmdbd.log");
     for (int i = 0; i < 600 && server_.empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -112,10 +112,9 @@ class DiscoveryLab : public ::testing::Test {
     rec_ = v1::ReconciliationService::NewStub(channel);
 
     // Credentials, tried in this order: the v2c community, then the v3 user
-    // of the v3-only recording (SHA-256) and of snmpd (SHA-1).
+    // of the v3-only recording (SHA-256).
     for (auto [name, kind, auth] : {std::tuple{"lab-public", v1::CREDENTIAL_KIND_SNMP_V2C, v1::SNMP_AUTH_PROTOCOL_UNSPECIFIED},
-                                    std::tuple{"lab-v3", v1::CREDENTIAL_KIND_SNMP_V3, v1::SNMP_AUTH_PROTOCOL_SHA256},
-                                    std::tuple{"lab-v3-sha1", v1::CREDENTIAL_KIND_SNMP_V3, v1::SNMP_AUTH_PROTOCOL_SHA1}}) {
+                                    std::tuple{"lab-v3", v1::CREDENTIAL_KIND_SNMP_V3, v1::SNMP_AUTH_PROTOCOL_SHA256}}) {
       v1::CreateCredentialRequest req;
       v1::Credential* c = req.mutable_credential();
       c->set_name(name);
@@ -182,10 +181,10 @@ class DiscoveryLab : public ::testing::Test {
   static v1::DiscoveryRun StartRun(const std::string& targets) {
     v1::StartRunRequest req;
     req.add_targets(targets);
-    for (const char* c : {"lab-public", "lab-v3", "lab-v3-sha1"}) req.add_credentials(c);
+    for (const char* c : {"lab-public", "lab-v3"}) req.add_credentials(c);
     // The recorded devices share one simulator: give it time under load.
-    req.mutable_limits()->mutable_timeout()->set_seconds(3);
-    req.mutable_limits()->set_retries(2);
+    req.mutable_limits()->mutable_timeout()->set_seconds(2);
+    req.mutable_limits()->set_retries(1);
     v1::DiscoveryRun run;
     auto ctx = Ctx();
     grpc::Status s = disc_->StartRun(ctx.get(), req, &run);
@@ -344,9 +343,10 @@ TEST_F(DiscoveryLab, RescanWritesNothing) {
   ASSERT_FALSE(first_run_.empty());
   const int64_t before = VersionSum();
   v1::DiscoveryRun run = StartRun("127.0.1.0/24");
-  pid_t a = StartWorker("rescan");
+  pid_t a = StartWorker("rescan-a"), b = StartWorker("rescan-b");
   run = WaitRun(run.id());
   waitpid(a, nullptr, 0);
+  waitpid(b, nullptr, 0);
   ASSERT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED);
   EXPECT_EQ(VersionSum(), before) << "a rescan of an unchanged network must write no new version";
 }
