@@ -18,6 +18,8 @@ packages=(
   libsnmp-dev libtomlplusplus-dev libwireshark-data
   # the discovery lab: recorded devices (snmpsimd), a real agent, the tools
   snmpsim snmpd snmp onesixtyone
+  # impact pictures: cmdbctl impact -o svg runs Graphviz's dot
+  graphviz
 )
 
 missing=()

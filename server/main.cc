@@ -24,6 +24,7 @@
 #include "api/auth.h"
 #include "api/cmdb_api.h"
 #include "api/discovery_api.h"
+#include "api/impact_api.h"
 #include "api/reconcile_api.h"
 #include "api/server.h"
 #include "core/strings.h"
@@ -33,6 +34,7 @@
 #include "service/change_feed.h"
 #include "service/ci_service.h"
 #include "service/discovery_service.h"
+#include "service/impact_service.h"
 #include "service/secret_box.h"
 #include "service/class_service.h"
 #include "service/reconcile_service.h"
@@ -212,6 +214,18 @@ int Serve(const Config& config, sigset_t signals) {
   cmdb::ChangeFeed feed(**db, target->url);
   feed.Start();
   cmdb::WorkerPool feed_pool(2);
+  // The impact graph: every current CI and relationship, loaded now and
+  // kept in step with the change feed.
+  cmdb::ImpactService impact(**db, feed, clock);
+  if (absl::Status loaded = impact.Start(); !loaded.ok()) {
+    spdlog::critical("impact graph: {}", cmdb::ToStd(loaded.message()));
+    return 1;
+  }
+  if (auto stats = impact.Stats(); stats.ok()) {
+    spdlog::info("impact graph loaded: {} CIs, {} relationships, {} edges, {:.0f} ms, {:.1f} MB", stats->nodes,
+                 stats->relationships, stats->edges, stats->load_millis,
+                 static_cast<double>(stats->memory_bytes) / (1024.0 * 1024.0));
+  }
 
   cmdb::api::Authenticator auth = tokens ? cmdb::api::Authenticator(std::move(*tokens)) : cmdb::api::Authenticator();
   if (!auth.enabled()) {
@@ -223,12 +237,14 @@ int Serve(const Config& config, sigset_t signals) {
   cmdb::api::CmdbApi api({cis, relationships, classes, feed, feed_pool, auth, config.limits});
   cmdb::api::ReconcileApi reconcile_api(reconcile, auth, config.limits);
   cmdb::api::DiscoveryApi discovery_api(discovery, auth);
+  cmdb::api::ImpactApi impact_api(impact, auth);
   cmdb::api::ServerOptions server_options;
   server_options.listen = config.listen;
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
   server_options.max_threads = config.max_threads;
-  auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api, &discovery_api}, config.limits);
+  auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api, &discovery_api, &impact_api},
+                                             config.limits);
   if (!server.ok()) {
     spdlog::critical("{}", cmdb::ToStd(server.status().message()));
     return 1;
@@ -282,6 +298,7 @@ int Serve(const Config& config, sigset_t signals) {
                   serving ? "reachable again: serving" : "unreachable: health NOT_SERVING");
     }
   }
+  impact.Stop();
   feed.Stop();  // ends watch streams, which resume from their cursor elsewhere
   (*server)->Shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
   (*server)->Wait();

@@ -74,6 +74,20 @@ const std::map<std::string, Role, std::less<>>& MethodRoles() {
       {"Heartbeat", Role::kDiscovery},
       {"ReportTargets", Role::kDiscovery},
       {"CompleteJob", Role::kDiscovery},
+      // ImpactService: analysis and records are read by viewers; records are
+      // linked by editors (like CIs), propagation rules set by admins (like the
+      // catalog), a CI's own redundancy by editors.
+      {"AnalyzeImpact", Role::kViewer},
+      {"SuggestRootCause", Role::kViewer},
+      {"GetGraphStats", Role::kViewer},
+      {"GetPropagationRules", Role::kViewer},
+      {"SetRelationshipPropagation", Role::kAdmin},
+      {"SetClassRedundancy", Role::kAdmin},
+      {"SetCiRedundancy", Role::kEditor},
+      {"PutExternalRecord", Role::kEditor},
+      {"GetExternalRecord", Role::kViewer},
+      {"ListExternalRecords", Role::kViewer},
+      {"DeleteExternalRecord", Role::kEditor},
       // ReconciliationService (ListDuplicateCandidates with detect also needs editor)
       {"Reconcile", Role::kDiscovery},
       {"StreamReconcile", Role::kDiscovery},

@@ -70,6 +70,7 @@ void GrpcServer::SetServing(bool serving) {
     health->SetServingStatus("cmdb.v1.CmdbService", serving);
     health->SetServingStatus("cmdb.v1.ReconciliationService", serving);
     health->SetServingStatus("cmdb.v1.DiscoveryService", serving);
+    health->SetServingStatus("cmdb.v1.ImpactService", serving);
   }
 }
 

@@ -12,13 +12,16 @@
 
 #include "api/auth.h"
 #include "api/cmdb_api.h"
+#include "api/impact_api.h"
 #include "api/reconcile_api.h"
 #include "api/server.h"
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "cmdb/v1/impact.grpc.pb.h"
 #include "core/strings.h"
 #include "service/change_feed.h"
 #include "service/ci_service.h"
 #include "service/class_service.h"
+#include "service/impact_service.h"
 #include "service/reconcile_service.h"
 #include "service/relationship_service.h"
 #include "service/worker_pool.h"
@@ -54,26 +57,33 @@ class ApiTest : public DbTest {
     feed_ = std::make_unique<ChangeFeed>(db(), url());
     feed_->Start();
     pool_ = std::make_unique<WorkerPool>(2);
+    impact_ = std::make_unique<ImpactService>(db(), *feed_, SystemClock::Instance());
+    ASSERT_TRUE(impact_->Start().ok());
+    impact_api_ = std::make_unique<api::ImpactApi>(*impact_, *auth_);
     api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, *auth_, limits_});
     reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, *auth_, limits_);
     api::ServerOptions options;
     options.listen = "127.0.0.1:0";
-    auto server = api::GrpcServer::Start(options, {api_.get(), reconcile_api_.get()}, limits_);
+    auto server = api::GrpcServer::Start(options, {api_.get(), reconcile_api_.get(), impact_api_.get()}, limits_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials());
     stub_ = v1::CmdbService::NewStub(channel_);
     reconcile_stub_ = v1::ReconciliationService::NewStub(channel_);
+    impact_stub_ = v1::ImpactService::NewStub(channel_);
   }
 
   void StopServer() {
     if (!server_) return;
+    impact_->Stop();
     feed_->Stop();
     server_->Shutdown(std::chrono::seconds(5));
     server_->Wait();
     server_.reset();
     api_.reset();
     reconcile_api_.reset();
+    impact_api_.reset();
+    impact_.reset();
     pool_.reset();
     feed_.reset();
   }
@@ -106,6 +116,9 @@ class ApiTest : public DbTest {
   std::unique_ptr<api::ReconcileApi> reconcile_api_;
   std::unique_ptr<v1::ReconciliationService::Stub> reconcile_stub_;
   std::unique_ptr<ChangeFeed> feed_;
+  std::unique_ptr<ImpactService> impact_;
+  std::unique_ptr<api::ImpactApi> impact_api_;
+  std::unique_ptr<v1::ImpactService::Stub> impact_stub_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<api::CmdbApi> api_;
   std::unique_ptr<api::GrpcServer> server_;

@@ -23,6 +23,7 @@
 #include "api/handler.h"
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
 #include "cmdb/v1/discovery.grpc.pb.h"
+#include "cmdb/v1/impact.grpc.pb.h"
 #include "cmdb/v1/reconcile.grpc.pb.h"
 #include "core/strings.h"
 
@@ -482,9 +483,10 @@ std::vector<const google::protobuf::ServiceDescriptor*> Services() {
   EXPECT_NE(v1::GetCIRequest::descriptor(), nullptr);
   EXPECT_NE(v1::ReconcileRequest::descriptor(), nullptr);
   EXPECT_NE(v1::LeaseJobRequest::descriptor(), nullptr);
+  EXPECT_NE(v1::AnalyzeImpactRequest::descriptor(), nullptr);
   std::vector<const google::protobuf::ServiceDescriptor*> out;
   for (const char* name : {v1::CmdbService::service_full_name(), v1::ReconciliationService::service_full_name(),
-                           v1::DiscoveryService::service_full_name()}) {
+                           v1::DiscoveryService::service_full_name(), v1::ImpactService::service_full_name()}) {
     const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     EXPECT_NE(service, nullptr) << name;
     if (service != nullptr) out.push_back(service);
@@ -544,7 +546,9 @@ TEST(MethodRolesTest, ReadsNeedViewerAndWritesMore) {
       const std::string name(service->method(i)->name());
       auto it = roles.find(name);
       if (it == roles.end()) continue;  // reported by EveryRpcHasARole
-      const bool read = name.starts_with("Get") || name.starts_with("List") || name.starts_with("Watch");
+      // Impact analysis and root-cause ranking read the graph: viewers ask them.
+      const bool read = name.starts_with("Get") || name.starts_with("List") || name.starts_with("Watch") ||
+                        name == "AnalyzeImpact" || name == "SuggestRootCause";
       if (read) {
         EXPECT_EQ(it->second, Role::kViewer) << name << " is a read";
       } else if ((name.find("Reconcile") != std::string::npos && !name.ends_with("Rule")) ||
@@ -560,7 +564,7 @@ TEST(MethodRolesTest, ReadsNeedViewerAndWritesMore) {
   for (const char* name : {"CreateClass", "UpdateClass", "DeleteClass", "CreateRelationshipType",
                            "SetIdentificationRules", "SetReconciliationRule", "DeleteReconciliationRule",
                            "SetSourcePolicy", "CreateCredential", "DeleteCredential", "CreateSchedule",
-                           "UpdateSchedule", "DeleteSchedule"}) {
+                           "UpdateSchedule", "DeleteSchedule", "SetRelationshipPropagation", "SetClassRedundancy"}) {
     ASSERT_TRUE(roles.contains(name)) << name;
     EXPECT_EQ(roles.at(name), Role::kAdmin) << name;
   }

@@ -1,0 +1,75 @@
+// SQL of impact analysis: reading the graph (now, or as of a time) row by
+// row into the caller's sinks, the propagation rules, and external records
+// with their links to CIs. Each function runs inside the caller's
+// transaction (db/database.h).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/impact_model.h"
+#include "db/database.h"
+
+namespace cmdb::db {
+
+struct GraphNodeRow {
+  std::string_view id;
+  std::string_view class_name;
+  std::string_view criticality;
+  std::string_view name;
+};
+
+struct GraphRelRow {
+  std::string_view id;
+  std::string_view type;
+  std::string_view source_id;
+  std::string_view target_id;
+};
+
+// Streams every current CI, then every current relationship; with `as_of`,
+// those alive at that time (from history).
+absl::Status ReadGraph(Tx& tx, std::optional<Micros> as_of, const std::function<void(const GraphNodeRow&)>& node,
+                       const std::function<void(const GraphRelRow&)>& rel);
+
+// The generation of the impact rules (bumped by every rule change).
+int64_t ImpactRulesGeneration(Tx& tx);
+
+// Every relationship type's direction and effect, and the class and CI
+// redundancy rules.
+PropagationRuleSet LoadPropagationRules(Tx& tx);
+
+// NOT_FOUND when the type does not exist. Changes the catalog (the type's
+// impact direction): call tx.LockCatalogForChange() first.
+absl::Status SetTypePropagation(Tx& tx, const TypePropagation& rule);
+// An empty rule deletes. NOT_FOUND for an unknown class.
+absl::Status SetClassRedundancy(Tx& tx, const ClassRedundancyRule& rule);
+absl::Status SetCiRedundancy(Tx& tx, const CiRedundancyRule& rule);
+
+// Creates or replaces the record (system, kind, key) and its links.
+ExternalRecordInfo PutRecord(Tx& tx, const ExternalRecordInfo& record);
+// The records matching ref (system may be empty: every system).
+std::vector<ExternalRecordInfo> FindRecords(Tx& tx, const RecordRef& ref);
+// Keyset page after `after` (system, kind, key), up to limit + 1 rows.
+std::vector<ExternalRecordInfo> ListRecords(Tx& tx, const RecordListQuery& query, const std::vector<std::string>& after,
+                                            int limit);
+// True when a record was deleted.
+bool DeleteRecord(Tx& tx, const RecordRef& ref);
+
+// Failed changes linked to any of `ci_ids` updated at or after `since`.
+int CountFailedChanges(Tx& tx, const std::vector<std::string>& ci_ids, Micros since);
+
+struct RecordEvidence {
+  std::string ci_id;
+  std::string kind;
+  std::string key;
+  bool open = false;
+};
+// Links of incidents open in [start, end] (created before end and open, or
+// closed after start), and of changes updated in [start, end].
+std::vector<RecordEvidence> EvidenceInWindow(Tx& tx, Micros start, Micros end);
+
+}  // namespace cmdb::db

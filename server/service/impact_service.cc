@@ -1,0 +1,876 @@
+// ImpactService: the live graph, its catch-up with the change feed, and the
+// translation between API values and the dense ids of core/impact.h.
+#include "service/impact_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <regex>
+#include <shared_mutex>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "core/feed.h"
+#include "core/impact.h"
+#include "core/impact_graph.h"
+#include "core/page_token.h"
+#include "core/status.h"
+#include "core/strings.h"
+#include "db/ci_store.h"
+#include "db/feed_store.h"
+#include "db/impact_store.h"
+#include "service/change_feed.h"
+
+namespace cmdb {
+namespace {
+
+using impact::ClassId;
+using impact::Graph;
+using impact::NodeId;
+using impact::TypeId;
+
+constexpr Micros kDay = 86400LL * 1000000;
+constexpr Micros kFailedChangeWindow = 90 * kDay;
+constexpr Micros kRecentChangeWindow = 7 * kDay;
+constexpr int kFeedBatch = 10000;
+constexpr int kMaxRecordCis = 10000;
+
+const WriteContext& RulesContext() {
+  static const WriteContext context = [] {
+    WriteContext c;
+    c.actor = "impact";
+    return c;
+  }();
+  return context;
+}
+
+absl::StatusOr<impact::Direction> ParseDirection(std::string_view s) {
+  if (s == "target_to_source") return impact::Direction::kTargetToSource;
+  if (s == "source_to_target") return impact::Direction::kSourceToTarget;
+  if (s == "both") return impact::Direction::kBoth;
+  if (s == "none") return impact::Direction::kNone;
+  return absl::InvalidArgumentError(StrCat("direction: \"", s, "\" is not one of target_to_source, "
+                                           "source_to_target, both, none"));
+}
+
+uint8_t CriticalityByte(std::string_view c) { return static_cast<uint8_t>(std::max(0, CriticalityRank(c))); }
+
+std::string CriticalityWord(uint8_t c) {
+  static constexpr std::string_view kWords[] = {"", "low", "medium", "high", "critical"};
+  return std::string(c < 5 ? kWords[c] : "");
+}
+
+std::string StateWord(impact::State s) { return s == impact::State::kDown ? "down" : "degraded"; }
+
+bool HasControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+// Names <-> dense ids for relationship types and classes. Grows only.
+struct IdTable {
+  absl::flat_hash_map<std::string, int32_t> ids;
+  std::vector<std::string> names;
+  int32_t Get(std::string_view name) {
+    auto [it, added] = ids.try_emplace(std::string(name), static_cast<int32_t>(names.size()));
+    if (added) names.emplace_back(name);
+    return it->second;
+  }
+  int32_t Find(std::string_view name) const {
+    auto it = ids.find(std::string(name));
+    return it == ids.end() ? -1 : it->second;
+  }
+};
+
+// A graph with the tables that name its ids.
+struct NamedGraph {
+  Graph graph;
+  IdTable types;
+  IdTable classes;
+  std::vector<impact::Direction> directions;  // by TypeId
+
+  void Node(std::string_view id, std::string_view cls, std::string_view criticality, std::string_view name) {
+    impact::Uuid uuid;
+    if (!impact::ParseUuid(id, &uuid)) return;
+    graph.UpsertNode(uuid, classes.Get(cls), CriticalityByte(criticality), name);
+  }
+  void Rel(std::string_view id, std::string_view type, std::string_view source, std::string_view target) {
+    impact::Uuid rid, s, t;
+    if (!impact::ParseUuid(id, &rid) || !impact::ParseUuid(source, &s) || !impact::ParseUuid(target, &t)) return;
+    const TypeId tid = types.Get(type);
+    if (tid >= static_cast<TypeId>(directions.size())) {
+      directions.resize(tid + 1, impact::Direction::kNone);
+      graph.SetDirections(directions);  // a new type: its direction arrives with the rules
+    }
+    graph.UpsertRelationship(rid, s, t, tid);
+  }
+  // Directions from the rules; rebuilds the arrays when they change.
+  void ApplyDirections(const PropagationRuleSet& rules) {
+    std::vector<impact::Direction> d(types.names.size(), impact::Direction::kNone);
+    for (const auto& t : rules.types) {
+      const TypeId id = types.Get(t.relationship_type);
+      if (id >= static_cast<TypeId>(d.size())) d.resize(id + 1, impact::Direction::kNone);
+      d[id] = ParseDirection(t.direction).value_or(impact::Direction::kNone);
+    }
+    if (d != directions) {
+      directions = std::move(d);
+      graph.SetDirections(directions);
+    }
+  }
+};
+
+}  // namespace
+
+// The live graph: guarded by `graph_mu` (queries share it, the applier takes
+// it alone); `apply_mu` lets one thread at a time read the feed.
+class ImpactService::Live {
+ public:
+  std::shared_mutex graph_mu;
+  NamedGraph g;
+  PropagationRuleSet rules;
+  int64_t rules_generation = -1;
+  int64_t catalog_generation = -1;
+  FeedPosition applied;
+  double load_millis = 0;
+  Micros loaded_at = 0;
+
+  std::timed_mutex apply_mu;
+  uint64_t subscription = 0;
+  std::thread applier;
+  std::mutex wake_mu;
+  std::condition_variable wake_cv;
+  bool wake = false;
+  bool stopping = false;
+  std::atomic<bool> started{false};
+};
+
+namespace {
+
+bool Done(const FeedPosition& applied, int64_t head) {
+  return applied.seq > head || (applied.seq == head && applied.kind == FeedPosition::kEnd);
+}
+
+void ApplyEvent(NamedGraph& g, const FeedEvent& e) {
+  impact::Uuid id;
+  if (e.ci) {
+    if (!impact::ParseUuid(e.ci->id, &id)) return;
+    if (e.operation == "delete") {
+      g.graph.RemoveNode(id);
+    } else {
+      g.Node(e.ci->id, e.ci->class_name, e.ci->criticality, e.ci->name);
+    }
+  } else if (e.relationship) {
+    const Relationship& r = *e.relationship;
+    if (!impact::ParseUuid(r.id, &id)) return;
+    if (e.operation == "delete") {
+      g.graph.RemoveRelationship(id);
+    } else {
+      g.Rel(r.id, r.type, r.source_id, r.target_id);
+    }
+  }
+}
+
+// What every query needs from the database first: the feed's head, the
+// rules' generation and the catalog.
+struct Freshness {
+  int64_t head = 0;
+  int64_t rules_generation = 0;
+  std::shared_ptr<const Catalog> catalog;
+};
+
+absl::StatusOr<Freshness> ReadFreshness(db::Database& db) {
+  Freshness f;
+  absl::Status st = db.Read([&](db::Tx& tx) -> absl::Status {
+    f.head = db::LatestFeedSeq(tx);
+    f.rules_generation = db::ImpactRulesGeneration(tx);
+    absl::StatusOr<std::shared_ptr<const Catalog>> catalog = tx.catalog();
+    if (!catalog.ok()) return catalog.status();
+    f.catalog = *catalog;
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return f;
+}
+
+absl::Status CheckRule(const RedundancyRuleInfo& rule, const Catalog& catalog, std::string_view field) {
+  if (rule.min_up < 0) return FieldError(StrCat(field, ".min_up"), "must not be negative");
+  if (rule.min_up_percent < 0 || rule.min_up_percent > 100) {
+    return FieldError(StrCat(field, ".min_up_percent"), "must be between 0 and 100");
+  }
+  if (rule.min_up > 0 && rule.min_up_percent > 0) {
+    return FieldError(field, "set min_up or min_up_percent, not both");
+  }
+  for (size_t i = 0; i < rule.relationship_types.size(); ++i) {
+    if (catalog.FindRelationshipType(rule.relationship_types[i]) == nullptr) {
+      return FieldError(StrCat(field, ".relationship_types[", i, "]"),
+                        StrCat("no relationship type \"", rule.relationship_types[i], "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Rules on dense ids for one query.
+struct QueryRules {
+  impact::Rules rules;
+  std::vector<impact::Redundancy> class_rules;  // owned; rules.class_rule points here
+};
+
+impact::Redundancy ToRedundancy(const RedundancyRuleInfo& info, const IdTable& types) {
+  impact::Redundancy r;
+  r.min_up = info.min_up;
+  r.min_up_percent = info.min_up_percent;
+  for (const auto& t : info.relationship_types) {
+    if (int32_t id = types.Find(t); id >= 0) r.types.push_back(id);
+  }
+  // A rule over types no relationship has yet still counts only those types.
+  if (r.types.empty() && !info.relationship_types.empty()) r.types.push_back(-1);
+  return r;
+}
+
+void BuildRules(const NamedGraph& g, const PropagationRuleSet& set, const Catalog& catalog, QueryRules* out) {
+  out->rules.effect_by_type.assign(g.types.names.size(), impact::Effect::kDown);
+  for (const auto& t : set.types) {
+    if (int32_t id = g.types.Find(t.relationship_type); id >= 0 && t.effect == "degraded") {
+      out->rules.effect_by_type[id] = impact::Effect::kDegraded;
+    }
+  }
+  absl::flat_hash_map<std::string, const RedundancyRuleInfo*> by_class;
+  for (const auto& c : set.classes) by_class[c.class_name] = &c.rule;
+  out->class_rules.clear();
+  out->class_rules.reserve(g.classes.names.size());
+  out->rules.class_rule.assign(g.classes.names.size(), nullptr);
+  for (size_t cid = 0; cid < g.classes.names.size(); ++cid) {
+    std::string cls = g.classes.names[cid];
+    for (int guard = 0; !cls.empty() && guard < 64; ++guard) {
+      if (auto it = by_class.find(cls); it != by_class.end()) {
+        out->class_rules.push_back(ToRedundancy(*it->second, g.types));
+        out->rules.class_rule[cid] = &out->class_rules.back();
+        break;
+      }
+      const ClassDef* def = catalog.FindClass(cls);
+      cls = def == nullptr ? "" : def->parent;
+    }
+  }
+  out->rules.node_rule.clear();
+  for (const auto& c : set.cis) {
+    impact::Uuid id;
+    if (!impact::ParseUuid(c.ci_id, &id)) continue;
+    if (NodeId n = g.graph.Find(id); n >= 0) out->rules.node_rule[n] = ToRedundancy(c.rule, g.types);
+  }
+}
+
+absl::Status ParseIds(const std::vector<std::string>& ids, std::string_view field, std::vector<impact::Uuid>* out) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    impact::Uuid u;
+    if (!impact::ParseUuid(ids[i], &u)) {
+      return FieldError(StrCat(field, "[", i, "]"), StrCat("\"", ids[i], "\" is not a UUID"));
+    }
+    out->push_back(u);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRef(const RecordRef& ref, std::string_view field) {
+  if (ref.kind != "change" && ref.kind != "incident" && ref.kind != "problem") {
+    return FieldError(StrCat(field, ".kind"), StrCat("\"", ref.kind, "\" is not one of change, incident, problem"));
+  }
+  if (ref.key.empty() || ref.key.size() > 128 || HasControl(ref.key)) {
+    return FieldError(StrCat(field, ".key"), "1 to 128 characters, no control characters");
+  }
+  static const std::regex kSystem("^[a-z0-9][a-z0-9_.-]{0,63}$");
+  if (!ref.system.empty() && !std::regex_match(ref.system, kSystem)) {
+    return FieldError(StrCat(field, ".system"), "lower-case letters, digits, _ . -, at most 64 characters");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ImpactService::ImpactService(db::Database& db, ChangeFeed& feed, const Clock& clock, ImpactOptions options)
+    : db_(db), feed_(feed), clock_(clock), options_(options), live_(std::make_unique<Live>()) {}
+
+ImpactService::~ImpactService() { Stop(); }
+
+absl::Status ImpactService::Start() {
+  Live& L = *live_;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::unique_lock graph_lock(L.graph_mu);
+    int64_t head = 0;
+    absl::Status st = db_.Read([&](db::Tx& tx) -> absl::Status {
+      head = db::LatestFeedSeq(tx);  // first: the load sees at least this much
+      L.rules_generation = db::ImpactRulesGeneration(tx);
+      L.rules = db::LoadPropagationRules(tx);
+      absl::StatusOr<std::shared_ptr<const Catalog>> catalog = tx.catalog();
+      if (!catalog.ok()) return catalog.status();
+      L.catalog_generation = (*catalog)->generation();
+      L.g.ApplyDirections(L.rules);
+      L.g.graph.SetAutoCompact(false);  // one build at the end, not one per overlay fill
+      return db::ReadGraph(
+          tx, std::nullopt,
+          [&](const db::GraphNodeRow& n) { L.g.Node(n.id, n.class_name, n.criticality, n.name); },
+          [&](const db::GraphRelRow& r) { L.g.Rel(r.id, r.type, r.source_id, r.target_id); });
+    });
+    L.g.graph.SetAutoCompact(true);
+    if (!st.ok()) return st;
+    L.g.graph.Compact();
+    L.applied = FeedPosition{.seq = head, .kind = FeedPosition::kEnd};
+    L.load_millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    L.loaded_at = clock_.Now();
+  }
+  L.started = true;
+  L.applier = std::thread([this] {
+    Live& L = *live_;
+    for (;;) {
+      {
+        std::unique_lock lock(L.wake_mu);
+        L.wake_cv.wait(lock, [&] { return L.wake || L.stopping; });
+        if (L.stopping) return;
+        L.wake = false;
+      }
+      (void)CatchUp(std::nullopt);
+    }
+  });
+  L.subscription = feed_.Subscribe([this] {
+    std::lock_guard lock(live_->wake_mu);
+    live_->wake = true;
+    live_->wake_cv.notify_one();
+  });
+  return absl::OkStatus();
+}
+
+void ImpactService::Stop() {
+  Live& L = *live_;
+  if (!L.started.exchange(false)) return;
+  feed_.Unsubscribe(L.subscription);
+  {
+    std::lock_guard lock(L.wake_mu);
+    L.stopping = true;
+  }
+  L.wake_cv.notify_all();
+  if (L.applier.joinable()) L.applier.join();
+}
+
+// Applies the feed up to `head` (or to its end), after reloading the rules
+// when their generation or the catalog's changed.
+absl::Status ImpactService::CatchUp(std::optional<int64_t> head, int64_t rules_generation, int64_t catalog_generation) {
+  Live& L = *live_;
+  std::unique_lock apply_lock(L.apply_mu, std::defer_lock);
+  if (!apply_lock.try_lock_for(std::chrono::milliseconds(options_.catch_up_timeout_ms))) {
+    return absl::UnavailableError("impact graph: still applying earlier changes; try again");
+  }
+  if (rules_generation >= 0 &&
+      (rules_generation != L.rules_generation || catalog_generation != L.catalog_generation)) {
+    PropagationRuleSet rules;
+    absl::Status st = db_.Read([&](db::Tx& tx) {
+      rules = db::LoadPropagationRules(tx);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    std::unique_lock graph_lock(L.graph_mu);
+    L.rules = std::move(rules);
+    L.rules_generation = rules_generation;
+    L.catalog_generation = catalog_generation;
+    L.g.ApplyDirections(L.rules);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.catch_up_timeout_ms);
+  while (!head || !Done(L.applied, *head)) {
+    absl::StatusOr<FeedBatch> batch = feed_.Read(L.applied, kFeedBatch);
+    if (!batch.ok()) return batch.status();
+    if (batch->events.empty()) {
+      L.applied = batch->next;
+      break;
+    }
+    {
+      std::unique_lock graph_lock(L.graph_mu);
+      for (const FeedEvent& e : batch->events) ApplyEvent(L.g, e);
+      L.applied = batch->next;
+    }
+    if (head && std::chrono::steady_clock::now() > deadline) {
+      return absl::UnavailableError("impact graph: could not catch up with recent changes in time; try again");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request) {
+  Live& L = *live_;
+  if (!L.started) return absl::UnavailableError("impact analysis is not running");
+  impact::ImpactQuery query;
+  if (request.scenario == "outage" || request.scenario == "change" || request.scenario.empty()) {
+    query.root_state = impact::State::kDown;
+  } else if (request.scenario == "degraded") {
+    query.root_state = impact::State::kDegraded;
+  } else {
+    return FieldError("scenario", StrCat("\"", request.scenario, "\" is not one of outage, degraded, change"));
+  }
+  if (request.max_depth < 0) return FieldError("max_depth", "must not be negative");
+  if (request.max_results < 0) return FieldError("max_results", "must not be negative");
+  query.max_depth = request.max_depth;
+
+  std::vector<impact::Uuid> root_uuids;
+  if (absl::Status st = ParseIds(request.ci_ids, "ci_ids", &root_uuids); !st.ok()) return st;
+  std::vector<std::string> root_texts = request.ci_ids;
+  if (request.change) {
+    RecordRef ref = *request.change;
+    if (ref.kind.empty()) ref.kind = "change";
+    if (ref.kind != "change") return FieldError("change.kind", "must be \"change\"");
+    absl::StatusOr<ExternalRecordInfo> record = GetRecord(ref);
+    if (!record.ok()) {
+      if (absl::IsNotFound(record.status())) {
+        return absl::NotFoundError(StrCat("change: no change record \"", ref.key, "\""));
+      }
+      return record.status();
+    }
+    if (record->ci_ids.empty()) {
+      return absl::FailedPreconditionError(StrCat("change: record \"", ref.key, "\" is linked to no CI"));
+    }
+    if (absl::Status st = ParseIds(record->ci_ids, "change.ci_ids", &root_uuids); !st.ok()) return st;
+    root_texts.insert(root_texts.end(), record->ci_ids.begin(), record->ci_ids.end());
+  }
+  if (root_uuids.empty()) return FieldError("ci_ids", "give at least one CI, or a change record");
+  if (static_cast<int>(root_uuids.size()) > options_.max_roots) {
+    return FieldError("ci_ids", StrCat("at most ", options_.max_roots, " roots"));
+  }
+
+  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  if (!fresh.ok()) return fresh.status();
+  const Catalog& catalog = *fresh->catalog;
+  for (size_t i = 0; i < request.relationship_types.size(); ++i) {
+    if (catalog.FindRelationshipType(request.relationship_types[i]) == nullptr) {
+      return FieldError(StrCat("relationship_types[", i, "]"),
+                        StrCat("no relationship type \"", request.relationship_types[i], "\""));
+    }
+  }
+  for (size_t i = 0; i < request.stop_classes.size(); ++i) {
+    if (catalog.FindClass(request.stop_classes[i]) == nullptr) {
+      return FieldError(StrCat("stop_classes[", i, "]"), StrCat("no class \"", request.stop_classes[i], "\""));
+    }
+  }
+
+  // The graph: the live one brought up to date, or one read from history.
+  std::unique_ptr<NamedGraph> historic;
+  std::shared_lock<std::shared_mutex> graph_lock;
+  const NamedGraph* g = nullptr;
+  PropagationRuleSet rules_copy;
+  const PropagationRuleSet* rules = nullptr;
+  if (request.as_of) {
+    historic = std::make_unique<NamedGraph>();
+    absl::Status st = db_.Read([&](db::Tx& tx) -> absl::Status {
+      rules_copy = db::LoadPropagationRules(tx);
+      historic->ApplyDirections(rules_copy);
+      historic->graph.SetAutoCompact(false);
+      return db::ReadGraph(
+          tx, request.as_of,
+          [&](const db::GraphNodeRow& n) { historic->Node(n.id, n.class_name, n.criticality, n.name); },
+          [&](const db::GraphRelRow& r) { historic->Rel(r.id, r.type, r.source_id, r.target_id); });
+    });
+    if (!st.ok()) return st;
+    historic->graph.Compact();
+    g = historic.get();
+    rules = &rules_copy;
+  } else {
+    if (absl::Status st = CatchUp(fresh->head, fresh->rules_generation, catalog.generation()); !st.ok()) return st;
+    graph_lock = std::shared_lock<std::shared_mutex>(L.graph_mu);
+    g = &L.g;
+    rules = &L.rules;
+  }
+
+  for (size_t i = 0; i < root_uuids.size(); ++i) {
+    const NodeId n = g->graph.Find(root_uuids[i]);
+    if (n < 0) {
+      const std::string field = i < request.ci_ids.size() ? StrCat("ci_ids[", i, "]") : std::string("change");
+      return absl::NotFoundError(StrCat(field, ": no CI ", root_texts[i],
+                                        request.as_of ? " at the as_of time" : ""));
+    }
+    if (std::find(query.roots.begin(), query.roots.end(), n) == query.roots.end()) query.roots.push_back(n);
+  }
+  if (!request.relationship_types.empty()) {
+    query.follow_type.assign(g->types.names.size(), false);
+    for (const auto& t : request.relationship_types) {
+      if (int32_t id = g->types.Find(t); id >= 0) query.follow_type[id] = true;
+    }
+  }
+  if (!request.stop_classes.empty()) {
+    query.stop_class.assign(g->classes.names.size(), false);
+    for (size_t c = 0; c < g->classes.names.size(); ++c) {
+      for (const auto& s : request.stop_classes) {
+        if (catalog.IsA(g->classes.names[c], s)) query.stop_class[c] = true;
+      }
+    }
+  }
+  QueryRules qr;
+  BuildRules(*g, *rules, catalog, &qr);
+  const impact::ImpactResult result = impact::Analyze(g->graph, qr.rules, query);
+
+  // Into API values.
+  ImpactAnswer answer;
+  answer.as_of = request.as_of.value_or(clock_.Now());
+  const auto index = impact::IndexByNode(result);
+  int exhausted = 0;
+  std::map<std::string, ClassTotalInfo> totals;
+  answer.affected.reserve(result.affected.size());
+  for (size_t i = 0; i < result.affected.size(); ++i) {
+    const impact::Affected& a = result.affected[i];
+    const impact::NodeData& node = g->graph.node(a.node);
+    AffectedCiInfo info;
+    info.id = impact::FormatUuid(node.id);
+    info.name = node.name;
+    info.class_name = g->classes.names[node.class_id];
+    info.criticality = CriticalityWord(node.criticality);
+    info.state = StateWord(a.state);
+    info.distance = a.distance;
+    info.root = a.via < 0;
+    if (a.via >= 0) {
+      info.via_id = impact::FormatUuid(g->graph.node(a.via).id);
+      info.via_relationship_type = a.via_type >= 0 ? g->types.names[a.via_type] : "";
+    }
+    if (a.redundancy_total >= 0) {
+      const int up = a.redundancy_total - a.redundancy_lost;
+      info.redundancy = StrCat("needs ", a.redundancy_needed, " of ", a.redundancy_total, ", ", up, " left");
+      if (a.redundancy_lost > 0 && up == a.redundancy_needed) ++exhausted;
+    }
+    if (request.include_paths) {
+      for (int step : impact::PathTo(result, index, static_cast<int>(i))) {
+        const impact::Affected& s = result.affected[step];
+        PathStep p;
+        p.ci_id = impact::FormatUuid(g->graph.node(s.node).id);
+        if (s.via_rel >= 0) {
+          p.relationship_type = g->types.names[s.via_type];
+          p.relationship_id = impact::FormatUuid(g->graph.relationship(s.via_rel).id);
+        }
+        info.path.push_back(std::move(p));
+      }
+    }
+    ClassTotalInfo& t = totals[info.class_name];
+    t.class_name = info.class_name;
+    (a.state == impact::State::kDown ? t.down : t.degraded) += 1;
+    answer.affected.push_back(std::move(info));
+  }
+  graph_lock = {};
+  historic.reset();
+
+  std::stable_sort(answer.affected.begin(), answer.affected.end(),
+                   [](const AffectedCiInfo& a, const AffectedCiInfo& b) {
+                     if (a.root != b.root) return a.root;
+                     if (a.distance != b.distance) return a.distance < b.distance;
+                     if (a.name != b.name) return a.name < b.name;
+                     return a.id < b.id;
+                   });
+  answer.affected_count = static_cast<int>(answer.affected.size());
+  for (const auto& [name, t] : totals) answer.totals.push_back(t);
+  RiskInputs risk;
+  for (const AffectedCiInfo& a : answer.affected) {
+    risk.affected.push_back(&a);
+    if (a.root) answer.root_ids.push_back(a.id);
+    if (catalog.IsA(a.class_name, "business_service")) answer.services.push_back(a);
+  }
+  std::stable_sort(answer.services.begin(), answer.services.end(),
+                   [](const AffectedCiInfo& a, const AffectedCiInfo& b) {
+                     const int ca = CriticalityRank(a.criticality), cb = CriticalityRank(b.criticality);
+                     if (ca != cb) return ca > cb;
+                     if (a.state != b.state) return a.state == "down";
+                     return a.name < b.name;
+                   });
+  for (const AffectedCiInfo& s : answer.services) risk.services.push_back(&s);
+  risk.redundancy_exhausted = exhausted;
+  risk.change_scenario = request.scenario == "change";
+  absl::Status st = db_.Read([&](db::Tx& tx) {
+    risk.failed_changes = db::CountFailedChanges(tx, answer.root_ids, clock_.Now() - kFailedChangeWindow);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  answer.risk = ComputeRisk(risk);
+  if (request.max_results > 0 && static_cast<int>(answer.affected.size()) > request.max_results) {
+    answer.affected.resize(request.max_results);
+    answer.truncated = true;
+  }
+  return answer;
+}
+
+absl::StatusOr<RootCauseAnswer> ImpactService::SuggestRootCause(const RootCauseRequest& request) {
+  Live& L = *live_;
+  if (!L.started) return absl::UnavailableError("impact analysis is not running");
+  if (request.max_depth < 0) return FieldError("max_depth", "must not be negative");
+  if (request.max_candidates < 0 || request.max_candidates > 1000) {
+    return FieldError("max_candidates", "between 0 and 1000 (0: 10)");
+  }
+  std::vector<impact::Uuid> alarm_uuids;
+  if (absl::Status st = ParseIds(request.ci_ids, "ci_ids", &alarm_uuids); !st.ok()) return st;
+  if (static_cast<int>(alarm_uuids.size()) > options_.max_alarms) {
+    return FieldError("ci_ids", StrCat("at most ", options_.max_alarms, " alarming CIs"));
+  }
+  const Micros now = clock_.Now();
+  const Micros end = request.window_end.value_or(now);
+  if (request.window_start && *request.window_start > end) {
+    return FieldError("window_start", "must not be after window_end");
+  }
+  std::vector<db::RecordEvidence> evidence;
+  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  if (!fresh.ok()) return fresh.status();
+  const Catalog& catalog = *fresh->catalog;
+  for (size_t i = 0; i < request.relationship_types.size(); ++i) {
+    if (catalog.FindRelationshipType(request.relationship_types[i]) == nullptr) {
+      return FieldError(StrCat("relationship_types[", i, "]"),
+                        StrCat("no relationship type \"", request.relationship_types[i], "\""));
+    }
+  }
+  absl::Status st = db_.Read([&](db::Tx& tx) {
+    evidence = db::EvidenceInWindow(tx, request.window_start.value_or(end - kRecentChangeWindow), end);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  if (absl::Status st2 = CatchUp(fresh->head, fresh->rules_generation, catalog.generation()); !st2.ok()) return st2;
+  std::shared_lock graph_lock(L.graph_mu);
+  const NamedGraph& g = L.g;
+
+  impact::RootCauseQuery query;
+  query.max_depth = request.max_depth;
+  query.max_candidates = request.max_candidates == 0 ? 10 : request.max_candidates;
+  for (size_t i = 0; i < alarm_uuids.size(); ++i) {
+    const NodeId n = g.graph.Find(alarm_uuids[i]);
+    if (n < 0) return absl::NotFoundError(StrCat("ci_ids[", i, "]: no CI ", request.ci_ids[i]));
+    if (std::find(query.alarms.begin(), query.alarms.end(), n) == query.alarms.end()) query.alarms.push_back(n);
+  }
+  absl::flat_hash_map<NodeId, std::vector<std::string>> changes, incidents;
+  for (const auto& e : evidence) {
+    impact::Uuid u;
+    if (!impact::ParseUuid(e.ci_id, &u)) continue;
+    const NodeId n = g.graph.Find(u);
+    if (n < 0) continue;
+    if (e.kind == "incident") {
+      incidents[n].push_back(e.key);
+      if (request.include_open_incidents &&
+          std::find(query.alarms.begin(), query.alarms.end(), n) == query.alarms.end()) {
+        query.alarms.push_back(n);
+      }
+    } else if (e.kind == "change") {
+      changes[n].push_back(e.key);
+    }
+    query.evidence[n] += 1;
+  }
+  if (query.alarms.empty()) return FieldError("ci_ids", "give at least one alarming CI (or include open incidents)");
+  if (!request.relationship_types.empty()) {
+    query.follow_type.assign(g.types.names.size(), false);
+    for (const auto& t : request.relationship_types) {
+      if (int32_t id = g.types.Find(t); id >= 0) query.follow_type[id] = true;
+    }
+  }
+  const std::vector<impact::Candidate> ranked = impact::RankRootCauses(g.graph, query);
+
+  RootCauseAnswer answer;
+  for (NodeId a : query.alarms) answer.alarm_ids.push_back(impact::FormatUuid(g.graph.node(a).id));
+  answer.ranking =
+      "by alarming CIs explained (more first), then evidence (open incidents and changes in the window on the "
+      "candidate), then CIs affected that are not alarming (fewer first), then total distance to the explained "
+      "CIs (smaller first), then id";
+  for (const impact::Candidate& c : ranked) {
+    const impact::NodeData& node = g.graph.node(c.node);
+    RootCauseCandidateInfo info;
+    info.id = impact::FormatUuid(node.id);
+    info.name = node.name;
+    info.class_name = g.classes.names[node.class_id];
+    info.explains = static_cast<int>(c.explained.size());
+    for (NodeId n : c.explained) info.explained_ids.push_back(impact::FormatUuid(g.graph.node(n).id));
+    for (NodeId n : c.unexplained) info.unexplained_ids.push_back(impact::FormatUuid(g.graph.node(n).id));
+    info.silent_affected = c.silent_affected;
+    if (auto it = changes.find(c.node); it != changes.end()) info.recent_changes = it->second;
+    if (auto it = incidents.find(c.node); it != incidents.end()) info.open_incidents = it->second;
+    info.explanation = StrCat("its failure would affect ", info.explains, " of ", query.alarms.size(),
+                              " alarming CIs", info.unexplained_ids.empty() ? "" : StrCat(
+                                  " (", info.unexplained_ids.size(), " unexplained)"),
+                              " and ", c.silent_affected, " CIs that are not alarming");
+    if (!info.open_incidents.empty()) StrAppend(&info.explanation, "; open incidents: ", Join(info.open_incidents, ", "));
+    if (!info.recent_changes.empty()) StrAppend(&info.explanation, "; recent changes: ", Join(info.recent_changes, ", "));
+    answer.candidates.push_back(std::move(info));
+  }
+  return answer;
+}
+
+absl::StatusOr<GraphStatsInfo> ImpactService::Stats() {
+  Live& L = *live_;
+  if (!L.started) return absl::UnavailableError("impact analysis is not running");
+  std::shared_lock lock(L.graph_mu);
+  GraphStatsInfo s;
+  s.nodes = L.g.graph.live_node_count();
+  s.relationships = L.g.graph.live_relationship_count();
+  for (NodeId n = 0; n < L.g.graph.node_count(); ++n) {
+    L.g.graph.ForEachOut(n, [&](const impact::Edge&) { ++s.edges; });
+  }
+  s.memory_bytes = static_cast<int64_t>(L.g.graph.MemoryBytes());
+  s.load_millis = L.load_millis;
+  s.loaded_at = L.loaded_at;
+  s.applied_cursor = L.applied.ToCursor();
+  return s;
+}
+
+absl::StatusOr<PropagationRuleSet> ImpactService::GetRules() {
+  PropagationRuleSet set;
+  absl::Status st = db_.Read([&](db::Tx& tx) {
+    set = db::LoadPropagationRules(tx);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return set;
+}
+
+absl::StatusOr<TypePropagation> ImpactService::SetTypePropagation(const TypePropagation& rule) {
+  TypePropagation r = rule;
+  if (r.relationship_type.empty()) return FieldError("propagation.relationship_type", "required");
+  if (absl::StatusOr<impact::Direction> d = ParseDirection(r.direction); !d.ok()) {
+    return FieldError("propagation.direction", d.status().message());
+  }
+  if (r.effect.empty()) r.effect = "down";
+  if (r.effect != "down" && r.effect != "degraded") {
+    return FieldError("propagation.effect", StrCat("\"", r.effect, "\" is not one of down, degraded"));
+  }
+  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) {
+    tx.LockCatalogForChange();
+    return db::SetTypePropagation(tx, r);
+  });
+  if (!w.ok()) return w.status();
+  return r;
+}
+
+absl::StatusOr<ClassRedundancyRule> ImpactService::SetClassRedundancy(const ClassRedundancyRule& rule) {
+  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  if (!fresh.ok()) return fresh.status();
+  if (fresh->catalog->FindClass(rule.class_name) == nullptr) {
+    return absl::NotFoundError(StrCat("class_name: no class \"", rule.class_name, "\""));
+  }
+  if (absl::Status st = CheckRule(rule.rule, *fresh->catalog, "rule"); !st.ok()) return st;
+  absl::StatusOr<db::WriteResult> w =
+      db_.Write(RulesContext(), [&](db::Tx& tx) { return db::SetClassRedundancy(tx, rule); });
+  if (!w.ok()) return w.status();
+  return rule;
+}
+
+absl::StatusOr<CiRedundancyRule> ImpactService::SetCiRedundancy(const CiRedundancyRule& rule) {
+  impact::Uuid u;
+  if (!impact::ParseUuid(rule.ci_id, &u)) return FieldError("ci_id", StrCat("\"", rule.ci_id, "\" is not a UUID"));
+  CiRedundancyRule r = rule;
+  r.ci_id = impact::FormatUuid(u);
+  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  if (!fresh.ok()) return fresh.status();
+  if (absl::Status st = CheckRule(r.rule, *fresh->catalog, "rule"); !st.ok()) return st;
+  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) -> absl::Status {
+    if (db::ExistingCiIds(tx, {r.ci_id}).empty()) return absl::NotFoundError(StrCat("ci_id: no CI ", r.ci_id));
+    return db::SetCiRedundancy(tx, r);
+  });
+  if (!w.ok()) return w.status();
+  return r;
+}
+
+absl::StatusOr<ExternalRecordInfo> ImpactService::PutRecord(ExternalRecordInfo record) {
+  if (record.system.empty()) return FieldError("record.system", "required");
+  if (absl::Status st = CheckRef({record.system, record.kind, record.key}, "record"); !st.ok()) return st;
+  if (record.title.size() > 1024 || HasControl(record.title)) {
+    return FieldError("record.title", "at most 1024 characters, no control characters");
+  }
+  if (record.state.size() > 64 || HasControl(record.state)) {
+    return FieldError("record.state", "at most 64 characters, no control characters");
+  }
+  if (!record.url.empty()) {
+    static const std::regex kUrl("^https?://[^\\s]+$", std::regex::icase);
+    if (record.url.size() > 2048 || !std::regex_match(record.url, kUrl)) {
+      return FieldError("record.url", "an http:// or https:// URL of at most 2048 characters");
+    }
+  }
+  if (static_cast<int>(record.ci_ids.size()) > kMaxRecordCis) {
+    return FieldError("record.ci_ids", StrCat("at most ", kMaxRecordCis, " CIs"));
+  }
+  std::vector<impact::Uuid> uuids;
+  if (absl::Status st = ParseIds(record.ci_ids, "record.ci_ids", &uuids); !st.ok()) return st;
+  std::vector<std::string> ids;
+  for (const auto& u : uuids) ids.push_back(impact::FormatUuid(u));
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  ExternalRecordInfo out;
+  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) -> absl::Status {
+    std::vector<std::string> existing = db::ExistingCiIds(tx, sorted);
+    std::sort(existing.begin(), existing.end());
+    if (existing.size() != sorted.size()) {
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (!std::binary_search(existing.begin(), existing.end(), ids[i])) {
+          return absl::NotFoundError(StrCat("record.ci_ids[", i, "]: no CI ", ids[i]));
+        }
+      }
+    }
+    ExternalRecordInfo r = record;
+    r.ci_ids = sorted;
+    out = db::PutRecord(tx, r);
+    return absl::OkStatus();
+  });
+  if (!w.ok()) return w.status();
+  return out;
+}
+
+absl::StatusOr<ExternalRecordInfo> ImpactService::GetRecord(const RecordRef& ref) {
+  if (absl::Status st = CheckRef(ref, "ref"); !st.ok()) return st;
+  std::vector<ExternalRecordInfo> found;
+  absl::Status st = db_.Read([&](db::Tx& tx) {
+    found = db::FindRecords(tx, ref);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  if (found.empty()) return absl::NotFoundError(StrCat("ref: no ", ref.kind, " record \"", ref.key, "\""));
+  if (found.size() > 1) {
+    std::vector<std::string> systems;
+    for (const auto& r : found) systems.push_back(r.system);
+    return FieldError("ref.system", StrCat("\"", ref.key, "\" exists in several systems (", Join(systems, ", "),
+                                           "): name one"));
+  }
+  return found.front();
+}
+
+absl::StatusOr<ExternalRecordPage> ImpactService::ListRecords(const RecordListQuery& query) {
+  if (!query.ci_id.empty()) {
+    impact::Uuid u;
+    if (!impact::ParseUuid(query.ci_id, &u)) return FieldError("ci_id", StrCat("\"", query.ci_id, "\" is not a UUID"));
+  }
+  if (!query.kind.empty() && query.kind != "change" && query.kind != "incident" && query.kind != "problem") {
+    return FieldError("kind", StrCat("\"", query.kind, "\" is not one of change, incident, problem"));
+  }
+  if (query.page_size < 0) return FieldError("page_size", "must not be negative");
+  const int limit = query.page_size == 0 ? 100 : std::min(query.page_size, 1000);
+  const std::string fingerprint = RequestFingerprint({query.ci_id, query.kind, query.state});
+  std::vector<std::string> after;
+  if (!query.page_token.empty()) {
+    absl::StatusOr<Json> token = DecodePageToken(query.page_token);
+    if (!token.ok()) return token.status();
+    const Json& t = *token;
+    if (!t.is_object() || t.value("f", "") != fingerprint || !t.contains("a") || !t["a"].is_array() ||
+        t["a"].size() != 3 || !t["a"][0].is_string() || !t["a"][1].is_string() || !t["a"][2].is_string()) {
+      return FieldError("page_token", "not a token of this listing");
+    }
+    for (const auto& v : t["a"]) after.push_back(v.get<std::string>());
+  }
+  ExternalRecordPage page;
+  absl::Status st = db_.Read([&](db::Tx& tx) {
+    page.records = db::ListRecords(tx, query, after, limit);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  if (static_cast<int>(page.records.size()) > limit) {
+    page.records.resize(limit);
+    const ExternalRecordInfo& last = page.records.back();
+    page.next_page_token = EncodePageToken(Json{{"f", fingerprint}, {"a", {last.system, last.kind, last.key}}});
+  }
+  return page;
+}
+
+absl::Status ImpactService::DeleteRecord(const RecordRef& ref) {
+  absl::StatusOr<ExternalRecordInfo> found = GetRecord(ref);
+  if (!found.ok()) return found.status();
+  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) -> absl::Status {
+    if (!db::DeleteRecord(tx, {found->system, found->kind, found->key})) {
+      return absl::NotFoundError(StrCat("ref: no ", ref.kind, " record \"", ref.key, "\""));
+    }
+    return absl::OkStatus();
+  });
+  return w.ok() ? absl::OkStatus() : w.status();
+}
+
+}  // namespace cmdb
