@@ -47,6 +47,7 @@ Client::Client(const ClientOptions& options)
   const auto channel = grpc::CreateCustomChannel(options.server, Credentials(options), args);
   stub_ = v1::CmdbService::NewStub(channel);
   reconcile_stub_ = v1::ReconciliationService::NewStub(channel);
+  impact_stub_ = v1::ImpactService::NewStub(channel);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::NewStreamContext() const {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "cmdb/v1/impact.grpc.pb.h"
 #include "cmdb/v1/reconcile.grpc.pb.h"
 
 namespace cmdbctl {
@@ -61,9 +62,10 @@ class Client {
 
   v1::CmdbService::Stub& stub() { return *stub_; }
   v1::ReconciliationService::Stub& reconcile_stub() { return *reconcile_stub_; }
+  v1::ImpactService::Stub& impact_stub() { return *impact_stub_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
 
-  // Runs one unary call of either service with a fresh context; returns
+  // Runs one unary call of any of the services with a fresh context; returns
   // the response or throws Error with the status's code and message.
   template <typename Stub, typename Request, typename Response>
   Response Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*), const Request& request) {
@@ -77,11 +79,13 @@ class Client {
   // The stub of the service `Stub` belongs to (the argument picks it).
   v1::CmdbService::Stub& StubOf(v1::CmdbService::Stub*) { return *stub_; }
   v1::ReconciliationService::Stub& StubOf(v1::ReconciliationService::Stub*) { return *reconcile_stub_; }
+  v1::ImpactService::Stub& StubOf(v1::ImpactService::Stub*) { return *impact_stub_; }
 
   std::string token_;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<v1::CmdbService::Stub> stub_;
   std::unique_ptr<v1::ReconciliationService::Stub> reconcile_stub_;
+  std::unique_ptr<v1::ImpactService::Stub> impact_stub_;
 };
 
 }  // namespace cmdbctl

@@ -19,5 +19,6 @@ void AddExportCommand(CLI::App& app, Session& session);     // export
 void AddReconcileCommand(CLI::App& app, Session& session);  // reconcile
 void AddRuleCommands(CLI::App& app, Session& session);      // ident get|set, recrule list|set|delete
 void AddSourceAndDupCommands(CLI::App& app, Session& session);  // source list|set, dup list
+void AddImpactCommands(CLI::App& app, Session& session);  // impact, rootcause, record ..., impact-rules ...
 
 }  // namespace cmdbctl

@@ -4,7 +4,8 @@
 //           [--timeout SECONDS] <command> ...
 //
 // Commands: ci, rel, class, watch, import, export, reconcile, ident,
-// recrule, source, dup, credential, discovery (`cmdbctl <command> --help`).
+// recrule, source, dup, credential, discovery, impact, rootcause, record,
+// impact-rules (`cmdbctl <command> --help`).
 // Exit status: 0 on success, 1 when a call fails or input is invalid (the
 // error is printed as `cmdbctl: <GRPC_CODE_NAME>: <message>`), 2 on a usage
 // error and when `discovery run --wait` stops waiting at --timeout-run.
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   cmdbctl::AddReconcileCommand(app, session);
   cmdbctl::AddRuleCommands(app, session);
   cmdbctl::AddSourceAndDupCommands(app, session);
+  cmdbctl::AddImpactCommands(app, session);
   cmdbctl::AddCredentialCommands(app, session);
   cmdbctl::AddDiscoveryCommands(app, session);
 
