@@ -90,6 +90,9 @@ echo "$ids" | grep -E '"(created|relationships)"'
 shop=$(echo "$ids" | json_field shop)
 db01=$(echo "$ids" | json_field db01)
 sw_access_1=$(echo "$ids" | json_field sw-access-1)
+web01=$(echo "$ids" | json_field web01)
+web02=$(echo "$ids" | json_field web02)
+shop_web=$(echo "$ids" | json_field shop-web)
 
 step "Computers (class computer and its subclasses)"
 "$cmdbctl" ci list --class computer
@@ -111,6 +114,21 @@ step "History of db01 (who changed what, when, under which change)"
 
 step "db01 as it was at $before, before the change"
 "$cmdbctl" ci get "$db01" --as-of "$before"
+
+step "Impact: what breaks if sw-access-1 goes down (states, paths, services, risk)"
+"$cmdbctl" impact "$sw_access_1"
+
+step "The change CHG0042, linked to db01 as an ITSM tool would, and what it puts at risk"
+"$cmdbctl" record put --system demo-itsm --kind change --key CHG0042 --title "db01 memory upgrade" \
+  --state implemented --ci "$db01"
+"$cmdbctl" impact --change CHG0042 --scenario change
+if command -v dot >/dev/null; then
+  "$cmdbctl" impact --change CHG0042 --scenario change -o svg >"$demo_dir/impact-CHG0042.svg"
+  echo "the picture for the change record: $demo_dir/impact-CHG0042.svg"
+fi
+
+step "Root cause: web01, web02 and shop-web are alarming; which single failure explains them?"
+"$cmdbctl" rootcause "$web01" "$web02" "$shop_web"
 
 step "A discovery run arrives (clients/examples/discovery.jsonl): first the preview, nothing written"
 "$cmdbctl" reconcile clients/examples/discovery.jsonl --source snmp --dry-run
@@ -178,5 +196,6 @@ Try it:
   build/bin/cmdbctl ci list --filter 'shop'
   build/bin/cmdbctl discovery runs
   build/bin/cmdbctl ci list --class switch
+  build/bin/cmdbctl impact $sw_access_1 -o svg > impact.svg
 The worker and the lab keep running too. Stop everything with: scripts/demo.sh stop
 EOF

@@ -3,10 +3,12 @@
 // (embedded PostgreSQL) and real cmdb-discovery worker processes sweep
 // 127.0.1.0/24 and write through reconciliation. Checks that every device
 // is there once with the expected class, that LLDP/CDP links join
-// interfaces, that a rescan writes nothing, that a worker killed mid-run
-// loses nothing, that a device no longer answering goes stale, and that no
-// secret appears in any log or answer.
+// interfaces, that a rescan writes nothing, that a changed device writes
+// exactly its change, that a worker killed or paused mid-run loses and
+// duplicates nothing, that a device no longer answering goes stale, and that
+// no secret appears in any log or answer.
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -75,6 +77,86 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
     _exit(127);
   }
   return pid;
+}
+
+// One recorded device served by a private snmpsimd on `address`, so that a
+// test can change what the device says between scans.
+class PrivateSimulator {
+ public:
+  PrivateSimulator(std::string dir, std::string address) : dir_(std::move(dir)), address_(std::move(address)) {
+    fs::create_directories(dir_ + "/data");
+    fs::create_directories(dir_ + "/cache");
+    chmod(dir_.c_str(), 0755);
+    chmod((dir_ + "/data").c_str(), 0755);
+    if (geteuid() == 0) {
+      const passwd* nobody = getpwnam("nobody");
+      if (nobody != nullptr) chown((dir_ + "/cache").c_str(), nobody->pw_uid, nobody->pw_gid);
+    }
+  }
+  ~PrivateSimulator() { Stop(); }
+
+  // Serves `recording` (snmprec text) to community "public"; true once it answers.
+  bool Serve(const std::string& recording) {
+    Stop();
+    fs::remove_all(dir_ + "/cache");
+    fs::create_directories(dir_ + "/cache");
+    if (geteuid() == 0) {
+      const passwd* nobody = getpwnam("nobody");
+      if (nobody != nullptr) chown((dir_ + "/cache").c_str(), nobody->pw_uid, nobody->pw_gid);
+    }
+    {
+      std::ofstream out(dir_ + "/data/public.snmprec");
+      out << recording;
+    }
+    chmod((dir_ + "/data/public.snmprec").c_str(), 0644);
+    std::vector<std::string> argv = {"/usr/bin/snmpsimd", "--v2c-arch", "--data-dir=" + dir_ + "/data",
+                                     "--cache-dir=" + dir_ + "/cache", "--logging-method=null",
+                                     "--agent-udpv4-endpoint=" + address_ + ":161"};
+    if (geteuid() == 0) {
+      argv.push_back("--process-user=nobody");
+      argv.push_back("--process-group=nogroup");
+    }
+    pid_ = Spawn(argv, dir_ + "/snmpsimd.log");
+    for (int i = 0; i < 120; ++i) {
+      if (RunCommand({"/usr/bin/snmpget", "-v2c", "-cpublic", "-t1", "-r0", "-Oqv", address_, "1.3.6.1.2.1.1.2.0"},
+                     dir_ + "/probe.log") == 0) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return false;
+  }
+
+  void Stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  std::string dir_;
+  std::string address_;
+  pid_t pid_ = -1;
+};
+
+// A recording as the lab serves it: sysUpTime advances like a real agent's.
+std::string ServedRecording(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, out;
+  const std::string uptime = "1.3.6.1.2.1.1.3.0|67|";
+  while (std::getline(in, line)) {
+    if (line.starts_with(uptime)) line = "1.3.6.1.2.1.1.3.0|67:numeric|rate=100,initial=" + line.substr(uptime.size());
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
 }
 
 std::string Attr(const v1::ConfigurationItem& ci, const char* key) {
@@ -380,6 +462,110 @@ TEST_F(DiscoveryLab, WorkerKilledMidRunLosesNothing) {
     const std::string address = "127.0.1." + std::to_string(k);
     EXPECT_EQ(Cis("attributes.management_ip = \"" + address + "\"").size(), 1u) << address;
   }
+}
+
+TEST_F(DiscoveryLab, PausedWorkerComingBackDuplicatesNothing) {
+  ASSERT_FALSE(first_run_.empty());
+  const int64_t sum_before = VersionSum();
+  v1::DiscoveryRun run = StartRun("127.0.1.1-127.0.1.43");
+  pid_t paused = StartWorker("paused");
+  for (int i = 0; i < 240; ++i) {
+    v1::GetRunRequest req;
+    req.set_id(run.id());
+    v1::DiscoveryRun now;
+    auto ctx = Ctx();
+    if (disc_->GetRun(ctx.get(), req, &now).ok() && now.progress().targets_done() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Frozen mid-job: its lease (6 s) expires and another worker does the job.
+  ASSERT_EQ(kill(paused, SIGSTOP), 0);
+  for (int attempt = 0; attempt < 120 && run.state() < v1::RUN_STATE_SUCCEEDED; ++attempt) {
+    pid_t rescuer = StartWorker("rescuer-of-paused");
+    waitpid(rescuer, nullptr, 0);
+    run = WaitRun(run.id(), 2);
+  }
+  ASSERT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.error();
+  EXPECT_EQ(run.progress().targets_done(), 43);
+  // It wakes up with its late results: they must not count twice or create anything.
+  ASSERT_EQ(kill(paused, SIGCONT), 0);
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 600 && done == 0; ++i) {
+    done = waitpid(paused, &status, WNOHANG);
+    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (done == 0) {
+    kill(paused, SIGKILL);
+    waitpid(paused, nullptr, 0);
+  }
+  EXPECT_NE(done, 0) << "the paused worker did not give up its lost job";
+  v1::GetRunRequest req;
+  req.set_id(run.id());
+  v1::DiscoveryRun final_run;
+  auto ctx = Ctx();
+  ASSERT_TRUE(disc_->GetRun(ctx.get(), req, &final_run).ok());
+  EXPECT_EQ(final_run.state(), v1::RUN_STATE_SUCCEEDED);
+  EXPECT_EQ(final_run.progress().targets_done(), 43);
+  for (int k = 1; k <= 43; ++k) {
+    const std::string address = "127.0.1." + std::to_string(k);
+    EXPECT_EQ(Cis("attributes.management_ip = \"" + address + "\"").size(), 1u) << address;
+  }
+  EXPECT_EQ(VersionSum(), sum_before) << "an unchanged network, scanned twice over, writes nothing";
+}
+
+TEST_F(DiscoveryLab, ChangedDeviceWritesExactlyItsChange) {
+  ASSERT_FALSE(first_run_.empty());
+  // A UPS management card (the lab's 127.0.1.40: the same device, so the
+  // first scan here moves its management address, and the next scan of .40
+  // moves it back), served alone at 127.0.3.1; then its sysDescr says
+  // the firmware was upgraded (v7.0.8 -> v7.1.2) and the address is scanned
+  // again.
+  const std::string address = "127.0.3.1";
+  const std::string original =
+      ServedRecording(Slurp(std::string(CMDB_SOURCE_DIR) + "/tests/lab/snmprec/apc_smt750x-nmc2.snmprec"));
+  ASSERT_NE(original.find("PF:v7.0.8"), std::string::npos);
+  PrivateSimulator sim(dir_ + "/sim", address);
+  ASSERT_TRUE(sim.Serve(original)) << "snmpsimd did not answer on " << address;
+  auto scan = [&] {
+    v1::DiscoveryRun run = StartRun(address);
+    pid_t w = StartWorker("changed");
+    run = WaitRun(run.id(), 120);
+    waitpid(w, nullptr, 0);
+    return run;
+  };
+  ASSERT_EQ(scan().state(), v1::RUN_STATE_SUCCEEDED);
+  auto found = Cis("attributes.management_ip = \"" + address + "\"");
+  ASSERT_EQ(found.size(), 1u);
+  const v1::ConfigurationItem before = found[0];
+  EXPECT_EQ(Attr(before, "os_version"), "7.0.8") << before.DebugString();
+  const int64_t sum_before = VersionSum();
+
+  const std::string descr_oid = "1.3.6.1.2.1.1.1.0|4|";
+  const size_t at = original.find(descr_oid);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = original.find('\n', at);
+  const std::string upgraded = original.substr(0, at) +
+                               ReplaceAll(original.substr(at, end - at), "v7.0.8", "v7.1.2") + original.substr(end);
+  ASSERT_TRUE(sim.Serve(upgraded));
+  ASSERT_EQ(scan().state(), v1::RUN_STATE_SUCCEEDED);
+  found = Cis("attributes.management_ip = \"" + address + "\"");
+  ASSERT_EQ(found.size(), 1u);
+  const v1::ConfigurationItem& after = found[0];
+  EXPECT_EQ(after.id(), before.id());
+  EXPECT_EQ(after.version(), before.version() + 1);
+  EXPECT_EQ(Attr(after, "os_version"), "7.1.2") << after.DebugString();
+  EXPECT_NE(Attr(after, "sys_descr").find("PF:v7.1.2"), std::string::npos);
+  // Only those fields changed: every other attribute is as it was.
+  for (const auto& [key, value] : before.attributes().fields()) {
+    if (key == "os_version" || key == "sys_descr") continue;
+    auto it = after.attributes().fields().find(key);
+    ASSERT_NE(it, after.attributes().fields().end()) << key;
+    EXPECT_EQ(it->second.DebugString(), value.DebugString()) << key;
+  }
+  // And nothing else in the CMDB got a version: the device's one new version
+  // is the whole difference.
+  EXPECT_EQ(VersionSum(), sum_before + 1000003);
+  sim.Stop();
 }
 
 TEST_F(DiscoveryLab, DeviceNoLongerAnsweringGoesStale) {
