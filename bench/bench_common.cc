@@ -10,8 +10,11 @@
 #include <set>
 #include <stdexcept>
 
+#include "api/impact_api.h"
+#include "core/clock.h"
 #include "core/strings.h"
 #include "db/migrator.h"
+#include "service/impact_service.h"
 
 namespace cmdb::bench {
 
@@ -69,7 +72,7 @@ std::string BenchCluster::CopyDatabase(const std::string& from, const std::strin
   return pg_->Url(name);
 }
 
-InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_threads) {
+InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_threads, bool impact) {
   db::Database::Options options;
   options.url = url;
   options.pool_size = pool_size;
@@ -83,13 +86,24 @@ InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_
   classes_ = std::make_unique<ClassService>(*db_);
   reconcile_ = std::make_unique<ReconcileService>(*db_, limits_);
   feed_ = std::make_unique<ChangeFeed>(*db_, url);
+  std::vector<grpc::Service*> services;
+  if (impact) {
+    feed_->Start();
+    impact_ = std::make_unique<ImpactService>(*db_, *feed_, SystemClock::Instance());
+    const auto start = Clock::now();
+    if (absl::Status st = impact_->Start(); !st.ok()) throw std::runtime_error(std::string(ToStd(st.message())));
+    impact_start_seconds_ = Seconds(Clock::now() - start);
+    impact_api_ = std::make_unique<api::ImpactApi>(*impact_, auth_);
+    services.push_back(impact_api_.get());
+  }
   pool_ = std::make_unique<WorkerPool>(1);
   api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, auth_, limits_});
   reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, auth_, limits_);
+  services.insert(services.begin(), {api_.get(), reconcile_api_.get()});
   api::ServerOptions server_options;
   server_options.listen = "127.0.0.1:0";
   server_options.max_threads = max_threads;
-  auto server = api::GrpcServer::Start(server_options, {api_.get(), reconcile_api_.get()}, limits_);
+  auto server = api::GrpcServer::Start(server_options, services, limits_);
   if (!server.ok()) throw std::runtime_error(std::string(ToStd(server.status().message())));
   server_ = std::move(*server);
 }
@@ -97,6 +111,7 @@ InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_
 InProcessServer::~InProcessServer() {
   server_->Shutdown(std::chrono::seconds(5));
   server_->Wait();
+  if (impact_) impact_->Stop();
 }
 
 std::string InProcessServer::target() const { return StrCat("127.0.0.1:", server_->port()); }
@@ -112,6 +127,11 @@ grpc::ChannelArguments InProcessServer::channel_args() const {
 
 std::unique_ptr<v1::CmdbService::Stub> InProcessServer::NewStub() const {
   return v1::CmdbService::NewStub(
+      grpc::CreateCustomChannel(target(), grpc::InsecureChannelCredentials(), channel_args()));
+}
+
+std::unique_ptr<v1::ImpactService::Stub> InProcessServer::NewImpactStub() const {
+  return v1::ImpactService::NewStub(
       grpc::CreateCustomChannel(target(), grpc::InsecureChannelCredentials(), channel_args()));
 }
 

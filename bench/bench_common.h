@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: a throwaway PostgreSQL cluster, the
-// server in-process on a loopback port, a synthetic estate, and statistics.
+// server in-process on a loopback port (optionally with impact analysis), a
+// synthetic estate, and statistics.
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include "api/convert.h"
 #include "api/server.h"
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "cmdb/v1/impact.grpc.pb.h"
 #include "core/model.h"
 #include "db/database.h"
 #include "db/embedded_postgres.h"
@@ -26,6 +28,13 @@
 #include "service/reconcile_service.h"
 #include "service/relationship_service.h"
 #include "service/worker_pool.h"
+
+namespace cmdb {
+class ImpactService;
+namespace api {
+class ImpactApi;
+}  // namespace api
+}  // namespace cmdb
 
 namespace cmdb::bench {
 
@@ -58,14 +67,21 @@ class BenchCluster {
 };
 
 // The server stack on a database, listening on 127.0.0.1:<free port>, auth off.
+// With `impact`, also the change feed's listener and the impact service
+// (its graph loaded from the database before the constructor returns) and
+// its API; without, ImpactService calls answer UNIMPLEMENTED, and nothing
+// follows the feed (so the other benchmarks measure what they always did).
 class InProcessServer {
  public:
-  InProcessServer(const std::string& url, int pool_size, int max_threads);
+  InProcessServer(const std::string& url, int pool_size, int max_threads, bool impact = false);
   ~InProcessServer();
   std::unique_ptr<v1::CmdbService::Stub> NewStub() const;
+  std::unique_ptr<v1::ImpactService::Stub> NewImpactStub() const;
   std::string target() const;
   grpc::ChannelArguments channel_args() const;
   db::Database& database() { return *db_; }
+  // Wall time of ImpactService::Start (the graph's first load); 0 without impact.
+  double impact_start_seconds() const { return impact_start_seconds_; }
 
  private:
   Limits limits_;
@@ -75,11 +91,14 @@ class InProcessServer {
   std::unique_ptr<ClassService> classes_;
   std::unique_ptr<ReconcileService> reconcile_;
   std::unique_ptr<ChangeFeed> feed_;
+  std::unique_ptr<ImpactService> impact_;  // after feed_: stopped before it
   std::unique_ptr<WorkerPool> pool_;
   api::Authenticator auth_;
   std::unique_ptr<api::CmdbApi> api_;
   std::unique_ptr<api::ReconcileApi> reconcile_api_;
+  std::unique_ptr<api::ImpactApi> impact_api_;
   std::unique_ptr<api::GrpcServer> server_;
+  double impact_start_seconds_ = 0;
 };
 
 // A synthetic estate: servers, switches, applications and interfaces with

@@ -1,9 +1,11 @@
 // Reads under concurrent clients: GetCI by id and a filtered ListCIs page,
 // through gRPC (auth check, service, SQL, conversion), against the floor:
 // the same SQL sent straight to PostgreSQL over libpqxx by the same number
-// of client threads, in the same run. Reports requests/s and p50/p99.
+// of client threads, in the same run. Reports requests/s and p50/p99. With
+// --rounds N each cell is measured N times, ours and the baseline taking
+// turns, and the medians are reported (for a machine with other load).
 //
-//   bench_read_load [--cis 100000] [--clients 1,4,16] [--seconds 10]
+//   bench_read_load [--cis 100000] [--clients 1,4,16] [--seconds 10] [--rounds 1]
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
@@ -66,6 +68,26 @@ int ParseRows(const pqxx::result& rows) {
   return n;
 }
 
+// Runs ours and then the baseline, `rounds` times; the medians of each.
+template <typename Ours, typename Base>
+std::pair<Result, Result> SideBySide(int rounds, Ours ours, Base base) {
+  std::vector<Result> a, b;
+  for (int i = 0; i < rounds; ++i) {
+    a.push_back(ours());
+    b.push_back(base());
+  }
+  auto median = [](const std::vector<Result>& rs) {
+    std::vector<double> rps, p50, p99;
+    for (const auto& r : rs) {
+      rps.push_back(r.rps);
+      p50.push_back(r.p50_ms);
+      p99.push_back(r.p99_ms);
+    }
+    return Result{Median(rps), Median(p50), Median(p99)};
+  };
+  return {median(a), median(b)};
+}
+
 void Report(const char* op, int clients, const Result& ours, const Result& base) {
   std::printf("| %-8s | %3d | %8.0f | %6.2f | %6.2f | %8.0f | %6.2f | %6.2f | %5.2f |\n", op, clients, ours.rps,
               ours.p50_ms, ours.p99_ms, base.rps, base.p50_ms, base.p99_ms, ours.rps / base.rps);
@@ -80,11 +102,15 @@ int main(int argc, char** argv) {
   using namespace cmdb::bench;
   int cis = 100000;
   double seconds = 10;
+  int rounds = 1;
   std::vector<int> client_counts = {1, 4, 16};
   CLI::App app{"GetCI and ListCIs under concurrent clients vs the same SQL over libpqxx"};
   app.add_option("--cis", cis, "CIs in the database")->capture_default_str();
   app.add_option("--clients", client_counts, "Client thread counts")->delimiter(',');
   app.add_option("--seconds", seconds, "Seconds per measurement")->capture_default_str();
+  app.add_option("--rounds", rounds, "Measurements per cell, ours and baseline alternating; medians reported")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
 
@@ -121,50 +147,61 @@ int main(int argc, char** argv) {
       "AND c.attributes ? 'cpu_count' AND (c.attributes -> 'cpu_count') >= '32'::jsonb "
       "ORDER BY c.name COLLATE \"C\", c.id LIMIT 51");
 
-  std::printf("%d CIs; %.0f s per cell; List filter: %s, page_size 50\n\n", cis, seconds, filter.c_str());
+  std::printf("%d CIs; %.0f s per cell, median of %d; List filter: %s, page_size 50\n\n", cis, seconds, rounds,
+              filter.c_str());
   std::printf("| op       | cli | ours r/s | p50 ms | p99 ms | base r/s | p50 ms | p99 ms | ratio |\n");
   std::printf("|----------|-----|----------|--------|--------|----------|--------|--------|-------|\n");
   for (int clients : client_counts) {
-    auto grpc_get = Drive(clients, seconds, [&](int) {
-      auto stub = server.NewStub();
-      return [&ids, stub = std::shared_ptr<v1::CmdbService::Stub>(std::move(stub))](std::mt19937& rng) {
-        grpc::ClientContext ctx;
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        v1::GetCIRequest req;
-        req.set_id(ids[rng() % ids.size()]);
-        v1::ConfigurationItem out;
-        if (!stub->GetCI(&ctx, req, &out).ok()) std::abort();
-      };
-    });
-    auto sql_get = Drive(clients, seconds, [&](int) {
-      auto conn = std::make_shared<pqxx::connection>(url);
-      conn->prepare("get", StrCat("SELECT ", kCiColumns, " FROM ci c WHERE c.id = $1::uuid"));
-      return [&ids, conn](std::mt19937& rng) {
-        pqxx::read_transaction txn(*conn);
-        if (ParseRows(txn.exec_prepared("get", ids[rng() % ids.size()])) == 0) std::abort();
-      };
-    });
-    Report("GetCI", clients, grpc_get, sql_get);
-    auto grpc_list = Drive(clients, seconds, [&](int) {
-      auto stub = server.NewStub();
-      return [&filter, stub = std::shared_ptr<v1::CmdbService::Stub>(std::move(stub))](std::mt19937&) {
-        grpc::ClientContext ctx;
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        v1::ListCIsRequest req;
-        req.set_filter(filter);
-        req.set_page_size(50);
-        v1::ListCIsResponse out;
-        if (!stub->ListCIs(&ctx, req, &out).ok() || out.cis_size() != 50) std::abort();
-      };
-    });
-    auto sql_list = Drive(clients, seconds, [&](int) {
-      auto conn = std::make_shared<pqxx::connection>(url);
-      return [&list_sql, conn](std::mt19937&) {
-        pqxx::read_transaction txn(*conn);
-        if (ParseRows(txn.exec(list_sql)) == 0) std::abort();
-      };
-    });
-    Report("ListCIs", clients, grpc_list, sql_list);
+    auto grpc_get = [&] {
+      return Drive(clients, seconds, [&](int) {
+        auto stub = server.NewStub();
+        return [&ids, stub = std::shared_ptr<v1::CmdbService::Stub>(std::move(stub))](std::mt19937& rng) {
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          v1::GetCIRequest req;
+          req.set_id(ids[rng() % ids.size()]);
+          v1::ConfigurationItem out;
+          if (!stub->GetCI(&ctx, req, &out).ok()) std::abort();
+        };
+      });
+    };
+    auto sql_get = [&] {
+      return Drive(clients, seconds, [&](int) {
+        auto conn = std::make_shared<pqxx::connection>(url);
+        conn->prepare("get", StrCat("SELECT ", kCiColumns, " FROM ci c WHERE c.id = $1::uuid"));
+        return [&ids, conn](std::mt19937& rng) {
+          pqxx::read_transaction txn(*conn);
+          if (ParseRows(txn.exec_prepared("get", ids[rng() % ids.size()])) == 0) std::abort();
+        };
+      });
+    };
+    const auto [ours_get, base_get] = SideBySide(rounds, grpc_get, sql_get);
+    Report("GetCI", clients, ours_get, base_get);
+    auto grpc_list = [&] {
+      return Drive(clients, seconds, [&](int) {
+        auto stub = server.NewStub();
+        return [&filter, stub = std::shared_ptr<v1::CmdbService::Stub>(std::move(stub))](std::mt19937&) {
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          v1::ListCIsRequest req;
+          req.set_filter(filter);
+          req.set_page_size(50);
+          v1::ListCIsResponse out;
+          if (!stub->ListCIs(&ctx, req, &out).ok() || out.cis_size() != 50) std::abort();
+        };
+      });
+    };
+    auto sql_list = [&] {
+      return Drive(clients, seconds, [&](int) {
+        auto conn = std::make_shared<pqxx::connection>(url);
+        return [&list_sql, conn](std::mt19937&) {
+          pqxx::read_transaction txn(*conn);
+          if (ParseRows(txn.exec(list_sql)) == 0) std::abort();
+        };
+      });
+    };
+    const auto [ours_list, base_list] = SideBySide(rounds, grpc_list, sql_list);
+    Report("ListCIs", clients, ours_list, base_list);
   }
   return 0;
 }

@@ -1,5 +1,8 @@
 #include "api/cmdb_api.h"
 
+#include <google/protobuf/arena.h>
+#include <grpcpp/support/message_allocator.h>
+
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -17,6 +20,64 @@ template <typename Fn>
 grpc::Status CmdbApi::Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn) {
   return HandleCall(d_.auth, ctx, method, std::forward<Fn>(fn));
 }
+
+template <typename Fn>
+grpc::ServerUnaryReactor* CmdbApi::HandleOnPool(grpc::CallbackServerContext* ctx, std::string_view method, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  read_pool_->Post([this, ctx, reactor, method, fn = std::move(fn)] {
+    reactor->Finish(HandleCall(d_.auth, ctx, method, fn));
+  });
+  return reactor;
+}
+
+namespace {
+
+// Request and response of a callback call in one protobuf arena: a
+// response's Structs and maps are many small messages, allocated here by
+// bumping a pointer and freed all at once when the call is done.
+template <typename Request, typename Response>
+class ArenaAllocator final : public grpc::MessageAllocator<Request, Response> {
+ public:
+  explicit ArenaAllocator(size_t first_block) : first_block_(first_block) {}
+
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override { return new Holder(first_block_); }
+
+ private:
+  class Holder final : public grpc::MessageHolder<Request, Response> {
+   public:
+    explicit Holder(size_t first_block) : arena_(Options(first_block)) {
+      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
+      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    }
+    void Release() override { delete this; }
+
+   private:
+    static google::protobuf::ArenaOptions Options(size_t first_block) {
+      google::protobuf::ArenaOptions options;
+      options.start_block_size = first_block;
+      return options;
+    }
+    google::protobuf::Arena arena_;
+  };
+
+  const size_t first_block_;
+};
+
+}  // namespace
+
+class CmdbApi::Arenas {
+ public:
+  // The first block holds a page of about 50 CIs.
+  ArenaAllocator<v1::ListCIsRequest, v1::ListCIsResponse> list_cis{128 << 10};
+};
+
+CmdbApi::CmdbApi(ApiDeps deps) : d_(deps), arenas_(std::make_unique<Arenas>()) {
+  if (d_.read_pool == nullptr) own_read_pool_ = std::make_unique<WorkerPool>(kReadThreads);
+  read_pool_ = d_.read_pool != nullptr ? d_.read_pool : own_read_pool_.get();
+  SetMessageAllocatorFor_ListCIs(&arenas_->list_cis);
+}
+
+CmdbApi::~CmdbApi() = default;
 
 namespace {
 
@@ -45,8 +106,9 @@ grpc::Status CmdbApi::GetCI(grpc::ServerContext* ctx, const v1::GetCIRequest* re
   });
 }
 
-grpc::Status CmdbApi::ListCIs(grpc::ServerContext* ctx, const v1::ListCIsRequest* req, v1::ListCIsResponse* resp) {
-  return Handle(ctx, "ListCIs", [&](const Principal&) -> absl::Status {
+grpc::ServerUnaryReactor* CmdbApi::ListCIs(grpc::CallbackServerContext* ctx, const v1::ListCIsRequest* req,
+                                           v1::ListCIsResponse* resp) {
+  return HandleOnPool(ctx, "ListCIs", [this, req, resp](const Principal&) -> absl::Status {
     CiListQuery query;
     query.filter = req->filter();
     query.order_by = req->order_by();

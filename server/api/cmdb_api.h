@@ -1,10 +1,17 @@
 // The cmdb.v1.CmdbService implementation: thin handlers that authenticate,
-// convert messages, call a service and map the status. Unary methods run on
-// the sync server's bounded thread pool; WatchChanges is a callback-API
-// stream whose database reads run on a WorkerPool, so idle watchers hold no
-// thread.
+// convert messages, call a service and map the status. ListCIs is a
+// callback-API method: the gRPC thread that receives the call hands it to a
+// bounded read pool (the blocking SQL runs there, never on a gRPC thread),
+// and request and response live in a per-call protobuf arena, so a page of
+// CIs with their Structs is allocated and freed in a few blocks. The other
+// unary methods, GetCI included, run on the sync server's bounded thread
+// pool (for a single small CI the extra hand-off to a pool costs more than
+// the arena saves, as bench/read_load.cc measures). WatchChanges is a
+// callback-API stream whose database reads run on a WorkerPool, so idle
+// watchers hold no thread.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "api/auth.h"
@@ -26,14 +33,28 @@ struct ApiDeps {
   WorkerPool& feed_pool;
   const Authenticator& auth;
   const Limits& limits;
+  // Runs ListCIs. Null: the API starts a pool of its own with kReadThreads
+  // threads.
+  WorkerPool* read_pool = nullptr;
 };
 
-class CmdbApi final : public v1::CmdbService::WithCallbackMethod_WatchChanges<v1::CmdbService::Service> {
+// The methods served by the callback API; the rest are sync.
+using CmdbServiceBase = v1::CmdbService::WithCallbackMethod_ListCIs<
+    v1::CmdbService::WithCallbackMethod_WatchChanges<v1::CmdbService::Service>>;
+
+class CmdbApi final : public CmdbServiceBase {
  public:
-  explicit CmdbApi(ApiDeps deps) : d_(deps) {}
+  // Threads of the read pool the API starts when ApiDeps::read_pool is null:
+  // as many as the database pool has connections by default, so reads wait
+  // for a thread rather than for a connection.
+  static constexpr int kReadThreads = 16;
+
+  explicit CmdbApi(ApiDeps deps);
+  ~CmdbApi() override;
 
   grpc::Status GetCI(grpc::ServerContext* ctx, const v1::GetCIRequest* req, v1::ConfigurationItem* resp) override;
-  grpc::Status ListCIs(grpc::ServerContext* ctx, const v1::ListCIsRequest* req, v1::ListCIsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListCIs(grpc::CallbackServerContext* ctx, const v1::ListCIsRequest* req,
+                                    v1::ListCIsResponse* resp) override;
   grpc::Status CreateCI(grpc::ServerContext* ctx, const v1::CreateCIRequest* req, v1::ConfigurationItem* resp) override;
   grpc::Status UpdateCI(grpc::ServerContext* ctx, const v1::UpdateCIRequest* req, v1::ConfigurationItem* resp) override;
   grpc::Status DeleteCI(grpc::ServerContext* ctx, const v1::DeleteCIRequest* req, v1::DeleteCIResponse* resp) override;
@@ -70,11 +91,20 @@ class CmdbApi final : public v1::CmdbService::WithCallbackMethod_WatchChanges<v1
                                                           const v1::WatchChangesRequest* req) override;
 
  private:
+  class Arenas;  // the per-call arena allocator of ListCIs
+
   template <typename Fn>
   grpc::Status Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn);
+  // Runs HandleCall(ctx, method, fn) on the read pool and finishes the call
+  // with its status.
+  template <typename Fn>
+  grpc::ServerUnaryReactor* HandleOnPool(grpc::CallbackServerContext* ctx, std::string_view method, Fn fn);
   absl::Status FillClass(const ClassDef& cls, v1::CiClass* out);
 
   ApiDeps d_;
+  std::unique_ptr<Arenas> arenas_;
+  std::unique_ptr<WorkerPool> own_read_pool_;  // when ApiDeps::read_pool is null
+  WorkerPool* read_pool_;
 };
 
 }  // namespace cmdb::api

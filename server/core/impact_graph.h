@@ -168,6 +168,11 @@ class Graph {
       has.assign((nodes + 63) / 64, 0);
       items.clear();
       next.clear();
+      // After a bulk load the overlay held everything once: give that back.
+      if (items.capacity() > 65536) {
+        items.shrink_to_fit();
+        next.shrink_to_fit();
+      }
     }
   };
 

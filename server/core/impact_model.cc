@@ -29,26 +29,18 @@ bool IsFailedRecordState(std::string_view state) { return Lower(state) == "faile
 
 namespace {
 
-double CriticalityWeight(std::string_view criticality) {
-  if (criticality == "critical") return 8;
-  if (criticality == "high") return 4;
-  if (criticality == "medium") return 2;
-  return 1;
-}
-
-double Weighted(const AffectedCiInfo& ci) {
-  return CriticalityWeight(ci.criticality) * (ci.state == "down" ? 1.0 : 0.5);
+double Weighted(const RiskItem& item) {
+  const double weight = item.criticality >= 4 ? 8 : item.criticality == 3 ? 4 : item.criticality == 2 ? 2 : 1;
+  return weight * (item.down ? 1.0 : 0.5);
 }
 
 }  // namespace
 
 RiskInfo ComputeRisk(const RiskInputs& in) {
   double a = 0;
-  for (const AffectedCiInfo* ci : in.affected) {
-    if (!ci->root) a += Weighted(*ci);
-  }
+  for (const RiskItem& item : in.affected) a += Weighted(item);
   double s = 0;
-  for (const AffectedCiInfo* ci : in.services) s += Weighted(*ci);
+  for (const RiskItem& item : in.services) s += Weighted(item);
   const double r = in.redundancy_exhausted;
   const double f = in.failed_changes * (in.change_scenario ? 2 : 1);
   const double raw = 20 * std::log10(1 + a + 10 * s + 5 * r) * (1 + 0.25 * f);

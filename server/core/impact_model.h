@@ -176,9 +176,13 @@ bool IsFailedRecordState(std::string_view state);
 // F: failed changes linked to the roots in the last 90 days (counted twice
 //    in the change scenario).
 // Level: below 25 low, below 50 medium, below 75 high, else critical.
+struct RiskItem {
+  int criticality = 0;  // CriticalityRank: 0 unset, 1 low .. 4 critical
+  bool down = false;    // else degraded
+};
 struct RiskInputs {
-  std::vector<const AffectedCiInfo*> affected;  // roots included (they are skipped)
-  std::vector<const AffectedCiInfo*> services;
+  std::vector<RiskItem> affected;  // not the roots
+  std::vector<RiskItem> services;
   int redundancy_exhausted = 0;
   int failed_changes = 0;
   bool change_scenario = false;

@@ -15,21 +15,21 @@ constexpr const char* kNilUuid = "00000000-0000-0000-0000-000000000000";
 
 const Statement kNodesNow{
     "impact_nodes_now",
-    "SELECT id::text, class_name, criticality, name FROM ci WHERE id > $1::uuid ORDER BY id LIMIT $2"};
+    "SELECT c.id::text, c.class_name, c.criticality, c.name FROM ci c WHERE c.id > $1::uuid ORDER BY c.id LIMIT $2"};
 const Statement kRelsNow{
     "impact_rels_now",
-    "SELECT id::text, type, source_id::text, target_id::text FROM relationship "
-    "WHERE id > $1::uuid ORDER BY id LIMIT $2"};
+    "SELECT r.id::text, r.type, r.source_id::text, r.target_id::text FROM relationship r "
+    "WHERE r.id > $1::uuid ORDER BY r.id LIMIT $2"};
 const Statement kNodesAsOf{
     "impact_nodes_as_of",
-    "SELECT ci_id::text, class_name, criticality, name FROM ci_version "
-    "WHERE ci_id > $1::uuid AND valid_from <= $3::timestamptz AND $3::timestamptz < valid_to "
-    "ORDER BY ci_id LIMIT $2"};
+    "SELECT v.ci_id::text, v.class_name, v.criticality, v.name FROM ci_version v "
+    "WHERE v.ci_id > $1::uuid AND v.valid_from <= $3::timestamptz AND $3::timestamptz < v.valid_to "
+    "ORDER BY v.ci_id LIMIT $2"};
 const Statement kRelsAsOf{
     "impact_rels_as_of",
-    "SELECT rel_id::text, type, source_id::text, target_id::text FROM relationship_version "
-    "WHERE rel_id > $1::uuid AND valid_from <= $3::timestamptz AND $3::timestamptz < valid_to "
-    "ORDER BY rel_id LIMIT $2"};
+    "SELECT v.rel_id::text, v.type, v.source_id::text, v.target_id::text FROM relationship_version v "
+    "WHERE v.rel_id > $1::uuid AND v.valid_from <= $3::timestamptz AND $3::timestamptz < v.valid_to "
+    "ORDER BY v.rel_id LIMIT $2"};
 
 const Statement kRulesGeneration{"impact_rules_generation", "SELECT generation FROM impact_rules_state"};
 const Statement kBumpRules{"impact_rules_bump",
@@ -94,11 +94,14 @@ const Statement kListRecords{
 const Statement kDeleteRecord{
     "record_delete",
     "DELETE FROM external_record WHERE system = $1 AND kind = $2 AND key = $3 RETURNING id"};
-const Statement kCountFailedChanges{
-    "record_count_failed_changes",
-    "SELECT count(DISTINCT r.id) FROM external_record r JOIN external_record_ci l ON l.record_id = r.id "
-    "WHERE r.kind = 'change' AND lower(r.state) = 'failed' AND l.ci_id = ANY($1::uuid[]) "
-    "  AND r.updated_at >= $2::timestamptz"};
+const Statement kFreshness{
+    "impact_freshness",
+    "SELECT (SELECT coalesce(max(seq), 0) FROM changeset), "
+    "       (SELECT generation FROM impact_rules_state), "
+    "       (SELECT generation FROM catalog_state), "
+    "       (SELECT count(DISTINCT r.id) FROM external_record r JOIN external_record_ci l ON l.record_id = r.id "
+    "         WHERE r.kind = 'change' AND lower(r.state) = 'failed' AND l.ci_id = ANY($1::uuid[]) "
+    "           AND r.updated_at >= $2::timestamptz)"};
 const Statement kEvidence{
     "record_evidence",
     "SELECT l.ci_id::text, r.kind, r.key, r.is_open FROM external_record r "
@@ -232,8 +235,9 @@ bool DeleteRecord(Tx& tx, const RecordRef& ref) {
   return !Exec(tx, kDeleteRecord, ref.system, ref.kind, ref.key).empty();
 }
 
-int CountFailedChanges(Tx& tx, const std::vector<std::string>& ci_ids, Micros since) {
-  return Exec(tx, kCountFailedChanges, ArrayLiteral(ci_ids), ToSqlTimestamp(since))[0][0].as<int>();
+ImpactFreshness ReadImpactFreshness(Tx& tx, const std::vector<std::string>& root_ids, Micros failed_since) {
+  const pqxx::row r = Exec(tx, kFreshness, ArrayLiteral(root_ids), ToSqlTimestamp(failed_since))[0];
+  return {r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<int64_t>(), r[3].as<int>()};
 }
 
 std::vector<RecordEvidence> EvidenceInWindow(Tx& tx, Micros start, Micros end) {

@@ -38,6 +38,17 @@ absl::Status ReadGraph(Tx& tx, std::optional<Micros> as_of, const std::function<
 // The generation of the impact rules (bumped by every rule change).
 int64_t ImpactRulesGeneration(Tx& tx);
 
+// What every impact query reads first, in one round trip: the change feed's
+// head, the rules' and the catalog's generations, and the failed changes
+// linked to `root_ids` updated at or after `failed_since`.
+struct ImpactFreshness {
+  int64_t head_seq = 0;
+  int64_t rules_generation = 0;
+  int64_t catalog_generation = 0;
+  int failed_changes = 0;
+};
+ImpactFreshness ReadImpactFreshness(Tx& tx, const std::vector<std::string>& root_ids, Micros failed_since);
+
 // Every relationship type's direction and effect, and the class and CI
 // redundancy rules.
 PropagationRuleSet LoadPropagationRules(Tx& tx);
@@ -58,9 +69,6 @@ std::vector<ExternalRecordInfo> ListRecords(Tx& tx, const RecordListQuery& query
                                             int limit);
 // True when a record was deleted.
 bool DeleteRecord(Tx& tx, const RecordRef& ref);
-
-// Failed changes linked to any of `ci_ids` updated at or after `since`.
-int CountFailedChanges(Tx& tx, const std::vector<std::string>& ci_ids, Micros since);
 
 struct RecordEvidence {
   std::string ci_id;

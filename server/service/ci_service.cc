@@ -80,7 +80,7 @@ absl::StatusOr<Ci> CiService::Get(const std::string& id, std::optional<Micros> a
     if (as_of) return absl::NotFoundError(StrCat("CI ", key, " did not exist at ", FormatRfc3339(*as_of)));
     return NotFound(key);
   }
-  return *ci;
+  return *std::move(ci);
 }
 
 absl::StatusOr<CiListPage> CiService::List(CiListQuery query) {

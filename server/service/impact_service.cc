@@ -120,6 +120,24 @@ struct NamedGraph {
   }
 };
 
+// The catalog of the newest generation seen, so that a query needs no
+// round trip of its own for it.
+class CatalogCache {
+ public:
+  std::shared_ptr<const Catalog> Get(int64_t generation) {
+    std::lock_guard lock(mu_);
+    return catalog_ && catalog_->generation() == generation ? catalog_ : nullptr;
+  }
+  void Put(std::shared_ptr<const Catalog> catalog) {
+    std::lock_guard lock(mu_);
+    if (!catalog_ || catalog->generation() >= catalog_->generation()) catalog_ = std::move(catalog);
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const Catalog> catalog_;
+};
+
 }  // namespace
 
 // The live graph: guarded by `graph_mu` (queries share it, the applier takes
@@ -134,6 +152,8 @@ class ImpactService::Live {
   FeedPosition applied;
   double load_millis = 0;
   Micros loaded_at = 0;
+
+  CatalogCache catalogs;
 
   std::timed_mutex apply_mu;
   uint64_t subscription = 0;
@@ -172,25 +192,54 @@ void ApplyEvent(NamedGraph& g, const FeedEvent& e) {
 }
 
 // What every query needs from the database first: the feed's head, the
-// rules' generation and the catalog.
+// rules' generation, the catalog and the failed changes on the roots, in
+// one round trip (and one more when the catalog changed).
 struct Freshness {
   int64_t head = 0;
   int64_t rules_generation = 0;
+  int failed_changes = 0;
   std::shared_ptr<const Catalog> catalog;
 };
 
-absl::StatusOr<Freshness> ReadFreshness(db::Database& db) {
+absl::StatusOr<Freshness> ReadFreshness(db::Database& db, CatalogCache& cache,
+                                        const std::vector<std::string>& roots = {}, Micros failed_since = 0) {
   Freshness f;
   absl::Status st = db.Read([&](db::Tx& tx) -> absl::Status {
-    f.head = db::LatestFeedSeq(tx);
-    f.rules_generation = db::ImpactRulesGeneration(tx);
+    const db::ImpactFreshness read = db::ReadImpactFreshness(tx, roots, failed_since);
+    f.head = read.head_seq;
+    f.rules_generation = read.rules_generation;
+    f.failed_changes = read.failed_changes;
+    f.catalog = cache.Get(read.catalog_generation);
+    if (f.catalog) return absl::OkStatus();
     absl::StatusOr<std::shared_ptr<const Catalog>> catalog = tx.catalog();
     if (!catalog.ok()) return catalog.status();
     f.catalog = *catalog;
+    cache.Put(f.catalog);
     return absl::OkStatus();
   });
   if (!st.ok()) return st;
   return f;
+}
+
+// The types a query follows, by TypeId (empty: all).
+std::vector<bool> FollowTypes(const NamedGraph& g, const std::vector<std::string>& names) {
+  std::vector<bool> follow;
+  if (names.empty()) return follow;
+  follow.assign(g.types.names.size(), false);
+  for (const auto& t : names) {
+    if (int32_t id = g.types.Find(t); id >= 0) follow[id] = true;
+  }
+  return follow;
+}
+
+// INVALID_ARGUMENT "relationship_types[i]: ..." for a type the catalog lacks.
+absl::Status CheckTypes(const Catalog& catalog, const std::vector<std::string>& types) {
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (catalog.FindRelationshipType(types[i]) == nullptr) {
+      return FieldError(StrCat("relationship_types[", i, "]"), StrCat("no relationship type \"", types[i], "\""));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckRule(const RedundancyRuleInfo& rule, const Catalog& catalog, std::string_view field) {
@@ -434,15 +483,11 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
     return FieldError("ci_ids", StrCat("at most ", options_.max_roots, " roots"));
   }
 
-  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  absl::StatusOr<Freshness> fresh =
+      ReadFreshness(db_, live_->catalogs, root_texts, clock_.Now() - kFailedChangeWindow);
   if (!fresh.ok()) return fresh.status();
   const Catalog& catalog = *fresh->catalog;
-  for (size_t i = 0; i < request.relationship_types.size(); ++i) {
-    if (catalog.FindRelationshipType(request.relationship_types[i]) == nullptr) {
-      return FieldError(StrCat("relationship_types[", i, "]"),
-                        StrCat("no relationship type \"", request.relationship_types[i], "\""));
-    }
-  }
+  if (absl::Status st = CheckTypes(catalog, request.relationship_types); !st.ok()) return st;
   for (size_t i = 0; i < request.stop_classes.size(); ++i) {
     if (catalog.FindClass(request.stop_classes[i]) == nullptr) {
       return FieldError(StrCat("stop_classes[", i, "]"), StrCat("no class \"", request.stop_classes[i], "\""));
@@ -486,12 +531,7 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
     }
     if (std::find(query.roots.begin(), query.roots.end(), n) == query.roots.end()) query.roots.push_back(n);
   }
-  if (!request.relationship_types.empty()) {
-    query.follow_type.assign(g->types.names.size(), false);
-    for (const auto& t : request.relationship_types) {
-      if (int32_t id = g->types.Find(t); id >= 0) query.follow_type[id] = true;
-    }
-  }
+  query.follow_type = FollowTypes(*g, request.relationship_types);
   if (!request.stop_classes.empty()) {
     query.stop_class.assign(g->classes.names.size(), false);
     for (size_t c = 0; c < g->classes.names.size(); ++c) {
@@ -504,16 +544,47 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
   BuildRules(*g, *rules, catalog, &qr);
   const impact::ImpactResult result = impact::Analyze(g->graph, qr.rules, query);
 
-  // Into API values.
-  ImpactAnswer answer;
-  answer.as_of = request.as_of.value_or(clock_.Now());
-  const auto index = impact::IndexByNode(result);
-  int exhausted = 0;
-  std::map<std::string, ClassTotalInfo> totals;
-  answer.affected.reserve(result.affected.size());
-  for (size_t i = 0; i < result.affected.size(); ++i) {
-    const impact::Affected& a = result.affected[i];
-    const impact::NodeData& node = g->graph.node(a.node);
+  // Into API values: ordering, totals, services and risk on dense ids; text
+  // only for what the answer carries.
+  const std::vector<impact::Affected>& hit = result.affected;
+  const impact::Graph& graph = g->graph;
+  std::vector<int> order(hit.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::sort(order.begin(), order.end(), [&](int x, int y) {
+    const impact::Affected& a = hit[x];
+    const impact::Affected& b = hit[y];
+    if ((a.via < 0) != (b.via < 0)) return a.via < 0;
+    if (a.distance != b.distance) return a.distance < b.distance;
+    const impact::NodeData& na = graph.node(a.node);
+    const impact::NodeData& nb = graph.node(b.node);
+    if (na.name != nb.name) return na.name < nb.name;
+    return na.id < nb.id;
+  });
+  std::vector<char> is_service(g->classes.names.size(), 0);
+  for (size_t c = 0; c < is_service.size(); ++c) is_service[c] = catalog.IsA(g->classes.names[c], "business_service");
+  std::vector<std::pair<int, int>> totals(g->classes.names.size());  // down, degraded
+  RiskInputs risk;
+  std::vector<int> services;
+  for (size_t i = 0; i < hit.size(); ++i) {
+    const impact::Affected& a = hit[i];
+    const impact::NodeData& node = graph.node(a.node);
+    const bool down = a.state == impact::State::kDown;
+    (down ? totals[node.class_id].first : totals[node.class_id].second) += 1;
+    if (a.via >= 0) risk.affected.push_back({node.criticality, down});
+    if (is_service[node.class_id]) {
+      services.push_back(static_cast<int>(i));
+      risk.services.push_back({node.criticality, down});
+    }
+    if (a.redundancy_total >= 0 && a.redundancy_lost > 0 &&
+        a.redundancy_total - a.redundancy_lost == a.redundancy_needed) {
+      ++risk.redundancy_exhausted;
+    }
+  }
+  absl::flat_hash_map<NodeId, int> index;
+  if (request.include_paths) index = impact::IndexByNode(result);
+  auto info_of = [&](int i) {
+    const impact::Affected& a = hit[i];
+    const impact::NodeData& node = graph.node(a.node);
     AffectedCiInfo info;
     info.id = impact::FormatUuid(node.id);
     info.name = node.name;
@@ -523,49 +594,52 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
     info.distance = a.distance;
     info.root = a.via < 0;
     if (a.via >= 0) {
-      info.via_id = impact::FormatUuid(g->graph.node(a.via).id);
+      info.via_id = impact::FormatUuid(graph.node(a.via).id);
       info.via_relationship_type = a.via_type >= 0 ? g->types.names[a.via_type] : "";
     }
     if (a.redundancy_total >= 0) {
-      const int up = a.redundancy_total - a.redundancy_lost;
-      info.redundancy = StrCat("needs ", a.redundancy_needed, " of ", a.redundancy_total, ", ", up, " left");
-      if (a.redundancy_lost > 0 && up == a.redundancy_needed) ++exhausted;
+      info.redundancy = StrCat("needs ", a.redundancy_needed, " of ", a.redundancy_total, ", ",
+                               a.redundancy_total - a.redundancy_lost, " left");
     }
     if (request.include_paths) {
-      for (int step : impact::PathTo(result, index, static_cast<int>(i))) {
-        const impact::Affected& s = result.affected[step];
+      for (int step : impact::PathTo(result, index, i)) {
+        const impact::Affected& s = hit[step];
         PathStep p;
-        p.ci_id = impact::FormatUuid(g->graph.node(s.node).id);
+        p.ci_id = impact::FormatUuid(graph.node(s.node).id);
         if (s.via_rel >= 0) {
           p.relationship_type = g->types.names[s.via_type];
-          p.relationship_id = impact::FormatUuid(g->graph.relationship(s.via_rel).id);
+          p.relationship_id = impact::FormatUuid(graph.relationship(s.via_rel).id);
         }
         info.path.push_back(std::move(p));
       }
     }
-    ClassTotalInfo& t = totals[info.class_name];
-    t.class_name = info.class_name;
-    (a.state == impact::State::kDown ? t.down : t.degraded) += 1;
-    answer.affected.push_back(std::move(info));
+    return info;
+  };
+
+  ImpactAnswer answer;
+  answer.as_of = request.as_of.value_or(clock_.Now());
+  answer.affected_count = static_cast<int>(hit.size());
+  size_t limit = hit.size();
+  if (request.max_results > 0 && limit > static_cast<size_t>(request.max_results)) {
+    limit = static_cast<size_t>(request.max_results);
+    answer.truncated = true;
   }
+  answer.affected.reserve(limit);
+  for (size_t k = 0; k < limit; ++k) answer.affected.push_back(info_of(order[k]));
+  for (int i : order) {
+    if (hit[i].via >= 0) break;
+    answer.root_ids.push_back(impact::FormatUuid(graph.node(hit[i].node).id));
+  }
+  for (int i : services) answer.services.push_back(info_of(i));
+  std::vector<std::pair<std::string, std::pair<int, int>>> by_name;
+  for (size_t c = 0; c < totals.size(); ++c) {
+    if (totals[c].first + totals[c].second > 0) by_name.emplace_back(g->classes.names[c], totals[c]);
+  }
+  std::sort(by_name.begin(), by_name.end());
+  for (const auto& [name, t] : by_name) answer.totals.push_back({name, t.first, t.second});
   graph_lock = {};
   historic.reset();
 
-  std::stable_sort(answer.affected.begin(), answer.affected.end(),
-                   [](const AffectedCiInfo& a, const AffectedCiInfo& b) {
-                     if (a.root != b.root) return a.root;
-                     if (a.distance != b.distance) return a.distance < b.distance;
-                     if (a.name != b.name) return a.name < b.name;
-                     return a.id < b.id;
-                   });
-  answer.affected_count = static_cast<int>(answer.affected.size());
-  for (const auto& [name, t] : totals) answer.totals.push_back(t);
-  RiskInputs risk;
-  for (const AffectedCiInfo& a : answer.affected) {
-    risk.affected.push_back(&a);
-    if (a.root) answer.root_ids.push_back(a.id);
-    if (catalog.IsA(a.class_name, "business_service")) answer.services.push_back(a);
-  }
   std::stable_sort(answer.services.begin(), answer.services.end(),
                    [](const AffectedCiInfo& a, const AffectedCiInfo& b) {
                      const int ca = CriticalityRank(a.criticality), cb = CriticalityRank(b.criticality);
@@ -573,19 +647,9 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
                      if (a.state != b.state) return a.state == "down";
                      return a.name < b.name;
                    });
-  for (const AffectedCiInfo& s : answer.services) risk.services.push_back(&s);
-  risk.redundancy_exhausted = exhausted;
+  risk.failed_changes = fresh->failed_changes;
   risk.change_scenario = request.scenario == "change";
-  absl::Status st = db_.Read([&](db::Tx& tx) {
-    risk.failed_changes = db::CountFailedChanges(tx, answer.root_ids, clock_.Now() - kFailedChangeWindow);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
   answer.risk = ComputeRisk(risk);
-  if (request.max_results > 0 && static_cast<int>(answer.affected.size()) > request.max_results) {
-    answer.affected.resize(request.max_results);
-    answer.truncated = true;
-  }
   return answer;
 }
 
@@ -607,15 +671,10 @@ absl::StatusOr<RootCauseAnswer> ImpactService::SuggestRootCause(const RootCauseR
     return FieldError("window_start", "must not be after window_end");
   }
   std::vector<db::RecordEvidence> evidence;
-  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  absl::StatusOr<Freshness> fresh = ReadFreshness(db_, live_->catalogs);
   if (!fresh.ok()) return fresh.status();
   const Catalog& catalog = *fresh->catalog;
-  for (size_t i = 0; i < request.relationship_types.size(); ++i) {
-    if (catalog.FindRelationshipType(request.relationship_types[i]) == nullptr) {
-      return FieldError(StrCat("relationship_types[", i, "]"),
-                        StrCat("no relationship type \"", request.relationship_types[i], "\""));
-    }
-  }
+  if (absl::Status st = CheckTypes(catalog, request.relationship_types); !st.ok()) return st;
   absl::Status st = db_.Read([&](db::Tx& tx) {
     evidence = db::EvidenceInWindow(tx, request.window_start.value_or(end - kRecentChangeWindow), end);
     return absl::OkStatus();
@@ -651,12 +710,7 @@ absl::StatusOr<RootCauseAnswer> ImpactService::SuggestRootCause(const RootCauseR
     query.evidence[n] += 1;
   }
   if (query.alarms.empty()) return FieldError("ci_ids", "give at least one alarming CI (or include open incidents)");
-  if (!request.relationship_types.empty()) {
-    query.follow_type.assign(g.types.names.size(), false);
-    for (const auto& t : request.relationship_types) {
-      if (int32_t id = g.types.Find(t); id >= 0) query.follow_type[id] = true;
-    }
-  }
+  query.follow_type = FollowTypes(g, request.relationship_types);
   const std::vector<impact::Candidate> ranked = impact::RankRootCauses(g.graph, query);
 
   RootCauseAnswer answer;
@@ -734,7 +788,7 @@ absl::StatusOr<TypePropagation> ImpactService::SetTypePropagation(const TypeProp
 }
 
 absl::StatusOr<ClassRedundancyRule> ImpactService::SetClassRedundancy(const ClassRedundancyRule& rule) {
-  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  absl::StatusOr<Freshness> fresh = ReadFreshness(db_, live_->catalogs);
   if (!fresh.ok()) return fresh.status();
   if (fresh->catalog->FindClass(rule.class_name) == nullptr) {
     return absl::NotFoundError(StrCat("class_name: no class \"", rule.class_name, "\""));
@@ -751,7 +805,7 @@ absl::StatusOr<CiRedundancyRule> ImpactService::SetCiRedundancy(const CiRedundan
   if (!impact::ParseUuid(rule.ci_id, &u)) return FieldError("ci_id", StrCat("\"", rule.ci_id, "\" is not a UUID"));
   CiRedundancyRule r = rule;
   r.ci_id = impact::FormatUuid(u);
-  absl::StatusOr<Freshness> fresh = ReadFreshness(db_);
+  absl::StatusOr<Freshness> fresh = ReadFreshness(db_, live_->catalogs);
   if (!fresh.ok()) return fresh.status();
   if (absl::Status st = CheckRule(r.rule, *fresh->catalog, "rule"); !st.ok()) return st;
   absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) -> absl::Status {

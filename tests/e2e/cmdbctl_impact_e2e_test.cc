@@ -21,116 +21,41 @@
 #include <sstream>
 #include <thread>
 
+#include "support/cli_harness.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-
-struct Output {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs argv with stdout captured and stderr to a file; waits for it. With
-// `path`, the program sees PATH=path instead of the inherited PATH.
-Output RunProgram(const std::vector<std::string>& argv, const std::string& err_file, const std::string& path = "") {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(err, STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    if (!path.empty()) setenv("PATH", path.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  Output o;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) o.out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  std::stringstream s;
-  s << e.rdbuf();
-  o.err = s.str();
-  return o;
-}
+using cmdb::testing::CmdbdProcess;
+using cmdb::testing::Output;
 
 bool DotInstalled() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
 
 class ImpactE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/cmdb-impact-e2e-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    chmod(dir_.c_str(), 0711);  // the embedded PostgreSQL (user postgres) must reach data/
-    Output token = RunProgram(
-        {CMDBD_PATH, "token", "create", "--role", "admin", "--name", "e2e-admin", "--tokens", dir_ + "/tokens"},
-        dir_ + "/token.err");
-    ASSERT_EQ(token.exit_code, 0) << token.err;
-    token_ = token.out.substr(0, token.out.find('\n'));
-
-    server_pid_ = fork();
-    if (server_pid_ == 0) {
-      int log = open((dir_ + "/cmdbd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(log, STDERR_FILENO);
-      dup2(log, STDOUT_FILENO);
-      execl(CMDBD_PATH, CMDBD_PATH, "--data-dir", (dir_ + "/data").c_str(), "--listen", "127.0.0.1:0", "--tokens",
-            (dir_ + "/tokens").c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // The port is in the "listening on" log line.
-    for (int i = 0; i < 600 && server_.empty(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      std::ifstream log(dir_ + "/cmdbd.log");
-      std::string line;
-      while (std::getline(log, line)) {
-        auto at = line.find("cmdbd listening on ");
-        if (at != std::string::npos) server_ = line.substr(at + 19, line.find(' ', at + 19) - at - 19);
-      }
-    }
+    cmdbd_ = std::make_unique<CmdbdProcess>("cmdb-impact-e2e");
+    dir_ = cmdbd_->dir();
+    token_ = cmdbd_->Token("admin", "e2e-admin");
+    server_ = cmdbd_->Start();
     ASSERT_FALSE(server_.empty()) << "cmdbd did not start; see " << dir_ << "/cmdbd.log";
   }
 
   static void TearDownTestSuite() {
-    if (server_pid_ > 0) {
-      kill(server_pid_, SIGTERM);
-      int status = 0;
-      waitpid(server_pid_, &status, 0);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "cmdbd did not stop cleanly";
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    EXPECT_TRUE(cmdbd_->Stop()) << "cmdbd did not stop cleanly";
+    cmdbd_->RemoveDir();
+    cmdbd_.reset();
   }
 
   // cmdbctl --server S --token T <args...>
   static Output Ctl(std::vector<std::string> args, const std::string& path = "") {
-    std::vector<std::string> argv = {CMDBCTL_PATH, "--server", server_, "--token", token_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProgram(argv, dir_ + "/ctl.err", path);
+    return cmdbd_->Ctl(args, token_, path);
   }
 
-  static Json CtlJson(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-o", "json"});
-    Output o = Ctl(args);
-    EXPECT_EQ(o.exit_code, 0) << o.err;
-    Json j = Json::parse(o.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << o.out;
-    return j;
-  }
+  static Json CtlJson(std::vector<std::string> args) { return cmdbd_->CtlJson(std::move(args), token_); }
 
   static std::string Create(const std::string& cls, const std::string& name, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"ci", "create", cls, name};
@@ -170,8 +95,8 @@ class ImpactE2E : public ::testing::Test {
     return estate;
   }
 
+  static inline std::unique_ptr<CmdbdProcess> cmdbd_;
   static inline std::string dir_, server_, token_;
-  static inline pid_t server_pid_ = -1;
 };
 
 TEST_F(ImpactE2E, OutageOfAHypervisorReachesTheServiceOnIt) {

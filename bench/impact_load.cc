@@ -1,0 +1,1014 @@
+// Impact analysis at scale. A synthetic estate shaped like a data centre's
+// (business services -> applications and databases -> VMs -> hypervisors
+// in clusters -> racks with a top-of-rack switch pair and a UPS; storage
+// arrays, load balancers, an aggregation and a core network; shared
+// platform services every application domain leans on) is loaded through
+// BatchWrite in batches. Then AnalyzeImpact over gRPC (include_paths off)
+// from random single roots and from multi-root sets, against a recursive
+// SQL traversal on the same PostgreSQL in the same run: WITH RECURSIVE over
+// `relationship`, each hop in the direction relationship_type.impact says,
+// UNION (not UNION ALL) so that every CI is visited once and cycles end,
+// returning the count of CIs reached.
+//
+// Two passes over the same roots in each round:
+// - shipped rules: the effects as shipped (connected_to and uses only
+//   degrade) and redundancy rules on clusters (1 member of n), dual-homed
+//   hypervisors, dual-uplinked switches and multi-instance applications.
+//   Ours only; its counts can never exceed plain reachability (checked).
+// - every effect 'down' (SetRelationshipPropagation on each type that only
+//   degrades): the affected set is then exactly what reachability gives, so
+//   each count is checked against the SQL count, and both sides are timed,
+//   taking turns to go first.
+// Also: the load rate through the API, the graph's load time at start and
+// its memory per edge (GetGraphStats, and the process's RSS growth), and the
+// blast-radius distribution. PostgreSQL runs with fsync off. Exits 2 when
+// any count differs from the SQL count.
+//
+//   bench_impact_load [--cis 200000] [--relationships 1000000] [--roots 1000] [--multi 200]
+//                     [--max-depth 0] [--max-results 0] [--rounds 1] [--seed 1]
+#include <malloc.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <unordered_set>
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "bench_common.h"
+#include "core/strings.h"
+
+namespace cmdb::bench {
+namespace {
+
+// ---------------------------------------------------------------------------
+// The estate
+
+enum RelType { kDependsOn, kRunsOn, kHostedOn, kConnectedTo, kMemberOf, kUses, kLocatedIn, kPoweredBy, kTypes };
+constexpr const char* kTypeNames[kTypes] = {"depends_on", "runs_on", "hosted_on", "connected_to",
+                                            "member_of", "uses", "located_in", "powered_by"};
+
+struct Item {
+  std::string class_name;
+  std::string name;
+  v1::Criticality criticality = v1::CRITICALITY_UNSPECIFIED;
+  Json attributes;
+};
+
+struct Link {
+  int from, to;
+  RelType type;
+};
+
+struct Rack {
+  int ups = -1;
+  int tor[2] = {-1, -1};
+  std::vector<int> hosts;
+};
+
+struct DataCentre {
+  std::vector<Item> cis;
+  std::vector<Link> links;
+  std::vector<Rack> racks;
+  size_t structural_links = 0;  // before the filler that brings the count to the target
+};
+
+class Builder {
+ public:
+  explicit Builder(uint32_t seed) : rng_(seed) {}
+
+  int Pick(size_t n) { return static_cast<int>(rng_() % static_cast<uint32_t>(n)); }
+  int Between(int lo, int hi) { return lo + Pick(static_cast<size_t>(hi - lo + 1)); }
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+  double Normal(double sigma) { return std::normal_distribution<double>(0, sigma)(rng_); }
+  int Weighted(std::discrete_distribution<int>& d) { return d(rng_); }
+  template <typename T>
+  const T& OneOf(const std::vector<T>& v) { return v[Pick(v.size())]; }
+  std::string Hex(int digits) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (int i = 0; i < digits; ++i) s.push_back(kHex[rng_() % 16]);
+    return s;
+  }
+
+  int Add(std::string class_name, std::string name, Json attributes,
+          v1::Criticality criticality = v1::CRITICALITY_UNSPECIFIED) {
+    dc_.cis.push_back({std::move(class_name), std::move(name), criticality, std::move(attributes)});
+    return static_cast<int>(dc_.cis.size()) - 1;
+  }
+  // False for a self-link or one already made (source, type, target are unique).
+  bool Link(int from, int to, RelType type) {
+    if (from == to) return false;
+    const uint64_t key = (static_cast<uint64_t>(from) << 36) | (static_cast<uint64_t>(to) << 4) | type;
+    if (!seen_.insert(key).second) return false;
+    dc_.links.push_back({from, to, type});
+    return true;
+  }
+  DataCentre& dc() { return dc_; }
+
+ private:
+  std::mt19937 rng_;
+  DataCentre dc_;
+  std::unordered_set<uint64_t> seen_;
+};
+
+std::string Ip(int a, int i) { return StrCat("10.", a, ".", (i >> 8) & 255, ".", i & 255); }
+
+// The estate for `cis` CIs and `links` relationships (at least the
+// structure's own; the rest are more of the same kinds: application usage,
+// second datastores, more instances, more service dependencies).
+//
+// Per 200,000 CIs: 13,000 hypervisors, 20 to a rack (650 racks, each with a
+// UPS and two top-of-rack switches), 8 racks to a pod (82 pods, each with
+// two aggregation switches, four storage arrays and two load balancers;
+// two core routers), 16 hypervisors to a cluster within a pod; 40,000
+// applications in 200 domains of 200 (tiers: 15% front ends, 35% services,
+// 25% back ends, 25% databases) plus 20 shared platform services in pod 0;
+// 2,000 business services; the rest (about 140,000) VMs, spread evenly over
+// the hypervisors, each running one application of a domain of its pod.
+DataCentre MakeDataCentre(int cis, int links, uint32_t seed) {
+  Builder b(seed);
+  const int hosts_n = std::max(40, cis * 65 / 1000);
+  const int racks_n = (hosts_n + 19) / 20;
+  const int pods_n = std::max(2, (racks_n + 7) / 8);
+  const int services_n = std::max(2, cis / 100);
+  const int apps_n = std::max(40, cis / 5);
+  const int platform_n = std::max(2, std::min(20, apps_n / 10));
+  const int domains_n = std::max(1, (apps_n - platform_n) / 200);
+
+  auto serial = [&](const char* prefix) { return StrCat(prefix, b.Hex(10)); };
+  struct Pod {
+    std::vector<int> racks, hosts, clusters, storage, lbs, aggs, domains, vms;
+  };
+  std::vector<Pod> pods(static_cast<size_t>(pods_n));
+
+  // Network core, pods, racks.
+  std::vector<int> core;
+  for (int i = 0; i < 2; ++i) {
+    core.push_back(b.Add("router", StrCat("core-", char('a' + i)),
+                         {{"serial_number", serial("FXS")}, {"manufacturer", "Cisco"}, {"model", "ASR 9006"},
+                          {"management_ip", Ip(250, i)}}, v1::CRITICALITY_CRITICAL));
+  }
+  for (int p = 0; p < pods_n; ++p) {
+    Pod& pod = pods[p];
+    for (int i = 0; i < 2; ++i) {
+      pod.aggs.push_back(b.Add("switch", StrCat("agg-p", p, "-", char('a' + i)),
+                               {{"serial_number", serial("FDO")}, {"manufacturer", "Cisco"},
+                                {"model", "N9K-C93180YC"}, {"management_ip", Ip(251, p * 2 + i)},
+                                {"port_count", 54}}, v1::CRITICALITY_HIGH));
+    }
+    for (int i = 0; i < 4; ++i) {
+      pod.storage.push_back(b.Add("storage_device", StrCat("array-p", p, "-", i),
+                                  {{"serial_number", serial("CK")}, {"manufacturer", "NetApp"},
+                                   {"model", "AFF A400"}, {"management_ip", Ip(252, p * 4 + i)}},
+                                  v1::CRITICALITY_HIGH));
+    }
+    for (int i = 0; i < 2; ++i) {
+      pod.lbs.push_back(b.Add("load_balancer", StrCat("lb-p", p, "-", char('a' + i)),
+                              {{"serial_number", serial("F5")}, {"manufacturer", "F5"}, {"model", "BIG-IP i5800"},
+                               {"management_ip", Ip(253, p * 2 + i)}}));
+    }
+  }
+  std::vector<int> rack_ci, rack_pod;
+  for (int r = 0; r < racks_n; ++r) {
+    const int p = static_cast<int>(static_cast<int64_t>(r) * pods_n / racks_n);
+    Rack rack;
+    rack_ci.push_back(b.Add("location", StrCat("dc1-p", p, "-rack", r),
+                            {{"site_code", StrCat("DC1-R", r)}, {"city", "Frankfurt"}, {"country", "DE"}}));
+    rack.ups = b.Add("ups", StrCat("ups-r", r),
+                     {{"serial_number", serial("AS")}, {"manufacturer", "APC"}, {"model", "Smart-UPS SRT 10000"},
+                      {"management_ip", Ip(254, r)}});
+    for (int i = 0; i < 2; ++i) {
+      rack.tor[i] = b.Add("switch", StrCat("tor-r", r, "-", char('a' + i)),
+                          {{"serial_number", serial("FOC")}, {"manufacturer", "Cisco"}, {"model", "C9300-48P"},
+                           {"management_ip", Ip(200 + i, r)}, {"port_count", 52}});
+    }
+    b.dc().racks.push_back(rack);
+    rack_pod.push_back(p);
+    pods[p].racks.push_back(r);
+  }
+  std::vector<int> host_rack, hosts_by_index;
+  for (int h = 0; h < hosts_n; ++h) {
+    const int r = h / 20;
+    const int p = rack_pod[r];
+    const std::string name = StrCat("esx-p", p, "-", h);
+    const int id = b.Add("hypervisor", name,
+                         {{"serial_number", serial("SN")}, {"manufacturer", "Dell Inc."}, {"model", "PowerEdge R750"},
+                          {"hostname", name}, {"fqdn", StrCat(name, ".dc1.example.net")},
+                          {"management_ip", Ip(100 + (h >> 16), h & 0xffff)}, {"os_name", "VMware ESXi"},
+                          {"os_version", "8.0"}, {"cpu_count", 64}, {"memory_mb", 1048576}});
+    b.dc().racks[r].hosts.push_back(id);
+    pods[p].hosts.push_back(id);
+    host_rack.push_back(r);
+    hosts_by_index.push_back(id);
+  }
+  std::vector<int> cluster_of(b.dc().cis.size() + 1, -1);  // by host CI, grown below
+  for (int p = 0; p < pods_n; ++p) {
+    Pod& pod = pods[p];
+    for (size_t i = 0; i < pod.hosts.size(); i += 16) {
+      const int c = b.Add("cluster", StrCat("cl-p", p, "-", i / 16),
+                          {{"description", StrCat("vSphere cluster ", i / 16, " of pod ", p)}});
+      pod.clusters.push_back(c);
+      for (size_t k = i; k < std::min(pod.hosts.size(), i + 16); ++k) {
+        cluster_of[pod.hosts[k]] = c;
+      }
+    }
+  }
+
+  // Business services, applications, VMs.
+  const int vms_n = cis - static_cast<int>(b.dc().cis.size()) - services_n - apps_n;
+  if (vms_n < hosts_n) throw std::runtime_error("--cis is too small for the estate's shape");
+  std::vector<int> services;
+  static const v1::Criticality kServiceCriticality[] = {
+      v1::CRITICALITY_CRITICAL, v1::CRITICALITY_HIGH,   v1::CRITICALITY_HIGH,   v1::CRITICALITY_HIGH,
+      v1::CRITICALITY_MEDIUM,   v1::CRITICALITY_MEDIUM, v1::CRITICALITY_MEDIUM, v1::CRITICALITY_MEDIUM,
+      v1::CRITICALITY_LOW,      v1::CRITICALITY_LOW};
+  for (int s = 0; s < services_n; ++s) {
+    services.push_back(b.Add("business_service", StrCat("service-", s),
+                             {{"service_level", s % 3 == 0 ? "gold" : s % 3 == 1 ? "silver" : "bronze"},
+                              {"support_group", StrCat("team-", s % 97)}},
+                             kServiceCriticality[s % 10]));
+  }
+  static const char* kPlatforms[] = {"dns",     "identity", "message-bus", "secrets", "service-mesh",
+                                     "config",  "registry", "ntp",         "logging", "metrics",
+                                     "tracing", "backup",   "ci-cd",       "cache",   "search",
+                                     "mail",    "scheduler", "object-store", "feature-flags", "audit"};
+  std::vector<int> platform;
+  for (int k = 0; k < platform_n; ++k) {
+    platform.push_back(b.Add("application", StrCat("platform-", kPlatforms[k % 20], k >= 20 ? StrCat("-", k) : ""),
+                             {{"version", StrCat(b.Between(1, 9), ".", b.Between(0, 30))},
+                              {"url", StrCat("https://", kPlatforms[k % 20], k, ".platform.example.net/")},
+                              {"vendor", "Platform team"}},
+                             v1::CRITICALITY_CRITICAL));
+  }
+  struct Domain {
+    std::vector<std::vector<int>> tiers;  // front ends, services, back ends, databases
+    std::vector<int> apps, vms;
+  };
+  std::vector<Domain> domains(static_cast<size_t>(domains_n));
+  // An application using another of its domain: mostly towards the back
+  // (domain.apps is in tier order, front ends first), sometimes back again.
+  auto Usage = [&](const Domain& dom) {
+    int i = b.Pick(dom.apps.size()), j = b.Pick(dom.apps.size());
+    if (i > j) std::swap(i, j);
+    if (b.Chance(0.02)) std::swap(i, j);
+    return b.Link(dom.apps[i], dom.apps[j], kUses);
+  };
+  // Domain sizes vary as portfolios do: log-normal, at least 8 applications.
+  const int domain_apps = apps_n - platform_n;
+  std::vector<int> domain_size;
+  {
+    std::vector<double> weight;
+    double total = 0;
+    for (int d = 0; d < domains_n; ++d) total += weight.emplace_back(std::exp(b.Normal(0.8)));
+    int sum = 0;
+    for (double w : weight) sum += domain_size.emplace_back(std::max(8, static_cast<int>(domain_apps * w / total)));
+    for (int d = 0; sum != domain_apps; d = (d + 1) % domains_n) {
+      if (sum < domain_apps) {
+        ++domain_size[d], ++sum;
+      } else if (domain_size[d] > 8) {
+        --domain_size[d], --sum;
+      }
+    }
+  }
+  for (int d = 0; d < domains_n; ++d) {
+    Domain& dom = domains[d];
+    pods[1 + d % (pods_n - 1)].domains.push_back(d);
+    const int m = domain_size[d];
+    const int t0 = std::max(1, m * 15 / 100), t1 = std::max(1, m * 35 / 100), t2 = std::max(1, m * 25 / 100);
+    const int sizes[4] = {t0, t1, t2, std::max(1, m - t0 - t1 - t2)};
+    dom.tiers.resize(4);
+    for (int t = 0; t < 4; ++t) {
+      for (int i = 0; i < sizes[t]; ++i) {
+        int id;
+        if (t == 3) {
+          id = b.Add("database", StrCat("db-d", d, "-", i),
+                     {{"engine", i % 3 ? "postgresql" : "oracle"}, {"port", i % 3 ? 5432 : 1521},
+                      {"version", i % 3 ? "15.4" : "19c"}},
+                     v1::CRITICALITY_HIGH);
+        } else {
+          static const char* kTier[] = {"web", "svc", "backend"};
+          id = b.Add("application", StrCat("app-d", d, "-", kTier[t], "-", i),
+                     {{"version", StrCat(b.Between(1, 9), ".", b.Between(0, 30), ".", b.Between(0, 99))},
+                      {"url", StrCat("https://", kTier[t], i, ".d", d, ".example.com/")},
+                      {"vendor", "In-house"}},
+                     b.Chance(0.3) ? v1::CRITICALITY_HIGH : v1::CRITICALITY_MEDIUM);
+        }
+        dom.tiers[t].push_back(id);
+        dom.apps.push_back(id);
+      }
+    }
+  }
+  std::vector<int> vm_pod;
+  std::vector<int> vms;
+  for (int v = 0; v < vms_n; ++v) {
+    const int p = rack_pod[host_rack[v % hosts_n]];
+    const std::string name = StrCat("vm-", v);
+    vms.push_back(b.Add("virtual_machine", name,
+                        {{"vm_uuid", StrCat(b.Hex(8), "-", b.Hex(4), "-4", b.Hex(3), "-a", b.Hex(3), "-", b.Hex(12))},
+                         {"hostname", name}, {"fqdn", StrCat(name, ".apps.example.net")},
+                         {"os_name", v % 4 ? "Ubuntu" : "Windows Server"}, {"os_version", v % 4 ? "22.04" : "2022"},
+                         {"cpu_count", 2 << (v % 4)}, {"memory_mb", 4096 << (v % 4)}}));
+    vm_pod.push_back(p);
+    pods[p].vms.push_back(vms.back());
+  }
+
+  // --- Relationships, the structure first.
+  for (int v = 0; v < vms_n; ++v) {
+    const int host = hosts_by_index[v % hosts_n];
+    const int vm = vms[v];
+    b.Link(vm, host, kRunsOn);
+    b.Link(vm, cluster_of[host], kHostedOn);
+    b.Link(vm, b.OneOf(pods[vm_pod[v]].storage), kDependsOn);
+  }
+  for (int h = 0; h < hosts_n; ++h) {
+    const int host = hosts_by_index[h];
+    const Rack& rack = b.dc().racks[host_rack[h]];
+    b.Link(host, cluster_of[host], kMemberOf);
+    b.Link(host, rack.tor[0], kConnectedTo);
+    b.Link(host, rack.tor[1], kConnectedTo);
+    b.Link(host, rack.ups, kPoweredBy);
+    b.Link(host, rack_ci[host_rack[h]], kLocatedIn);
+  }
+  for (int r = 0; r < racks_n; ++r) {
+    const Rack& rack = b.dc().racks[r];
+    const Pod& pod = pods[rack_pod[r]];
+    b.Link(rack.ups, rack_ci[r], kLocatedIn);
+    for (int tor : rack.tor) {
+      b.Link(tor, rack.ups, kPoweredBy);
+      b.Link(tor, rack_ci[r], kLocatedIn);
+      for (int agg : pod.aggs) b.Link(tor, agg, kDependsOn);
+    }
+    b.Link(rack.tor[0], rack.tor[1], kConnectedTo);
+  }
+  for (const Pod& pod : pods) {
+    const int first_rack = pod.racks.front();
+    const Rack& rack = b.dc().racks[first_rack];
+    for (int agg : pod.aggs) {
+      for (int c : core) b.Link(agg, c, kDependsOn);
+      b.Link(agg, rack.ups, kPoweredBy);
+      b.Link(agg, rack_ci[first_rack], kLocatedIn);
+    }
+    b.Link(pod.aggs[0], pod.aggs[1], kConnectedTo);
+    for (int s : pod.storage) {
+      for (int agg : pod.aggs) b.Link(s, agg, kDependsOn);
+      b.Link(s, rack.ups, kPoweredBy);
+      b.Link(s, rack_ci[first_rack], kLocatedIn);
+    }
+    for (int lb : pod.lbs) {
+      for (int agg : pod.aggs) b.Link(lb, agg, kDependsOn);
+      b.Link(lb, rack_ci[first_rack], kLocatedIn);
+    }
+  }
+  b.Link(core[0], core[1], kConnectedTo);
+
+  // Applications onto VMs: platform services on pod 0, each domain on its pod.
+  // A pod's VMs go to its domains in proportion to their sizes.
+  std::vector<std::discrete_distribution<int>> pod_share;
+  for (const Pod& pod : pods) {
+    std::vector<double> w;
+    for (int d : pod.domains) w.push_back(domain_size[d]);
+    pod_share.emplace_back(w.begin(), w.end());
+  }
+  for (int v = 0; v < vms_n; ++v) {
+    const int p = vm_pod[v];
+    if (p == 0) continue;
+    const auto& ds = pods[p].domains;
+    const int d = ds.empty() ? b.Pick(domains.size()) : ds[b.Weighted(pod_share[p])];
+    domains[d].vms.push_back(vms[v]);
+  }
+  auto place = [&](const std::vector<int>& apps, const std::vector<int>& on) {
+    if (on.empty()) return;
+    for (size_t i = 0; i < on.size(); ++i) {
+      b.Link(i < apps.size() ? apps[i] : b.OneOf(apps), on[i], kRunsOn);
+    }
+    for (size_t i = on.size(); i < apps.size(); ++i) b.Link(apps[i], b.OneOf(on), kRunsOn);
+  };
+  place(platform, pods[0].vms);
+  for (const Domain& dom : domains) place(dom.apps, dom.vms);
+
+  // Inside a domain: each tier depends on one to three of the next (the
+  // back ends on databases); usage, mostly towards the back (a few cycles);
+  // front ends behind their pod's load balancers; half the applications on
+  // one platform service (the first half of them hard dependencies).
+  for (int d = 0; d < domains_n; ++d) {
+    const Domain& dom = domains[d];
+    for (int t = 0; t < 3; ++t) {
+      for (int app : dom.tiers[t]) {
+        const int n = b.Between(1, 3);
+        for (int k = 0; k < n; ++k) b.Link(app, b.OneOf(dom.tiers[t + 1]), kDependsOn);
+      }
+    }
+    for (size_t k = 0; k < 2 * dom.apps.size(); ++k) Usage(dom);
+    const Pod& pod = pods[1 + d % (pods_n - 1)];
+    for (int app : dom.tiers[0]) b.Link(app, b.OneOf(pod.lbs), kDependsOn);
+    for (int t = 0; t < 3; ++t) {
+      for (int app : dom.tiers[t]) {
+        if (!b.Chance(0.5)) continue;
+        const int k = b.Pick(platform.size());
+        b.Link(app, platform[k], 2 * k < platform_n ? kDependsOn : kUses);
+      }
+    }
+  }
+  for (size_t k = 1; k < platform.size(); ++k) b.Link(platform[k], platform[0], kDependsOn);  // everything needs DNS
+
+  // Business services on front ends of their domain (a fifth also on one of
+  // another domain), a tenth on another service.
+  for (int s = 0; s < services_n; ++s) {
+    const Domain& home = domains[s % domains_n];
+    const int n = b.Between(3, 8);
+    for (int k = 0; k < n; ++k) b.Link(services[s], b.OneOf(home.tiers[0]), kDependsOn);
+    if (b.Chance(0.2)) {
+      b.Link(services[s], b.OneOf(b.OneOf(domains).tiers[0]), kDependsOn);
+    }
+    if (s > 0 && b.Chance(0.1)) b.Link(services[s], services[b.Pick(s)], kDependsOn);
+  }
+  b.dc().structural_links = b.dc().links.size();
+
+  // Filler, more of the same kinds in turn, up to the target.
+  int failures = 0;
+  for (uint64_t turn = 0; static_cast<int>(b.dc().links.size()) < links && failures < 100000; ++turn) {
+    bool added = false;
+    switch (turn % 4) {
+      case 0: {
+        added = Usage(b.OneOf(domains));
+        break;
+      }
+      case 1: {
+        const int v = b.Pick(vms.size());
+        added = b.Link(vms[v], b.OneOf(pods[vm_pod[v]].storage),
+                       kDependsOn);
+        break;
+      }
+      case 2: {
+        const Domain& dom = b.OneOf(domains);
+        if (!dom.vms.empty()) added = b.Link(b.OneOf(dom.apps), b.OneOf(dom.vms), kRunsOn);
+        break;
+      }
+      case 3: {
+        const int s = b.Pick(services.size());
+        const Domain& home = domains[s % domains_n];
+        added = b.Link(services[s], b.OneOf(home.tiers[b.Pick(2)]), kDependsOn);
+        break;
+      }
+    }
+    failures = added ? 0 : failures + 1;
+  }
+  return std::move(b.dc());
+}
+
+// ---------------------------------------------------------------------------
+// Loading through the API
+
+template <typename Request, typename Response, typename Call>
+double Timed(Call call, const Request& req, Response* resp, const char* what) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  const auto t0 = Clock::now();
+  grpc::Status st = call(&ctx, req, resp);
+  const double s = Seconds(Clock::now() - t0);
+  if (!st.ok()) throw std::runtime_error(StrCat(what, ": ", st.error_message()));
+  return s;
+}
+
+struct Loaded {
+  std::vector<std::string> ids;  // by estate index
+  double ci_seconds = 0, rel_seconds = 0;
+};
+
+// CIs in batches of `ci_batch`, then relationships in batches of
+// `rel_batch`, each batch one BatchWrite (one changeset). Times count the
+// calls only, not building the requests.
+Loaded Load(const InProcessServer& server, const DataCentre& dc, int ci_batch, int rel_batch) {
+  auto stub = server.NewStub();
+  {
+    v1::CreateRelationshipTypeRequest req;
+    req.mutable_type()->set_name("powered_by");
+    req.mutable_type()->set_inverse_name("powers");
+    req.mutable_type()->set_description("The source draws power from the target (a UPS or PDU)");
+    req.mutable_type()->set_impact(v1::IMPACT_DIRECTION_TARGET_TO_SOURCE);
+    v1::RelationshipType out;
+    Timed([&](auto* c, const auto& r, auto* o) { return stub->CreateRelationshipType(c, r, o); }, req, &out,
+          "CreateRelationshipType");
+  }
+  Loaded loaded;
+  loaded.ids.resize(dc.cis.size());
+  for (size_t i = 0; i < dc.cis.size(); i += static_cast<size_t>(ci_batch)) {
+    v1::BatchWriteRequest req;
+    req.mutable_change()->set_comment("impact benchmark estate");
+    const size_t end = std::min(dc.cis.size(), i + static_cast<size_t>(ci_batch));
+    for (size_t k = i; k < end; ++k) {
+      auto* c = req.add_creates();
+      c->set_ref(std::to_string(k));
+      c->mutable_ci()->set_class_name(dc.cis[k].class_name);
+      c->mutable_ci()->set_name(dc.cis[k].name);
+      c->mutable_ci()->set_criticality(dc.cis[k].criticality);
+      api::StructFromJson(dc.cis[k].attributes, c->mutable_ci()->mutable_attributes());
+    }
+    v1::BatchWriteResponse resp;
+    loaded.ci_seconds += Timed([&](auto* c, const auto& r, auto* o) { return stub->BatchWrite(c, r, o); }, req,
+                               &resp, "BatchWrite (CIs)");
+    for (const auto& created : resp.created()) loaded.ids[std::stoul(created.ref())] = created.id();
+  }
+  for (size_t i = 0; i < dc.links.size(); i += static_cast<size_t>(rel_batch)) {
+    v1::BatchWriteRequest req;
+    req.mutable_change()->set_comment("impact benchmark estate");
+    const size_t end = std::min(dc.links.size(), i + static_cast<size_t>(rel_batch));
+    for (size_t k = i; k < end; ++k) {
+      auto* r = req.add_relationships();
+      r->set_source_id(loaded.ids[dc.links[k].from]);
+      r->set_type(kTypeNames[dc.links[k].type]);
+      r->set_target_id(loaded.ids[dc.links[k].to]);
+    }
+    v1::BatchWriteResponse resp;
+    loaded.rel_seconds += Timed([&](auto* c, const auto& r, auto* o) { return stub->BatchWrite(c, r, o); }, req,
+                                &resp, "BatchWrite (relationships)");
+  }
+  return loaded;
+}
+
+// ---------------------------------------------------------------------------
+// Rules
+
+void SetClassRedundancy(v1::ImpactService::Stub& stub, const std::string& class_name, int min_up,
+                        const std::vector<std::string>& types) {
+  v1::SetClassRedundancyRequest req;
+  req.set_class_name(class_name);
+  req.mutable_rule()->set_min_up(min_up);
+  for (const auto& t : types) req.mutable_rule()->add_relationship_types(t);
+  v1::ClassRedundancy out;
+  Timed([&](auto* c, const auto& r, auto* o) { return stub.SetClassRedundancy(c, r, o); }, req, &out,
+        "SetClassRedundancy");
+}
+
+std::vector<v1::RelationshipPropagation> TypeRules(v1::ImpactService::Stub& stub) {
+  v1::PropagationRules rules;
+  Timed([&](auto* c, const auto& r, auto* o) { return stub.GetPropagationRules(c, r, o); },
+        v1::GetPropagationRulesRequest(), &rules, "GetPropagationRules");
+  return {rules.relationship_types().begin(), rules.relationship_types().end()};
+}
+
+// Sets the effect of each type whose shipped effect (in `shipped`) is not
+// down: to down with all_down, else back to the shipped one. Directions stay.
+void SetEffects(v1::ImpactService::Stub& stub, const std::vector<v1::RelationshipPropagation>& shipped,
+                bool all_down) {
+  for (const auto& rule : shipped) {
+    if (rule.effect() != v1::IMPACT_EFFECT_DEGRADED) continue;
+    v1::SetRelationshipPropagationRequest req;
+    *req.mutable_propagation() = rule;
+    if (all_down) req.mutable_propagation()->set_effect(v1::IMPACT_EFFECT_DOWN);
+    v1::RelationshipPropagation out;
+    Timed([&](auto* c, const auto& r, auto* o) { return stub.SetRelationshipPropagation(c, r, o); }, req, &out,
+          "SetRelationshipPropagation");
+  }
+}
+
+v1::GraphStats GraphStats(v1::ImpactService::Stub& stub) {
+  v1::GraphStats stats;
+  Timed([&](auto* c, const auto& r, auto* o) { return stub.GetGraphStats(c, r, o); }, v1::GetGraphStatsRequest(),
+        &stats, "GetGraphStats");
+  return stats;
+}
+
+// ---------------------------------------------------------------------------
+// The two sides
+
+struct Query {
+  std::vector<std::string> roots;
+};
+
+struct OursAnswer {
+  double ms = 0;
+  int count = 0, down = 0, degraded = 0;
+};
+
+OursAnswer AnalyzeOurs(v1::ImpactService::Stub& stub, const Query& q, int max_depth, int max_results) {
+  v1::AnalyzeImpactRequest req;
+  for (const auto& id : q.roots) req.add_ci_ids(id);
+  req.set_scenario(v1::IMPACT_SCENARIO_OUTAGE);
+  req.set_max_depth(max_depth);
+  req.set_include_paths(false);
+  req.set_max_results(max_results);
+  v1::AnalyzeImpactResponse resp;
+  OursAnswer a;
+  a.ms = 1000 * Timed([&](auto* c, const auto& r, auto* o) { return stub.AnalyzeImpact(c, r, o); }, req, &resp,
+                      "AnalyzeImpact");
+  a.count = resp.affected_count();
+  for (const auto& t : resp.totals()) {
+    a.down += t.down();
+    a.degraded += t.degraded();
+  }
+  return a;
+}
+
+// Every CI reachable from the roots, each hop in the direction of its
+// type's impact; UNION keeps one row per CI, so each is expanded once and
+// cycles end. With a depth limit a row is (CI, depth) instead: a CI is
+// expanded once per depth it is reached at.
+constexpr char kReachSql[] = R"(
+WITH RECURSIVE reach(id) AS (
+  SELECT unnest($1::uuid[])
+  UNION
+  SELECT n.id FROM reach r CROSS JOIN LATERAL (
+    SELECT rel.source_id AS id FROM relationship rel JOIN relationship_type t ON t.name = rel.type
+     WHERE rel.target_id = r.id AND t.impact IN ('target_to_source', 'both')
+    UNION ALL
+    SELECT rel.target_id FROM relationship rel JOIN relationship_type t ON t.name = rel.type
+     WHERE rel.source_id = r.id AND t.impact IN ('source_to_target', 'both')
+  ) n
+)
+SELECT count(*) FROM reach)";
+
+constexpr char kReachDepthSql[] = R"(
+WITH RECURSIVE reach(id, depth) AS (
+  SELECT unnest($1::uuid[]), 0
+  UNION
+  SELECT n.id, r.depth + 1 FROM reach r CROSS JOIN LATERAL (
+    SELECT rel.source_id AS id FROM relationship rel JOIN relationship_type t ON t.name = rel.type
+     WHERE rel.target_id = r.id AND t.impact IN ('target_to_source', 'both')
+    UNION ALL
+    SELECT rel.target_id FROM relationship rel JOIN relationship_type t ON t.name = rel.type
+     WHERE rel.source_id = r.id AND t.impact IN ('source_to_target', 'both')
+  ) n
+  WHERE r.depth < $2
+)
+SELECT count(DISTINCT id) FROM reach)";
+
+class SqlBaseline {
+ public:
+  SqlBaseline(const std::string& url, int max_depth) : conn_(url), max_depth_(max_depth) {
+    conn_.prepare("reach", max_depth > 0 ? kReachDepthSql : kReachSql);
+  }
+  // Milliseconds and the count of CIs reached (roots included).
+  std::pair<double, int> Run(const Query& q) {
+    std::string roots = "{";
+    for (size_t i = 0; i < q.roots.size(); ++i) roots += (i ? "," : "") + q.roots[i];
+    roots += "}";
+    const auto t0 = Clock::now();
+    pqxx::nontransaction txn(conn_);
+    pqxx::result r = max_depth_ > 0 ? txn.exec_prepared("reach", roots, max_depth_) : txn.exec_prepared("reach", roots);
+    const double ms = 1000 * Seconds(Clock::now() - t0);
+    return {ms, r[0][0].as<int>()};
+  }
+
+ private:
+  pqxx::connection conn_;
+  int max_depth_;
+};
+
+// ---------------------------------------------------------------------------
+// Statistics and reporting
+
+struct Measured {
+  double ours_ms = 0;   // every effect down
+  double sql_ms = 0;
+  int ours_count = 0;
+  int reach = 0;        // the SQL count
+  double shipped_ms = 0;  // shipped rules
+  int shipped_count = 0, shipped_down = 0, shipped_degraded = 0;
+};
+
+double Rss() {
+  std::ifstream f("/proc/self/statm");
+  long size = 0, resident = 0;
+  f >> size >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+struct Bucket {
+  const char* label;
+  int lo, hi;
+};
+constexpr Bucket kBuckets[] = {{"1", 1, 1},           {"2-10", 2, 10},          {"11-100", 11, 100},
+                               {"101-1,000", 101, 1000}, {"1,001-10,000", 1001, 10000}, {"> 10,000", 10001, INT32_MAX}};
+
+struct Summary {
+  double ours_p50 = 0, ours_p99 = 0, ours_p99_small = 0, sql_p50 = 0, sql_p99 = 0, sql_p99_small = 0;
+  double shipped_p50 = 0, shipped_p99 = 0, shipped_p99_small = 0;
+  double ratio() const { return sql_p50 / ours_p50; }
+};
+
+Summary Summarise(const std::vector<Measured>& ms) {
+  std::vector<double> ours, sql, shipped, ours_small, sql_small, shipped_small;
+  for (const auto& m : ms) {
+    ours.push_back(m.ours_ms);
+    sql.push_back(m.sql_ms);
+    shipped.push_back(m.shipped_ms);
+    if (m.reach <= 10000) {
+      ours_small.push_back(m.ours_ms);
+      sql_small.push_back(m.sql_ms);
+      shipped_small.push_back(m.shipped_ms);
+    }
+  }
+  Summary s;
+  s.ours_p50 = Percentile(ours, 50);
+  s.ours_p99 = Percentile(ours, 99);
+  s.ours_p99_small = Percentile(ours_small, 99);
+  s.sql_p50 = Percentile(sql, 50);
+  s.sql_p99 = Percentile(sql, 99);
+  s.sql_p99_small = Percentile(sql_small, 99);
+  s.shipped_p50 = Percentile(shipped, 50);
+  s.shipped_p99 = Percentile(shipped, 99);
+  s.shipped_p99_small = Percentile(shipped_small, 99);
+  return s;
+}
+
+void PrintSummaryRow(const char* label, const std::vector<Measured>& ms, const Summary& s) {
+  size_t small = 0;
+  for (const auto& m : ms) small += m.reach <= 10000;
+  std::printf("| %-12s | %5zu | %5zu | %8.2f | %8.2f | %8.2f | %8.2f | %8.2f | %8.2f | %6.1fx |\n", label, ms.size(), small,
+              s.ours_p50, s.ours_p99, s.ours_p99_small, s.sql_p50, s.sql_p99, s.sql_p99_small, s.ratio());
+}
+
+void PrintRadii(const std::vector<Measured>& singles, const std::vector<Measured>& sets) {
+  std::printf("\nBlast radius (CIs reached, roots included) and latency by radius, every effect down:\n\n");
+  std::printf("| radius       | roots | sets | ours p50 ms | ours p99 ms | SQL p50 ms | SQL p99 ms | p50 ratio |\n");
+  std::printf("|--------------|-------|------|-------------|-------------|------------|------------|-----------|\n");
+  for (const Bucket& b : kBuckets) {
+    std::vector<double> ours, sql;
+    int roots = 0, sets_n = 0;
+    for (const auto* list : {&singles, &sets}) {
+      for (const auto& m : *list) {
+        if (m.reach < b.lo || m.reach > b.hi) continue;
+        ours.push_back(m.ours_ms);
+        sql.push_back(m.sql_ms);
+        (list == &singles ? roots : sets_n)++;
+      }
+    }
+    if (ours.empty()) {
+      std::printf("| %-12s | %5d | %4d |             |             |            |            |           |\n", b.label,
+                  roots, sets_n);
+      continue;
+    }
+    const double o50 = Percentile(ours, 50), s50 = Percentile(sql, 50);
+    std::printf("| %-12s | %5d | %4d | %11.2f | %11.2f | %10.2f | %10.2f | %8.1fx |\n", b.label, roots, sets_n, o50,
+                Percentile(ours, 99), s50, Percentile(sql, 99), s50 / o50);
+  }
+  for (const auto* list : {&singles, &sets}) {
+    std::vector<double> r;
+    for (const auto& m : *list) r.push_back(m.reach);
+    if (r.empty()) continue;
+    std::printf("%s radius: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f\n", list == &singles ? "single-root" : "multi-root ",
+                Percentile(r, 50), Percentile(r, 90), Percentile(r, 99), Percentile(r, 100));
+  }
+}
+
+void PrintShipped(const std::vector<Measured>& singles, const std::vector<Measured>& sets) {
+  std::printf("\nShipped rules (connected_to and uses degrade; redundancy on clusters, hypervisors, switches,\n"
+              "applications, business services): ours only.\n\n");
+  std::printf("| queries      | ours p50 ms | ours p99 ms | p99 radius <= 10k | affected p50 | p90 | max | down | degraded | above reach |\n");
+  std::printf("|--------------|-------------|-------------|-------------------|--------------|-----|-----|------|----------|-------------|\n");
+  for (const auto* list : {&singles, &sets}) {
+    if (list->empty()) continue;
+    const Summary s = Summarise(*list);
+    std::vector<double> counts;
+    int64_t down = 0, degraded = 0;
+    int above = 0;
+    for (const auto& m : *list) {
+      counts.push_back(m.shipped_count);
+      down += m.shipped_down;
+      degraded += m.shipped_degraded;
+      above += m.shipped_count > m.reach;
+    }
+    std::printf("| %-12s | %11.2f | %11.2f | %17.2f | %12.0f | %3.0f | %3.0f | %4.0f%% | %7.0f%% | %11d |\n",
+                list == &singles ? "single roots" : "root sets", s.shipped_p50, s.shipped_p99, s.shipped_p99_small,
+                Percentile(counts, 50), Percentile(counts, 90), Percentile(counts, 100),
+                100.0 * static_cast<double>(down) / static_cast<double>(std::max<int64_t>(1, down + degraded)),
+                100.0 * static_cast<double>(degraded) / static_cast<double>(std::max<int64_t>(1, down + degraded)),
+                above);
+  }
+  std::printf("(down, degraded: shares of every affected CI, roots included, over all the queries; above reach:\n"
+              " answers larger than plain reachability, which would be a bug)\n");
+}
+
+void PrintGraphStats(const char* when, const v1::GraphStats& g) {
+  std::printf("graph %s: %lld nodes, %lld relationships, %lld impact edges, %.1f MB, %.1f bytes/edge, "
+              "last full load %.0f ms\n",
+              when, static_cast<long long>(g.nodes()), static_cast<long long>(g.relationships()),
+              static_cast<long long>(g.edges()), static_cast<double>(g.memory_bytes()) / 1e6, g.bytes_per_edge(),
+              g.load_millis());
+}
+
+}  // namespace
+}  // namespace cmdb::bench
+
+int main(int argc, char** argv) {
+  using namespace cmdb;
+  using namespace cmdb::bench;
+  int cis = 200000, relationships = 1000000, roots_n = 1000, multi_n = 200, max_depth = 0, max_results = 0;
+  int rounds = 1, ci_batch = 5000, rel_batch = 10000;
+  uint32_t seed = 1;
+  CLI::App app{"AnalyzeImpact over gRPC vs a recursive SQL traversal, on an estate loaded through BatchWrite"};
+  app.add_option("--cis", cis, "CIs in the estate")->capture_default_str();
+  app.add_option("--relationships", relationships, "Relationships (at least the structure's own)")->capture_default_str();
+  app.add_option("--roots", roots_n, "Random single roots per round")->capture_default_str();
+  app.add_option("--multi", multi_n, "Multi-root sets (2-10 roots) per round")->capture_default_str();
+  app.add_option("--max-depth", max_depth, "Depth limit on both sides (0: none)")->capture_default_str();
+  app.add_option("--max-results", max_results, "AnalyzeImpact max_results (0: every affected CI)")->capture_default_str();
+  app.add_option("--rounds", rounds, "Rounds of measurement on the loaded estate, new roots each")->capture_default_str();
+  app.add_option("--ci-batch", ci_batch, "CIs per BatchWrite")->capture_default_str();
+  app.add_option("--batch", rel_batch, "Relationships per BatchWrite")->capture_default_str();
+  app.add_option("--seed", seed, "Seed of the estate and the roots")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(getenv("CMDB_BENCH_DEBUG") ? spdlog::level::debug : spdlog::level::warn);
+
+  BenchCluster cluster(/*fast=*/true);
+  const std::string url = cluster.NewDatabase("impact");
+
+  const auto gen_start = bench::Clock::now();
+  const DataCentre dc = MakeDataCentre(cis, relationships, seed);
+  std::printf("estate: %zu CIs, %zu relationships (%zu structural) generated in %.1f s\n", dc.cis.size(),
+              dc.links.size(), dc.structural_links, Seconds(bench::Clock::now() - gen_start));
+  {
+    std::map<std::string, int> by_class;
+    for (const auto& c : dc.cis) by_class[c.class_name]++;
+    std::printf("  CIs:");
+    for (const auto& [k, v] : by_class) std::printf(" %s %d;", k.c_str(), v);
+    std::map<std::string, int> by_type;
+    for (const auto& l : dc.links) by_type[kTypeNames[l.type]]++;
+    std::printf("\n  relationships:");
+    for (const auto& [k, v] : by_type) std::printf(" %s %d;", k.c_str(), v);
+    std::printf("\n");
+  }
+
+  // Load with the impact service following the feed, as it would in production.
+  std::vector<std::string> ids;
+  {
+    InProcessServer server(url, 8, 16, /*impact=*/true);
+    const auto load_start = bench::Clock::now();
+    Loaded loaded = Load(server, dc, ci_batch, rel_batch);
+    const double wall = Seconds(bench::Clock::now() - load_start);
+    ids = std::move(loaded.ids);
+    std::printf("load through BatchWrite: %zu CIs in %.1f s (%.0f CIs/s, batches of %d), %zu relationships in %.1f s "
+                "(%.0f/s, batches of %d); %.1f s wall\n",
+                dc.cis.size(), loaded.ci_seconds, static_cast<double>(dc.cis.size()) / loaded.ci_seconds, ci_batch,
+                dc.links.size(), loaded.rel_seconds, static_cast<double>(dc.links.size()) / loaded.rel_seconds,
+                rel_batch, wall);
+    auto impact = server.NewImpactStub();
+    // The first query waits until the graph has applied every change of the load.
+    const auto catch_up = bench::Clock::now();
+    (void)AnalyzeOurs(*impact, Query{{ids[0]}}, 0, 1);
+    std::printf("first AnalyzeImpact after the load (the graph catching up with the feed): %.0f ms\n",
+                1000 * Seconds(bench::Clock::now() - catch_up));
+    // Dual-homed hypervisors, dual-uplinked switches, applications on several
+    // instances; clusters (1 of n members) and business services ship with theirs.
+    SetClassRedundancy(*impact, "hypervisor", 1, {"connected_to"});
+    SetClassRedundancy(*impact, "switch", 1, {"depends_on"});
+    SetClassRedundancy(*impact, "application", 1, {"runs_on"});
+    PrintGraphStats("after the load (kept in step through the feed)", GraphStats(*impact));
+    pqxx::connection conn(url);
+    pqxx::nontransaction(conn).exec0("VACUUM ANALYZE");
+  }
+  malloc_trim(0);
+
+  // A fresh server: its graph is loaded from the database at start.
+  const double rss0 = Rss();
+  InProcessServer server(url, 8, 16, /*impact=*/true);
+  const double rss1 = Rss();
+  auto impact = server.NewImpactStub();
+  const v1::GraphStats stats = GraphStats(*impact);
+  PrintGraphStats("at start", stats);
+  std::printf("graph load at start: ImpactService::Start %.2f s; process RSS grew %.1f MB (%.1f bytes per impact edge)\n",
+              server.impact_start_seconds(), (rss1 - rss0) / 1e6,
+              (rss1 - rss0) / static_cast<double>(std::max<int64_t>(1, stats.edges())));
+
+  const std::vector<v1::RelationshipPropagation> shipped = TypeRules(*impact);
+  SqlBaseline sql(url, max_depth);
+  std::mt19937 rng(seed * 7919 + 17);
+  std::vector<Summary> single_summaries, multi_summaries;
+  int64_t mismatches_total = 0;
+  for (int round = 1; round <= rounds; ++round) {
+    // The queries: distinct random CIs; sets of 2-10 CIs, half of them at
+    // random, half from one rack (its switches and hypervisors: the case
+    // redundancy rules are for).
+    std::vector<Query> singles, sets;
+    {
+      std::vector<int> order(ids.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+      std::shuffle(order.begin(), order.end(), rng);
+      for (int i = 0; i < roots_n && i < static_cast<int>(order.size()); ++i) {
+        singles.push_back({{ids[order[i]]}});
+      }
+      for (int i = 0; i < multi_n; ++i) {
+        const int k = 2 + static_cast<int>(rng() % 9);
+        std::vector<int> pool;
+        if (i % 2 == 0) {
+          for (int j = 0; j < k; ++j) pool.push_back(static_cast<int>(rng() % ids.size()));
+        } else {
+          const Rack& rack = dc.racks[rng() % dc.racks.size()];
+          std::vector<int> members = {rack.tor[0], rack.tor[1]};
+          members.insert(members.end(), rack.hosts.begin(), rack.hosts.end());
+          std::shuffle(members.begin(), members.end(), rng);
+          pool.assign(members.begin(), members.begin() + std::min<size_t>(static_cast<size_t>(k), members.size()));
+        }
+        Query q;
+        for (int x : pool) q.roots.push_back(ids[x]);
+        sets.push_back(std::move(q));
+      }
+    }
+    std::vector<Query> all = singles;
+    all.insert(all.end(), sets.begin(), sets.end());
+    std::vector<Measured> m(all.size());
+
+    // Warm both sides (caches, connections, the planner) on other roots;
+    // ours again after each rule change, which the graph picks up on the
+    // next query.
+    auto warm = [&](int n, bool with_sql) {
+      for (int i = 0; i < n; ++i) {
+        Query q{{ids[rng() % ids.size()]}};
+        (void)AnalyzeOurs(*impact, q, max_depth, max_results);
+        if (with_sql) (void)sql.Run(q);
+      }
+    };
+    if (round == 1) warm(50, true);
+
+    // Pass 1: shipped rules.
+    const auto t1 = bench::Clock::now();
+    for (size_t i = 0; i < all.size(); ++i) {
+      const OursAnswer a = AnalyzeOurs(*impact, all[i], max_depth, max_results);
+      m[i].shipped_ms = a.ms;
+      m[i].shipped_count = a.count;
+      m[i].shipped_down = a.down;
+      m[i].shipped_degraded = a.degraded;
+    }
+    const double pass1 = Seconds(bench::Clock::now() - t1);
+
+    // Pass 2: every effect down, both sides, taking turns to go first.
+    SetEffects(*impact, shipped, /*all_down=*/true);
+    warm(5, false);
+    const auto t2 = bench::Clock::now();
+    for (size_t i = 0; i < all.size(); ++i) {
+      OursAnswer a;
+      std::pair<double, int> s;
+      if (i % 2 == 0) {
+        a = AnalyzeOurs(*impact, all[i], max_depth, max_results);
+        s = sql.Run(all[i]);
+      } else {
+        s = sql.Run(all[i]);
+        a = AnalyzeOurs(*impact, all[i], max_depth, max_results);
+      }
+      m[i].ours_ms = a.ms;
+      m[i].ours_count = a.count;
+      m[i].sql_ms = s.first;
+      m[i].reach = s.second;
+    }
+    const double pass2 = Seconds(bench::Clock::now() - t2);
+    SetEffects(*impact, shipped, /*all_down=*/false);
+    warm(5, false);
+
+    const std::vector<Measured> ms_single(m.begin(), m.begin() + static_cast<long>(singles.size()));
+    const std::vector<Measured> ms_sets(m.begin() + static_cast<long>(singles.size()), m.end());
+    std::printf("\n## Round %d: %zu single roots, %zu root sets; max_depth %d, max_results %d "
+                "(pass 1 %.1f s, pass 2 %.1f s)\n\n",
+                round, singles.size(), sets.size(), max_depth, max_results, pass1, pass2);
+    std::printf("Every effect down (answers must equal reachability):\n\n");
+    std::printf("| queries      |     n | <=10k | ours p50 | ours p99 | p99 <=10k | SQL p50  | SQL p99  | p99 <=10k | p50 ratio |\n");
+    std::printf("|--------------|-------|-------|----------|----------|----------|----------|----------|----------|-----------|\n");
+    const Summary ss = Summarise(ms_single), sm = Summarise(ms_sets);
+    PrintSummaryRow("single roots", ms_single, ss);
+    if (!ms_sets.empty()) PrintSummaryRow("root sets", ms_sets, sm);
+    single_summaries.push_back(ss);
+    multi_summaries.push_back(sm);
+    int mismatches = 0;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (m[i].ours_count == m[i].reach) continue;
+      if (++mismatches <= 10) {
+        std::printf("MISMATCH: roots %s%s: ours %d, SQL %d\n", all[i].roots[0].c_str(),
+                    all[i].roots.size() > 1 ? StrCat(" (+", all[i].roots.size() - 1, ")").c_str() : "",
+                    m[i].ours_count, m[i].reach);
+      }
+    }
+    mismatches_total += mismatches;
+    std::printf("counts: %d of %zu answers differ from the SQL count\n", mismatches, all.size());
+    PrintRadii(ms_single, ms_sets);
+    PrintShipped(ms_single, ms_sets);
+    std::fflush(stdout);
+  }
+  if (rounds > 1) {
+    // The middle value, or the mean of the middle two.
+    auto med = [](const std::vector<Summary>& v, double Summary::*f) {
+      std::vector<double> x;
+      for (const auto& s : v) x.push_back(s.*f);
+      std::sort(x.begin(), x.end());
+      const size_t n = x.size();
+      return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+    };
+    std::printf("\nMedians over %d rounds (ms):\n\n", rounds);
+    std::printf("| queries      | ours p50 | ours p99 | p99 <=10k | SQL p50  | SQL p99  | shipped p50 | shipped p99 |\n");
+    std::printf("|--------------|----------|----------|----------|----------|----------|-------------|-------------|\n");
+    for (const auto* v : {&single_summaries, &multi_summaries}) {
+      std::printf("| %-12s | %8.2f | %8.2f | %8.2f | %8.2f | %8.2f | %11.2f | %11.2f |\n",
+                  v == &single_summaries ? "single roots" : "root sets", med(*v, &Summary::ours_p50),
+                  med(*v, &Summary::ours_p99), med(*v, &Summary::ours_p99_small), med(*v, &Summary::sql_p50),
+                  med(*v, &Summary::sql_p99), med(*v, &Summary::shipped_p50), med(*v, &Summary::shipped_p99));
+    }
+  }
+  std::printf("\nmismatches over all rounds: %lld\n", static_cast<long long>(mismatches_total));
+  return mismatches_total == 0 ? 0 : 2;
+}
