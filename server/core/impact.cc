@@ -1,6 +1,7 @@
 #include "core/impact.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <utility>
 
@@ -66,6 +67,13 @@ struct Scratch {
   std::vector<NodeId> roots;
   std::vector<uint8_t> follow;
   std::vector<Effect> effect;
+  std::vector<std::array<uint32_t, 2>> seen;  // WalkEffects: per node and walk state
+  struct Item {
+    NodeId node;
+    uint8_t state;
+    int32_t dist;
+  };
+  std::vector<Item> items;
 
   // Called once at the start of a query: a query takes far fewer than
   // 2^28 epochs, so stamps never wrap inside one.
@@ -75,6 +83,7 @@ struct Scratch {
     for (Visit& v : visit) v.epoch = 0;
     for (uint32_t& m : mark) m = 0;
     for (CandSlot& c : cand) c.epoch = 0;
+    for (auto& x : seen) x = {0, 0};
     epoch = 0;
   }
   uint32_t Next() { return ++epoch; }
@@ -158,6 +167,49 @@ void Walk(const Graph& g, Scratch& s, NodeId start, int max_depth, Fn&& fn) {
       g.ForEachOut(u, step);
     } else {
       g.ForEachIn(u, step);
+    }
+  }
+}
+
+// Like Walk, but only along edges that carry a single failure's impact under
+// the types' effects (redundancy aside). Forward from a failed CI the walk
+// state is 0 "down" or 1 "degraded"; backward from an affected CI it is 0
+// "needs to be affected" or 1 "needs to be down". Both change the same way:
+// a down-effect edge keeps the state; a degraded-effect edge turns 0 into 1
+// and stops 1 (a degraded CI passes nothing over it, and it makes nothing
+// down). fn(node, distance) is called once per node, at its first reach.
+template <bool kForward, typename Fn>
+void WalkEffects(const Graph& g, Scratch& s, NodeId start, int max_depth, Fn&& fn) {
+  const uint32_t ep = s.Next();
+  auto& q = s.items;
+  q.clear();
+  s.seen[start][0] = ep;
+  s.visit[start] = Visit{ep, 0};
+  q.push_back({start, 0, 0});
+  if (!fn(start, 0)) return;
+  bool more = true;
+  for (size_t h = 0; h < q.size() && more; ++h) {
+    const Scratch::Item item = q[h];
+    if (max_depth > 0 && item.dist >= max_depth) continue;
+    auto step = [&](const Edge& e) {
+      if (!more || !s.follow[e.type]) return;
+      uint8_t next = item.state;
+      if (s.effect[e.type] == Effect::kDegraded) {
+        if (next == 1) return;
+        next = 1;
+      }
+      if (s.seen[e.node][next] == ep) return;
+      s.seen[e.node][next] = ep;
+      q.push_back({e.node, next, item.dist + 1});
+      if (s.visit[e.node].epoch != ep) {
+        s.visit[e.node] = Visit{ep, item.dist + 1};
+        more = fn(e.node, item.dist + 1);
+      }
+    };
+    if constexpr (kForward) {
+      g.ForEachOut(item.node, step);
+    } else {
+      g.ForEachIn(item.node, step);
     }
   }
 }
@@ -491,7 +543,7 @@ absl::flat_hash_map<NodeId, int> Reachable(const Graph& g, const std::vector<Nod
   return reached;
 }
 
-std::vector<Candidate> RankRootCauses(const Graph& g, const RootCauseQuery& query) {
+std::vector<Candidate> RankRootCauses(const Graph& g, const Rules& rules, const RootCauseQuery& query) {
   std::vector<Candidate> answer;
   if (query.max_candidates <= 0) return answer;
   const int n = g.node_count();
@@ -499,7 +551,10 @@ std::vector<Candidate> RankRootCauses(const Graph& g, const RootCauseQuery& quer
   Fit(s.visit, n);
   Fit(s.mark, n);
   Fit(s.cand, n);
+  Fit(s.seen, n);
   BuildFollow(g, query.follow_type, s.follow);
+  s.effect.assign(static_cast<size_t>(g.type_count()), Effect::kDown);
+  for (size_t t = 0; t < s.effect.size() && t < rules.effect_by_type.size(); ++t) s.effect[t] = rules.effect_by_type[t];
 
   const uint32_t alarm_mark = s.Next();
   std::vector<NodeId> alarms;
@@ -514,7 +569,7 @@ std::vector<Candidate> RankRootCauses(const Graph& g, const RootCauseQuery& quer
   const uint32_t cand_epoch = s.Next();
   std::vector<NodeId> cands;
   for (NodeId a : alarms) {
-    Walk<false>(g, s, a, query.max_depth, [&](NodeId c, int d) {
+    WalkEffects<false>(g, s, a, query.max_depth, [&](NodeId c, int d) {
       CandSlot& cs = s.cand[c];
       if (cs.epoch != cand_epoch) {
         cs = CandSlot{cand_epoch, 0, 0};
@@ -565,7 +620,7 @@ std::vector<Candidate> RankRootCauses(const Graph& g, const RootCauseQuery& quer
   for (Row& row : rows) {
     int64_t visits = 0;
     int silent = 0;
-    Walk<true>(g, s, row.node, query.max_depth, [&](NodeId v, int d) {
+    WalkEffects<true>(g, s, row.node, query.max_depth, [&](NodeId v, int d) {
       if (d > 0 && s.mark[v] != alarm_mark) ++silent;
       return ++visits < cap;
     });
@@ -586,7 +641,7 @@ std::vector<Candidate> RankRootCauses(const Graph& g, const RootCauseQuery& quer
     c.evidence = rows[i].evidence;
   }
   for (NodeId a : alarms) {
-    Walk<false>(g, s, a, query.max_depth, [&](NodeId c, int) {
+    WalkEffects<false>(g, s, a, query.max_depth, [&](NodeId c, int) {
       if (s.cand[c].epoch == chosen) answer[s.cand[c].explains].explained.push_back(a);
       return true;
     });

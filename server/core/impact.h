@@ -146,8 +146,10 @@ struct Candidate {
   int evidence = 0;
 };
 
-// Candidates: every CI from which at least one alarm is reachable (the
-// alarms included). Ordered by explains (more first), evidence (more
+// Candidates: every CI whose single failure would affect at least one alarm
+// (the alarms included), along the edges that carry it under the types'
+// effects as Analyze does (a degraded-effect edge carries only a CI that is
+// down); redundancy rules are not applied here. Ordered by explains (more first), evidence (more
 // first), silent_affected (fewer first), distance_sum (smaller first), then
 // UUID byte order: deterministic. At most max_candidates (none when it is
 // 0 or less). Dead or unknown alarms are ignored.
@@ -159,6 +161,6 @@ struct Candidate {
 // evidence, distance_sum, UUID), and each count stops at
 // 1,000,000 / shortlist size visits (it is then a lower bound): a
 // candidate outside the shortlist is not returned.
-std::vector<Candidate> RankRootCauses(const Graph& graph, const RootCauseQuery& query);
+std::vector<Candidate> RankRootCauses(const Graph& graph, const Rules& rules, const RootCauseQuery& query);
 
 }  // namespace cmdb::impact

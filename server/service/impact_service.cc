@@ -711,7 +711,9 @@ absl::StatusOr<RootCauseAnswer> ImpactService::SuggestRootCause(const RootCauseR
   }
   if (query.alarms.empty()) return FieldError("ci_ids", "give at least one alarming CI (or include open incidents)");
   query.follow_type = FollowTypes(g, request.relationship_types);
-  const std::vector<impact::Candidate> ranked = impact::RankRootCauses(g.graph, query);
+  QueryRules qr;
+  BuildRules(g, L.rules, catalog, &qr);
+  const std::vector<impact::Candidate> ranked = impact::RankRootCauses(g.graph, qr.rules, query);
 
   RootCauseAnswer answer;
   for (NodeId a : query.alarms) answer.alarm_ids.push_back(impact::FormatUuid(g.graph.node(a).id));

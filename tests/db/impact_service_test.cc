@@ -136,7 +136,9 @@ TEST_F(ImpactServiceTest, ClusterNeedsOneOfItsMembers) {
   EXPECT_EQ(one_states[cluster], "degraded");
   EXPECT_EQ(one_states[vm], "degraded");
   for (const auto& a : one.affected) {
-    if (a.id == cluster) EXPECT_EQ(a.redundancy, "needs 1 of 2, 1 left");
+    if (a.id == cluster) {
+      EXPECT_EQ(a.redundancy, "needs 1 of 2, 1 left");
+    }
   }
   EXPECT_EQ(one.risk.terms.at("R"), 1);  // the cluster has no spare left
   auto both = States(Analyze({h1, h2}));  // two roots in the same group
@@ -431,7 +433,9 @@ TEST_F(ImpactServiceTest, AgreesWithARecursiveSqlTraversalOnRandomGraphs) {
     auto rules = Impact().GetRules();
     ASSERT_TRUE(rules.ok());
     for (const auto& r : rules->types) {
-      if (r.relationship_type == t) ASSERT_TRUE(Impact().SetTypePropagation({t, r.direction, "down"}).ok());
+      if (r.relationship_type == t) {
+        ASSERT_TRUE(Impact().SetTypePropagation({t, r.direction, "down"}).ok());
+      }
     }
   }
   const std::vector<std::string> types = {"depends_on", "runs_on", "contains", "connected_to", "uses",

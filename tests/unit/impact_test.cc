@@ -908,7 +908,7 @@ class RootCauseTest : public testing::Test {
 
 TEST_F(RootCauseTest, SwitchTakingDownARackRanksFirst) {
   RootCauseQuery q = Alarms({"s1-1", "noise1", "s1-2", "s1-3", "s1-4", "noise2", "s1-2"});
-  auto c = RankRootCauses(n.g, q);
+  auto c = RankRootCauses(n.g, Rules{}, q);
   ASSERT_GE(c.size(), 4u);
   EXPECT_EQ(n.name(c[0].node), "switch1");
   EXPECT_EQ(n.Names(c[0].explained), (std::vector<std::string>{"s1-1", "s1-2", "s1-3", "s1-4"}));
@@ -931,7 +931,7 @@ TEST_F(RootCauseTest, SwitchTakingDownARackRanksFirst) {
 
 TEST_F(RootCauseTest, TiesBreakByUuidAndEvidenceBreaksThem) {
   RootCauseQuery q = Alarms({"noise2", "s2-3"});
-  auto c = RankRootCauses(n.g, q);
+  auto c = RankRootCauses(n.g, Rules{}, q);
   // noise2 explains itself only; s2-3 has switch2 and router above it, which
   // reach silent CIs. The two alarms tie on everything but the UUID.
   ASSERT_GE(c.size(), 2u);
@@ -944,15 +944,15 @@ TEST_F(RootCauseTest, TiesBreakByUuidAndEvidenceBreaksThem) {
   // Evidence on the later one moves it ahead; on switch2 it moves it ahead of both.
   q.evidence[c[1].node] = 1;
   const NodeId later = c[1].node;
-  auto e = RankRootCauses(n.g, q);
+  auto e = RankRootCauses(n.g, Rules{}, q);
   EXPECT_EQ(e[0].node, later);
   EXPECT_EQ(e[0].evidence, 1);
   q.evidence[n["switch2"]] = 2;
-  EXPECT_EQ(n.name(RankRootCauses(n.g, q)[0].node), "switch2");
+  EXPECT_EQ(n.name(RankRootCauses(n.g, Rules{}, q)[0].node), "switch2");
 
   // Deterministic: the same answer every time.
-  auto again = RankRootCauses(n.g, q);
-  auto once = RankRootCauses(n.g, q);
+  auto again = RankRootCauses(n.g, Rules{}, q);
+  auto once = RankRootCauses(n.g, Rules{}, q);
   ASSERT_EQ(again.size(), once.size());
   for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].node, once[i].node);
 }
@@ -960,28 +960,60 @@ TEST_F(RootCauseTest, TiesBreakByUuidAndEvidenceBreaksThem) {
 TEST_F(RootCauseTest, LimitsDepthTypesAndCount) {
   RootCauseQuery q = Alarms({"s1-1", "s1-2"});
   q.max_candidates = 1;
-  auto one = RankRootCauses(n.g, q);
+  auto one = RankRootCauses(n.g, Rules{}, q);
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(n.name(one[0].node), "switch1");
 
   q.max_candidates = 10;
-  auto all = RankRootCauses(n.g, q);
+  auto all = RankRootCauses(n.g, Rules{}, q);
   EXPECT_EQ(all.size(), 4u);  // switch1, router, s1-1, s1-2
 
   q.max_depth = 1;  // the router is two hops away
-  auto near = RankRootCauses(n.g, q);
+  auto near = RankRootCauses(n.g, Rules{}, q);
   EXPECT_EQ(near.size(), 3u);
   for (const Candidate& c : near) EXPECT_NE(n.name(c.node), "router");
 
   q.max_depth = 0;
   q.follow_type = {true};  // kFeeds not followed: each alarm alone
-  auto none = RankRootCauses(n.g, q);
+  auto none = RankRootCauses(n.g, Rules{}, q);
   ASSERT_EQ(none.size(), 2u);
   EXPECT_EQ(none[0].explained.size(), 1u);
 
   q.max_candidates = 0;
-  EXPECT_TRUE(RankRootCauses(n.g, q).empty());
-  EXPECT_TRUE(RankRootCauses(n.g, RootCauseQuery{}).empty());
+  EXPECT_TRUE(RankRootCauses(n.g, Rules{}, q).empty());
+  EXPECT_TRUE(RankRootCauses(n.g, Rules{}, RootCauseQuery{}).empty());
+}
+
+}  // namespace
+}  // namespace cmdb::impact
+
+namespace cmdb::impact {
+namespace {
+
+// Root cause follows the effects as Analyze does: over a degraded-effect
+// peer link, a down CI makes its peer degraded and a degraded one passes
+// nothing on, so a peer's peer explains nothing behind it.
+TEST(RootCauseEffectsTest, DegradedLinksCarryOnlyADownCi) {
+  Net n;
+  n.Link("app", "s1", kDependsOn);  // s1 down -> app down; s1 degraded -> app degraded
+  n.Link("s1", "sw", kPeer);
+  n.Link("sw", "s2", kPeer);
+  Rules rules;
+  rules.effect_by_type.assign(6, Effect::kDown);
+  rules.effect_by_type[kPeer] = Effect::kDegraded;
+  // What Analyze says about each single failure.
+  EXPECT_TRUE(n.Run(n.Query({"sw"}), rules).contains("app"));
+  EXPECT_FALSE(n.Run(n.Query({"s2"}), rules).contains("app"));
+
+  RootCauseQuery q;
+  q.alarms = {n["app"]};
+  std::set<std::string> candidates;
+  for (const Candidate& c : RankRootCauses(n.g, rules, q)) candidates.insert(n.name(c.node));
+  EXPECT_EQ(candidates, (std::set<std::string>{"app", "s1", "sw"}));
+  // Plain reachability would also blame s2.
+  std::set<std::string> reachable;
+  for (const Candidate& c : RankRootCauses(n.g, Rules{}, q)) reachable.insert(n.name(c.node));
+  EXPECT_TRUE(reachable.contains("s2"));
 }
 
 }  // namespace
