@@ -46,13 +46,12 @@ void ForEachCi(Client& client, cmdb::v1::ListCIsRequest request, int64_t limit,
 }
 
 std::vector<cmdb::v1::Relationship> ListAllRelationships(Client& client, cmdb::v1::ListRelationshipsRequest request) {
-  std::vector<cmdb::v1::Relationship> all;
-  while (true) {
-    const auto page = client.Call(&cmdb::v1::CmdbService::Stub::ListRelationships, request);
-    all.insert(all.end(), page.relationships().begin(), page.relationships().end());
-    if (page.next_page_token().empty()) return all;
-    request.set_page_token(page.next_page_token());
-  }
+  return AllPages(
+      std::move(request),
+      [&](const cmdb::v1::ListRelationshipsRequest& r) {
+        return client.Call(&cmdb::v1::CmdbService::Stub::ListRelationships, r);
+      },
+      [](const cmdb::v1::ListRelationshipsResponse& page) -> const auto& { return page.relationships(); });
 }
 
 const AttributeTypes& ClassSchemas::TypesOf(const std::string& class_name) {

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "calls.h"
 #include "cli_util.h"
 #include "commands_discovery.h"
 #include "json_format.h"
@@ -752,13 +753,9 @@ void RunLog(Session& session, const std::string& run_id, const std::vector<std::
   v1::ListRunLogRequest request;
   request.set_run_id(run_id);
   for (const auto& word : outcomes) request.add_outcomes(ParseOutcome(word, "--outcome"));
-  std::vector<v1::TargetResult> entries;
-  while (true) {
-    const auto page = client.Call(&Stub::ListRunLog, request);
-    entries.insert(entries.end(), page.entries().begin(), page.entries().end());
-    if (page.next_page_token().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  const std::vector<v1::TargetResult> entries = AllPages(
+      request, [&](const v1::ListRunLogRequest& r) { return client.Call(&Stub::ListRunLog, r); },
+      [](const v1::ListRunLogResponse& page) -> const auto& { return page.entries(); });
   if (session.json()) {
     Json json = Json::array();
     for (const auto& e : entries) json.push_back(TargetResultJson(e));

@@ -34,6 +34,7 @@
 #include <iostream>
 #include <map>
 
+#include "calls.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "enums.h"
@@ -440,13 +441,10 @@ void RunRecordList(Session& session, const RecordOptions& o) {
   request.set_ci_id(o.ci);
   request.set_kind(o.kind);
   request.set_state(o.state);
-  std::vector<v1::ExternalRecord> records;
-  while (true) {
-    const auto page = session.client().Call(&IStub::ListExternalRecords, request);
-    records.insert(records.end(), page.records().begin(), page.records().end());
-    if (page.next_page_token().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  const std::vector<v1::ExternalRecord> records = AllPages(
+      request,
+      [&](const v1::ListExternalRecordsRequest& r) { return session.client().Call(&IStub::ListExternalRecords, r); },
+      [](const v1::ListExternalRecordsResponse& page) -> const auto& { return page.records(); });
   if (session.json()) {
     Json json = Json::array();
     for (const auto& r : records) json.push_back(RecordJson(r));
