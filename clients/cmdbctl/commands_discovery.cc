@@ -18,6 +18,7 @@
 #include "calls.h"
 #include "cli_util.h"
 #include "commands_discovery.h"
+#include "enums.h"
 #include "json_format.h"
 #include "table.h"
 
@@ -64,21 +65,9 @@ using google::protobuf::util::TimeUtil;
 
 // --- Enum words ------------------------------------------------------------------
 
-// The lowercase word of an enum value without its type's prefix:
-// RUN_STATE_QUEUED -> "queued", TARGET_OUTCOME_NO_RESPONSE -> "no_response";
-// "" for *_UNSPECIFIED, the number for a value from a newer server.
-std::string Word(const google::protobuf::EnumDescriptor* d, int number) {
-  if (number == 0) return "";
-  const auto* value = d->FindValueByNumber(number);
-  if (value == nullptr) return std::to_string(number);
-  const std::string& zero = d->FindValueByNumber(0)->name();
-  std::string word = value->name().substr(zero.size() - std::string("UNSPECIFIED").size());
-  std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
-  return word;
-}
 
-std::string StateText(v1::RunState state) { return Word(v1::RunState_descriptor(), state); }
-std::string OutcomeText(v1::TargetOutcome outcome) { return Word(v1::TargetOutcome_descriptor(), outcome); }
+std::string StateText(v1::RunState state) { return EnumValueWord(v1::RunState_descriptor(), state); }
+std::string OutcomeText(v1::TargetOutcome outcome) { return EnumValueWord(v1::TargetOutcome_descriptor(), outcome); }
 
 // "no-response" or "no_response" (any case) -> TARGET_OUTCOME_NO_RESPONSE.
 // Throws an INVALID_ARGUMENT Error naming `flag` (when not empty).

@@ -49,18 +49,6 @@ using IStub = v1::ImpactService::Stub;
 
 // --- Enum words --------------------------------------------------------------
 
-// The lowercase word of an enum value without its type's prefix
-// (IMPACT_STATE_DOWN -> "down"); "" for *_UNSPECIFIED, the number for a
-// value from a newer server.
-std::string Word(const google::protobuf::EnumDescriptor* d, int number) {
-  if (number == 0) return "";
-  const auto* value = d->FindValueByNumber(number);
-  if (value == nullptr) return std::to_string(number);
-  const std::string& zero = d->FindValueByNumber(0)->name();
-  std::string word = value->name().substr(zero.size() - std::string("UNSPECIFIED").size());
-  std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
-  return word;
-}
 
 // The value for a word (case-insensitive); throws an INVALID_ARGUMENT Error
 // naming `flag` and the accepted words otherwise.
@@ -72,13 +60,13 @@ int Number(const google::protobuf::EnumDescriptor* d, const std::string& word, c
   if (value != nullptr && value->number() != 0) return value->number();
   std::string words;
   for (int i = 0; i < d->value_count(); ++i) {
-    if (d->value(i)->number() != 0) words += (words.empty() ? "" : ", ") + Word(d, d->value(i)->number());
+    if (d->value(i)->number() != 0) words += (words.empty() ? "" : ", ") + EnumValueWord(d, d->value(i)->number());
   }
   throw InvalidArgument(flag + ": unknown value \"" + word + "\" (expected one of: " + words + ")");
 }
 
-std::string StateText(v1::ImpactState state) { return Word(v1::ImpactState_descriptor(), state); }
-std::string EffectText(v1::ImpactEffect effect) { return Word(v1::ImpactEffect_descriptor(), effect); }
+std::string StateText(v1::ImpactState state) { return EnumValueWord(v1::ImpactState_descriptor(), state); }
+std::string EffectText(v1::ImpactEffect effect) { return EnumValueWord(v1::ImpactEffect_descriptor(), effect); }
 
 v1::ImpactScenario ParseScenario(const std::string& word) {
   return static_cast<v1::ImpactScenario>(Number(v1::ImpactScenario_descriptor(), word, "--scenario"));
@@ -249,7 +237,7 @@ void RunImpact(Session& session, const ImpactOptions& o) {
   request.set_include_paths(session.output != "table");
   request.set_max_results(o.max);
   const auto response = session.client().Call(&IStub::AnalyzeImpact, request);
-  const std::string scenario = Word(v1::ImpactScenario_descriptor(), request.scenario());
+  const std::string scenario = EnumValueWord(v1::ImpactScenario_descriptor(), request.scenario());
   if (session.output == "json") {
     PrintJson(ImpactJson(response, scenario));
     return;

@@ -8,6 +8,16 @@
 #include "client.h"
 
 namespace cmdbctl {
+
+std::string EnumValueWord(const google::protobuf::EnumDescriptor* d, int number) {
+  if (number == 0) return "";
+  const auto* value = d->FindValueByNumber(number);
+  if (value == nullptr) return std::to_string(number);
+  const std::string& zero = d->FindValueByNumber(0)->name();
+  std::string word = value->name().substr(zero.size() - std::string("UNSPECIFIED").size());
+  std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
+  return word;
+}
 namespace {
 
 using google::protobuf::EnumDescriptor;

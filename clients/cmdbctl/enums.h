@@ -10,6 +10,11 @@
 
 namespace cmdbctl {
 
+// The lowercase word of any enum value without its type's prefix
+// (RUN_STATE_QUEUED -> "queued", IMPACT_STATE_DOWN -> "down"); "" for
+// *_UNSPECIFIED, the number for a value from a newer server.
+std::string EnumValueWord(const google::protobuf::EnumDescriptor* descriptor, int number);
+
 // The lowercase word for a value; "" for *_UNSPECIFIED.
 std::string StatusText(cmdb::v1::LifecycleStatus value);
 std::string CriticalityText(cmdb::v1::Criticality value);
