@@ -140,44 +140,14 @@ const Redundancy* RuleOf(const Graph& g, const Rules& rules, NodeId v) {
 }
 
 // Breadth-first walk from `start` over followed edges (forward or reverse)
-// within max_depth hops (0: no limit), calling fn(node, distance) for each
-// node reached, start included, until fn returns false.
-template <bool kForward, typename Fn>
-void Walk(const Graph& g, Scratch& s, NodeId start, int max_depth, Fn&& fn) {
-  const uint32_t ep = s.Next();
-  std::vector<NodeId>& q = s.queue;
-  q.clear();
-  s.visit[start] = Visit{ep, 0};
-  q.push_back(start);
-  if (!fn(start, 0)) return;
-  bool more = true;
-  for (size_t h = 0; h < q.size() && more; ++h) {
-    const NodeId u = q[h];
-    const int d = s.visit[u].dist;
-    if (max_depth > 0 && d >= max_depth) continue;
-    auto step = [&](const Edge& e) {
-      if (!more || !s.follow[e.type]) return;
-      Visit& v = s.visit[e.node];
-      if (v.epoch == ep) return;
-      v = Visit{ep, d + 1};
-      q.push_back(e.node);
-      more = fn(e.node, d + 1);
-    };
-    if constexpr (kForward) {
-      g.ForEachOut(u, step);
-    } else {
-      g.ForEachIn(u, step);
-    }
-  }
-}
-
-// Like Walk, but only along edges that carry a single failure's impact under
-// the types' effects (redundancy aside). Forward from a failed CI the walk
+// within max_depth hops (0: no limit), only along edges that carry a single
+// failure's impact under the types' effects (redundancy aside). Forward from a failed CI the walk
 // state is 0 "down" or 1 "degraded"; backward from an affected CI it is 0
 // "needs to be affected" or 1 "needs to be down". Both change the same way:
 // a down-effect edge keeps the state; a degraded-effect edge turns 0 into 1
 // and stops 1 (a degraded CI passes nothing over it, and it makes nothing
-// down). fn(node, distance) is called once per node, at its first reach.
+// down). fn(node, distance) is called once per node, at its first reach
+// (start included); the walk ends early when fn returns false.
 template <bool kForward, typename Fn>
 void WalkEffects(const Graph& g, Scratch& s, NodeId start, int max_depth, Fn&& fn) {
   const uint32_t ep = s.Next();

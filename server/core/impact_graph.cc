@@ -9,15 +9,6 @@
 namespace cmdb::impact {
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool HasHyphenAt(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
-
 // Counting sort into CSR arrays: Count(n) for every item first, then
 // Start(), then Put(n, item) for the same items in the same order.
 template <typename T>
@@ -46,36 +37,6 @@ size_t Bytes(const V& v) {
 }
 
 }  // namespace
-
-bool ParseUuid(std::string_view text, Uuid* out) {
-  if (text.size() != 36) return false;
-  Uuid id{};
-  int half = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (HasHyphenAt(i)) {
-      if (text[i] != '-') return false;
-      continue;
-    }
-    int d = HexDigit(text[i]);
-    if (d < 0) return false;
-    id[half / 2] = static_cast<uint8_t>(id[half / 2] | (half % 2 == 0 ? d << 4 : d));
-    ++half;
-  }
-  *out = id;
-  return true;
-}
-
-std::string FormatUuid(const Uuid& id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
-  for (size_t i = 0; i < id.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    s.push_back(kHex[id[i] >> 4]);
-    s.push_back(kHex[id[i] & 0xf]);
-  }
-  return s;
-}
 
 size_t UuidHash::operator()(const Uuid& u) const {
   uint64_t a;

@@ -33,6 +33,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "core/uuid.h"
 
 namespace cmdb::impact {
 
@@ -40,13 +41,12 @@ using NodeId = int32_t;   // dense, assigned in order of first sight, never reus
 using TypeId = int32_t;   // relationship type, index into the type table
 using ClassId = int32_t;  // CI class, index into the class table
 using RelIndex = int32_t; // relationship slot, never reused
-using Uuid = std::array<uint8_t, 16>;
+using Uuid = UuidBytes;  // core/uuid.h: ParseUuid, FormatUuid
 
 enum class Direction : uint8_t { kNone = 0, kTargetToSource = 1, kSourceToTarget = 2, kBoth = 3 };
 
-// Parses the canonical text form (36 characters, any case); false otherwise.
-bool ParseUuid(std::string_view text, Uuid* out);
-std::string FormatUuid(const Uuid& id);  // lower-case canonical form
+using ::cmdb::FormatUuid;
+using ::cmdb::ParseUuid;
 
 struct UuidHash {
   size_t operator()(const Uuid& u) const;

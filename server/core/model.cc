@@ -12,12 +12,19 @@ bool IsValidStatus(std::string_view status) {
          status == kStatusMaintenance || status == kStatusRetired;
 }
 
+namespace {
+constexpr std::array<std::string_view, 5> kCriticalityOrder = {"", "low", "medium", "high", "critical"};
+}  // namespace
+
 int CriticalityRank(std::string_view criticality) {
-  static constexpr std::array<std::string_view, 5> kOrder = {"", "low", "medium", "high", "critical"};
-  for (size_t i = 0; i < kOrder.size(); ++i) {
-    if (kOrder[i] == criticality) return static_cast<int>(i);
+  for (size_t i = 0; i < kCriticalityOrder.size(); ++i) {
+    if (kCriticalityOrder[i] == criticality) return static_cast<int>(i);
   }
   return -1;
+}
+
+std::string_view CriticalityOfRank(int rank) {
+  return rank > 0 && rank < static_cast<int>(kCriticalityOrder.size()) ? kCriticalityOrder[rank] : "";
 }
 
 bool IsValidCriticality(std::string_view criticality) { return CriticalityRank(criticality) >= 0; }

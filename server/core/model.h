@@ -30,6 +30,8 @@ bool IsValidStatus(std::string_view status);
 bool IsValidCriticality(std::string_view criticality);
 // Rank for comparisons: "" = 0, low = 1 ... critical = 4; -1 if invalid.
 int CriticalityRank(std::string_view criticality);
+// The value of a rank ("" for 0 or one out of range).
+std::string_view CriticalityOfRank(int rank);
 
 // The source recorded for direct edits through the API.
 inline constexpr std::string_view kManualSource = "manual";

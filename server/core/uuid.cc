@@ -18,6 +18,13 @@ uint64_t RandomBits() {
   return engine();
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
 
 std::string NewUuid() {
@@ -32,27 +39,42 @@ std::string NewUuid() {
   }
   b[6] = static_cast<uint8_t>(0x70 | (b[6] & 0x0f));  // version 7
   b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3f));  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 0xf]);
-  }
-  return out;
+  return FormatUuid(b);
 }
 
 bool IsUuid(std::string_view text) {
+  UuidBytes ignored;
+  return ParseUuid(text, &ignored);
+}
+
+bool ParseUuid(std::string_view text, UuidBytes* out) {
   if (text.size() != 36) return false;
+  UuidBytes id{};
+  int half = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       if (text[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(text[i]))) {
-      return false;
+      continue;
     }
+    const int d = HexDigit(text[i]);
+    if (d < 0) return false;
+    id[half / 2] = static_cast<uint8_t>(id[half / 2] | (half % 2 == 0 ? d << 4 : d));
+    ++half;
   }
+  *out = id;
   return true;
+}
+
+std::string FormatUuid(const UuidBytes& id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[id[i] >> 4]);
+    out.push_back(kHex[id[i] & 0xf]);
+  }
+  return out;
 }
 
 std::string CanonicalUuid(std::string_view text) {

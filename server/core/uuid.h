@@ -1,6 +1,8 @@
 // UUIDs: the ids of CIs and relationships.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,5 +17,12 @@ bool IsUuid(std::string_view text);
 
 // Lower-cased canonical form; the input must satisfy IsUuid.
 std::string CanonicalUuid(std::string_view text);
+
+// The 16 bytes of a UUID, for compact in-memory keys.
+using UuidBytes = std::array<uint8_t, 16>;
+// Parses the 8-4-4-4-12 hex form (either case); false for anything else.
+bool ParseUuid(std::string_view text, UuidBytes* out);
+// The lower-case canonical text of `id`.
+std::string FormatUuid(const UuidBytes& id);
 
 }  // namespace cmdb

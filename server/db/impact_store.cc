@@ -31,7 +31,6 @@ const Statement kRelsAsOf{
     "WHERE v.rel_id > $1::uuid AND v.valid_from <= $3::timestamptz AND $3::timestamptz < v.valid_to "
     "ORDER BY v.rel_id LIMIT $2"};
 
-const Statement kRulesGeneration{"impact_rules_generation", "SELECT generation FROM impact_rules_state"};
 const Statement kBumpRules{"impact_rules_bump",
                            "UPDATE impact_rules_state SET generation = generation + 1"};
 const Statement kTypeRules{"impact_type_rules",
@@ -158,8 +157,6 @@ absl::Status ReadGraph(Tx& tx, std::optional<Micros> as_of, const std::function<
   });
   return absl::OkStatus();
 }
-
-int64_t ImpactRulesGeneration(Tx& tx) { return Exec(tx, kRulesGeneration)[0][0].as<int64_t>(); }
 
 PropagationRuleSet LoadPropagationRules(Tx& tx) {
   PropagationRuleSet set;

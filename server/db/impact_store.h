@@ -35,9 +35,6 @@ struct GraphRelRow {
 absl::Status ReadGraph(Tx& tx, std::optional<Micros> as_of, const std::function<void(const GraphNodeRow&)>& node,
                        const std::function<void(const GraphRelRow&)>& rel);
 
-// The generation of the impact rules (bumped by every rule change).
-int64_t ImpactRulesGeneration(Tx& tx);
-
 // What every impact query reads first, in one round trip: the change feed's
 // head, the rules' and the catalog's generations, and the failed changes
 // linked to `root_ids` updated at or after `failed_since`.

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <regex>
 #include <shared_mutex>
 #include <thread>
 
@@ -14,12 +13,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "core/feed.h"
 #include "core/impact.h"
+#include "core/impact_checks.h"
 #include "core/impact_graph.h"
-#include "core/page_token.h"
 #include "core/status.h"
 #include "core/strings.h"
-#include "db/ci_store.h"
-#include "db/feed_store.h"
 #include "db/impact_store.h"
 #include "service/change_feed.h"
 
@@ -35,38 +32,10 @@ constexpr Micros kDay = 86400LL * 1000000;
 constexpr Micros kFailedChangeWindow = 90 * kDay;
 constexpr Micros kRecentChangeWindow = 7 * kDay;
 constexpr int kFeedBatch = 10000;
-constexpr int kMaxRecordCis = 10000;
-
-const WriteContext& RulesContext() {
-  static const WriteContext context = [] {
-    WriteContext c;
-    c.actor = "impact";
-    return c;
-  }();
-  return context;
-}
-
-absl::StatusOr<impact::Direction> ParseDirection(std::string_view s) {
-  if (s == "target_to_source") return impact::Direction::kTargetToSource;
-  if (s == "source_to_target") return impact::Direction::kSourceToTarget;
-  if (s == "both") return impact::Direction::kBoth;
-  if (s == "none") return impact::Direction::kNone;
-  return absl::InvalidArgumentError(StrCat("direction: \"", s, "\" is not one of target_to_source, "
-                                           "source_to_target, both, none"));
-}
 
 uint8_t CriticalityByte(std::string_view c) { return static_cast<uint8_t>(std::max(0, CriticalityRank(c))); }
 
-std::string CriticalityWord(uint8_t c) {
-  static constexpr std::string_view kWords[] = {"", "low", "medium", "high", "critical"};
-  return std::string(c < 5 ? kWords[c] : "");
-}
-
 std::string StateWord(impact::State s) { return s == impact::State::kDown ? "down" : "degraded"; }
-
-bool HasControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
-}
 
 // Names <-> dense ids for relationship types and classes. Grows only.
 struct IdTable {
@@ -111,7 +80,7 @@ struct NamedGraph {
     for (const auto& t : rules.types) {
       const TypeId id = types.Get(t.relationship_type);
       if (id >= static_cast<TypeId>(d.size())) d.resize(id + 1, impact::Direction::kNone);
-      d[id] = ParseDirection(t.direction).value_or(impact::Direction::kNone);
+      d[id] = ParseDirection(t.direction, "direction").value_or(impact::Direction::kNone);
     }
     if (d != directions) {
       directions = std::move(d);
@@ -232,33 +201,6 @@ std::vector<bool> FollowTypes(const NamedGraph& g, const std::vector<std::string
   return follow;
 }
 
-// INVALID_ARGUMENT "relationship_types[i]: ..." for a type the catalog lacks.
-absl::Status CheckTypes(const Catalog& catalog, const std::vector<std::string>& types) {
-  for (size_t i = 0; i < types.size(); ++i) {
-    if (catalog.FindRelationshipType(types[i]) == nullptr) {
-      return FieldError(StrCat("relationship_types[", i, "]"), StrCat("no relationship type \"", types[i], "\""));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckRule(const RedundancyRuleInfo& rule, const Catalog& catalog, std::string_view field) {
-  if (rule.min_up < 0) return FieldError(StrCat(field, ".min_up"), "must not be negative");
-  if (rule.min_up_percent < 0 || rule.min_up_percent > 100) {
-    return FieldError(StrCat(field, ".min_up_percent"), "must be between 0 and 100");
-  }
-  if (rule.min_up > 0 && rule.min_up_percent > 0) {
-    return FieldError(field, "set min_up or min_up_percent, not both");
-  }
-  for (size_t i = 0; i < rule.relationship_types.size(); ++i) {
-    if (catalog.FindRelationshipType(rule.relationship_types[i]) == nullptr) {
-      return FieldError(StrCat(field, ".relationship_types[", i, "]"),
-                        StrCat("no relationship type \"", rule.relationship_types[i], "\""));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Rules on dense ids for one query.
 struct QueryRules {
   impact::Rules rules;
@@ -309,31 +251,6 @@ void BuildRules(const NamedGraph& g, const PropagationRuleSet& set, const Catalo
   }
 }
 
-absl::Status ParseIds(const std::vector<std::string>& ids, std::string_view field, std::vector<impact::Uuid>* out) {
-  for (size_t i = 0; i < ids.size(); ++i) {
-    impact::Uuid u;
-    if (!impact::ParseUuid(ids[i], &u)) {
-      return FieldError(StrCat(field, "[", i, "]"), StrCat("\"", ids[i], "\" is not a UUID"));
-    }
-    out->push_back(u);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckRef(const RecordRef& ref, std::string_view field) {
-  if (ref.kind != "change" && ref.kind != "incident" && ref.kind != "problem") {
-    return FieldError(StrCat(field, ".kind"), StrCat("\"", ref.kind, "\" is not one of change, incident, problem"));
-  }
-  if (ref.key.empty() || ref.key.size() > 128 || HasControl(ref.key)) {
-    return FieldError(StrCat(field, ".key"), "1 to 128 characters, no control characters");
-  }
-  static const std::regex kSystem("^[a-z0-9][a-z0-9_.-]{0,63}$");
-  if (!ref.system.empty() && !std::regex_match(ref.system, kSystem)) {
-    return FieldError(StrCat(field, ".system"), "lower-case letters, digits, _ . -, at most 64 characters");
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 ImpactService::ImpactService(db::Database& db, ChangeFeed& feed, const Clock& clock, ImpactOptions options)
@@ -348,12 +265,13 @@ absl::Status ImpactService::Start() {
     std::unique_lock graph_lock(L.graph_mu);
     int64_t head = 0;
     absl::Status st = db_.Read([&](db::Tx& tx) -> absl::Status {
-      head = db::LatestFeedSeq(tx);  // first: the load sees at least this much
-      L.rules_generation = db::ImpactRulesGeneration(tx);
+      // First: the load sees at least this much, and rules read after these
+      // generations are at least as new (a change in between reloads them).
+      const db::ImpactFreshness fresh = db::ReadImpactFreshness(tx, {}, 0);
+      head = fresh.head_seq;
+      L.rules_generation = fresh.rules_generation;
+      L.catalog_generation = fresh.catalog_generation;
       L.rules = db::LoadPropagationRules(tx);
-      absl::StatusOr<std::shared_ptr<const Catalog>> catalog = tx.catalog();
-      if (!catalog.ok()) return catalog.status();
-      L.catalog_generation = (*catalog)->generation();
       L.g.ApplyDirections(L.rules);
       L.g.graph.SetAutoCompact(false);  // one build at the end, not one per overlay fill
       return db::ReadGraph(
@@ -459,7 +377,7 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
   query.max_depth = request.max_depth;
 
   std::vector<impact::Uuid> root_uuids;
-  if (absl::Status st = ParseIds(request.ci_ids, "ci_ids", &root_uuids); !st.ok()) return st;
+  if (absl::Status st = ParseUuids(request.ci_ids, "ci_ids", &root_uuids); !st.ok()) return st;
   std::vector<std::string> root_texts = request.ci_ids;
   if (request.change) {
     RecordRef ref = *request.change;
@@ -475,7 +393,7 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
     if (record->ci_ids.empty()) {
       return absl::FailedPreconditionError(StrCat("change: record \"", ref.key, "\" is linked to no CI"));
     }
-    if (absl::Status st = ParseIds(record->ci_ids, "change.ci_ids", &root_uuids); !st.ok()) return st;
+    if (absl::Status st = ParseUuids(record->ci_ids, "change.ci_ids", &root_uuids); !st.ok()) return st;
     root_texts.insert(root_texts.end(), record->ci_ids.begin(), record->ci_ids.end());
   }
   if (root_uuids.empty()) return FieldError("ci_ids", "give at least one CI, or a change record");
@@ -487,7 +405,7 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
       ReadFreshness(db_, live_->catalogs, root_texts, clock_.Now() - kFailedChangeWindow);
   if (!fresh.ok()) return fresh.status();
   const Catalog& catalog = *fresh->catalog;
-  if (absl::Status st = CheckTypes(catalog, request.relationship_types); !st.ok()) return st;
+  if (absl::Status st = CheckRelationshipTypes(catalog, request.relationship_types, "relationship_types"); !st.ok()) return st;
   for (size_t i = 0; i < request.stop_classes.size(); ++i) {
     if (catalog.FindClass(request.stop_classes[i]) == nullptr) {
       return FieldError(StrCat("stop_classes[", i, "]"), StrCat("no class \"", request.stop_classes[i], "\""));
@@ -589,7 +507,7 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
     info.id = impact::FormatUuid(node.id);
     info.name = node.name;
     info.class_name = g->classes.names[node.class_id];
-    info.criticality = CriticalityWord(node.criticality);
+    info.criticality = std::string(CriticalityOfRank(node.criticality));
     info.state = StateWord(a.state);
     info.distance = a.distance;
     info.root = a.via < 0;
@@ -661,7 +579,7 @@ absl::StatusOr<RootCauseAnswer> ImpactService::SuggestRootCause(const RootCauseR
     return FieldError("max_candidates", "between 0 and 1000 (0: 10)");
   }
   std::vector<impact::Uuid> alarm_uuids;
-  if (absl::Status st = ParseIds(request.ci_ids, "ci_ids", &alarm_uuids); !st.ok()) return st;
+  if (absl::Status st = ParseUuids(request.ci_ids, "ci_ids", &alarm_uuids); !st.ok()) return st;
   if (static_cast<int>(alarm_uuids.size()) > options_.max_alarms) {
     return FieldError("ci_ids", StrCat("at most ", options_.max_alarms, " alarming CIs"));
   }
@@ -674,7 +592,7 @@ absl::StatusOr<RootCauseAnswer> ImpactService::SuggestRootCause(const RootCauseR
   absl::StatusOr<Freshness> fresh = ReadFreshness(db_, live_->catalogs);
   if (!fresh.ok()) return fresh.status();
   const Catalog& catalog = *fresh->catalog;
-  if (absl::Status st = CheckTypes(catalog, request.relationship_types); !st.ok()) return st;
+  if (absl::Status st = CheckRelationshipTypes(catalog, request.relationship_types, "relationship_types"); !st.ok()) return st;
   absl::Status st = db_.Read([&](db::Tx& tx) {
     evidence = db::EvidenceInWindow(tx, request.window_start.value_or(end - kRecentChangeWindow), end);
     return absl::OkStatus();
@@ -759,174 +677,6 @@ absl::StatusOr<GraphStatsInfo> ImpactService::Stats() {
   s.loaded_at = L.loaded_at;
   s.applied_cursor = L.applied.ToCursor();
   return s;
-}
-
-absl::StatusOr<PropagationRuleSet> ImpactService::GetRules() {
-  PropagationRuleSet set;
-  absl::Status st = db_.Read([&](db::Tx& tx) {
-    set = db::LoadPropagationRules(tx);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
-  return set;
-}
-
-absl::StatusOr<TypePropagation> ImpactService::SetTypePropagation(const TypePropagation& rule) {
-  TypePropagation r = rule;
-  if (r.relationship_type.empty()) return FieldError("propagation.relationship_type", "required");
-  if (absl::StatusOr<impact::Direction> d = ParseDirection(r.direction); !d.ok()) {
-    return FieldError("propagation.direction", d.status().message());
-  }
-  if (r.effect.empty()) r.effect = "down";
-  if (r.effect != "down" && r.effect != "degraded") {
-    return FieldError("propagation.effect", StrCat("\"", r.effect, "\" is not one of down, degraded"));
-  }
-  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) {
-    tx.LockCatalogForChange();
-    return db::SetTypePropagation(tx, r);
-  });
-  if (!w.ok()) return w.status();
-  return r;
-}
-
-absl::StatusOr<ClassRedundancyRule> ImpactService::SetClassRedundancy(const ClassRedundancyRule& rule) {
-  absl::StatusOr<Freshness> fresh = ReadFreshness(db_, live_->catalogs);
-  if (!fresh.ok()) return fresh.status();
-  if (fresh->catalog->FindClass(rule.class_name) == nullptr) {
-    return absl::NotFoundError(StrCat("class_name: no class \"", rule.class_name, "\""));
-  }
-  if (absl::Status st = CheckRule(rule.rule, *fresh->catalog, "rule"); !st.ok()) return st;
-  absl::StatusOr<db::WriteResult> w =
-      db_.Write(RulesContext(), [&](db::Tx& tx) { return db::SetClassRedundancy(tx, rule); });
-  if (!w.ok()) return w.status();
-  return rule;
-}
-
-absl::StatusOr<CiRedundancyRule> ImpactService::SetCiRedundancy(const CiRedundancyRule& rule) {
-  impact::Uuid u;
-  if (!impact::ParseUuid(rule.ci_id, &u)) return FieldError("ci_id", StrCat("\"", rule.ci_id, "\" is not a UUID"));
-  CiRedundancyRule r = rule;
-  r.ci_id = impact::FormatUuid(u);
-  absl::StatusOr<Freshness> fresh = ReadFreshness(db_, live_->catalogs);
-  if (!fresh.ok()) return fresh.status();
-  if (absl::Status st = CheckRule(r.rule, *fresh->catalog, "rule"); !st.ok()) return st;
-  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) -> absl::Status {
-    if (db::ExistingCiIds(tx, {r.ci_id}).empty()) return absl::NotFoundError(StrCat("ci_id: no CI ", r.ci_id));
-    return db::SetCiRedundancy(tx, r);
-  });
-  if (!w.ok()) return w.status();
-  return r;
-}
-
-absl::StatusOr<ExternalRecordInfo> ImpactService::PutRecord(ExternalRecordInfo record) {
-  if (record.system.empty()) return FieldError("record.system", "required");
-  if (absl::Status st = CheckRef({record.system, record.kind, record.key}, "record"); !st.ok()) return st;
-  if (record.title.size() > 1024 || HasControl(record.title)) {
-    return FieldError("record.title", "at most 1024 characters, no control characters");
-  }
-  if (record.state.size() > 64 || HasControl(record.state)) {
-    return FieldError("record.state", "at most 64 characters, no control characters");
-  }
-  if (!record.url.empty()) {
-    static const std::regex kUrl("^https?://[^\\s]+$", std::regex::icase);
-    if (record.url.size() > 2048 || !std::regex_match(record.url, kUrl)) {
-      return FieldError("record.url", "an http:// or https:// URL of at most 2048 characters");
-    }
-  }
-  if (static_cast<int>(record.ci_ids.size()) > kMaxRecordCis) {
-    return FieldError("record.ci_ids", StrCat("at most ", kMaxRecordCis, " CIs"));
-  }
-  std::vector<impact::Uuid> uuids;
-  if (absl::Status st = ParseIds(record.ci_ids, "record.ci_ids", &uuids); !st.ok()) return st;
-  std::vector<std::string> ids;
-  for (const auto& u : uuids) ids.push_back(impact::FormatUuid(u));
-  std::vector<std::string> sorted = ids;
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  ExternalRecordInfo out;
-  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) -> absl::Status {
-    std::vector<std::string> existing = db::ExistingCiIds(tx, sorted);
-    std::sort(existing.begin(), existing.end());
-    if (existing.size() != sorted.size()) {
-      for (size_t i = 0; i < ids.size(); ++i) {
-        if (!std::binary_search(existing.begin(), existing.end(), ids[i])) {
-          return absl::NotFoundError(StrCat("record.ci_ids[", i, "]: no CI ", ids[i]));
-        }
-      }
-    }
-    ExternalRecordInfo r = record;
-    r.ci_ids = sorted;
-    out = db::PutRecord(tx, r);
-    return absl::OkStatus();
-  });
-  if (!w.ok()) return w.status();
-  return out;
-}
-
-absl::StatusOr<ExternalRecordInfo> ImpactService::GetRecord(const RecordRef& ref) {
-  if (absl::Status st = CheckRef(ref, "ref"); !st.ok()) return st;
-  std::vector<ExternalRecordInfo> found;
-  absl::Status st = db_.Read([&](db::Tx& tx) {
-    found = db::FindRecords(tx, ref);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
-  if (found.empty()) return absl::NotFoundError(StrCat("ref: no ", ref.kind, " record \"", ref.key, "\""));
-  if (found.size() > 1) {
-    std::vector<std::string> systems;
-    for (const auto& r : found) systems.push_back(r.system);
-    return FieldError("ref.system", StrCat("\"", ref.key, "\" exists in several systems (", Join(systems, ", "),
-                                           "): name one"));
-  }
-  return found.front();
-}
-
-absl::StatusOr<ExternalRecordPage> ImpactService::ListRecords(const RecordListQuery& query) {
-  if (!query.ci_id.empty()) {
-    impact::Uuid u;
-    if (!impact::ParseUuid(query.ci_id, &u)) return FieldError("ci_id", StrCat("\"", query.ci_id, "\" is not a UUID"));
-  }
-  if (!query.kind.empty() && query.kind != "change" && query.kind != "incident" && query.kind != "problem") {
-    return FieldError("kind", StrCat("\"", query.kind, "\" is not one of change, incident, problem"));
-  }
-  if (query.page_size < 0) return FieldError("page_size", "must not be negative");
-  const int limit = query.page_size == 0 ? 100 : std::min(query.page_size, 1000);
-  const std::string fingerprint = RequestFingerprint({query.ci_id, query.kind, query.state});
-  std::vector<std::string> after;
-  if (!query.page_token.empty()) {
-    absl::StatusOr<Json> token = DecodePageToken(query.page_token);
-    if (!token.ok()) return token.status();
-    const Json& t = *token;
-    if (!t.is_object() || t.value("f", "") != fingerprint || !t.contains("a") || !t["a"].is_array() ||
-        t["a"].size() != 3 || !t["a"][0].is_string() || !t["a"][1].is_string() || !t["a"][2].is_string()) {
-      return FieldError("page_token", "not a token of this listing");
-    }
-    for (const auto& v : t["a"]) after.push_back(v.get<std::string>());
-  }
-  ExternalRecordPage page;
-  absl::Status st = db_.Read([&](db::Tx& tx) {
-    page.records = db::ListRecords(tx, query, after, limit);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
-  if (static_cast<int>(page.records.size()) > limit) {
-    page.records.resize(limit);
-    const ExternalRecordInfo& last = page.records.back();
-    page.next_page_token = EncodePageToken(Json{{"f", fingerprint}, {"a", {last.system, last.kind, last.key}}});
-  }
-  return page;
-}
-
-absl::Status ImpactService::DeleteRecord(const RecordRef& ref) {
-  absl::StatusOr<ExternalRecordInfo> found = GetRecord(ref);
-  if (!found.ok()) return found.status();
-  absl::StatusOr<db::WriteResult> w = db_.Write(RulesContext(), [&](db::Tx& tx) -> absl::Status {
-    if (!db::DeleteRecord(tx, {found->system, found->kind, found->key})) {
-      return absl::NotFoundError(StrCat("ref: no ", ref.kind, " record \"", ref.key, "\""));
-    }
-    return absl::OkStatus();
-  });
-  return w.ok() ? absl::OkStatus() : w.status();
 }
 
 }  // namespace cmdb
