@@ -44,10 +44,10 @@ Client::Client(const ClientOptions& options)
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
-  const auto channel = grpc::CreateCustomChannel(options.server, Credentials(options), args);
-  stub_ = v1::CmdbService::NewStub(channel);
-  reconcile_stub_ = v1::ReconciliationService::NewStub(channel);
-  impact_stub_ = v1::ImpactService::NewStub(channel);
+  channel_ = grpc::CreateCustomChannel(options.server, Credentials(options), args);
+  stub_ = v1::CmdbService::NewStub(channel_);
+  reconcile_stub_ = v1::ReconciliationService::NewStub(channel_);
+  impact_stub_ = v1::ImpactService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::NewStreamContext() const {

@@ -63,6 +63,8 @@ class Client {
   v1::CmdbService::Stub& stub() { return *stub_; }
   v1::ReconciliationService::Stub& reconcile_stub() { return *reconcile_stub_; }
   v1::ImpactService::Stub& impact_stub() { return *impact_stub_; }
+  // The channel, for the stubs of other services (commands_discovery.h).
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
 
   // Runs one unary call of any of the services with a fresh context; returns
@@ -83,6 +85,7 @@ class Client {
 
   std::string token_;
   std::chrono::milliseconds timeout_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::CmdbService::Stub> stub_;
   std::unique_ptr<v1::ReconciliationService::Stub> reconcile_stub_;
   std::unique_ptr<v1::ImpactService::Stub> impact_stub_;

@@ -294,12 +294,6 @@ std::vector<v1::CiVersion> FetchHistory(Client& client, const HistoryOptions& o)
   }
 }
 
-std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
 void RunHistory(Session& session, const HistoryOptions& o) {
   const auto versions = FetchHistory(session.client(), o);
   if (session.json()) {

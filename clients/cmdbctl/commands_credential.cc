@@ -99,10 +99,6 @@ std::string Secret(const std::string& flag_value, const std::string& file, const
   return from_env == nullptr ? "" : from_env;
 }
 
-std::string TimeOrEmpty(bool has, const google::protobuf::Timestamp& t) { return has ? TimeText(t) : ""; }
-
-Json TimeOrNull(bool has, const google::protobuf::Timestamp& t) { return has ? Json(TimeText(t)) : Json(nullptr); }
-
 // {"name", "kind", "description", "user", "auth_protocol", "priv_protocol",
 //  "has_secret", "create_time", "update_time"}: never a secret.
 Json CredentialJson(const v1::Credential& c) {

@@ -4,8 +4,9 @@
 //
 // commands_credential.cc holds the credential commands and the ad-hoc
 // community credentials `discovery run --community` creates;
-// commands_discovery.cc holds the client of the service and the discovery
-// commands. Secrets (communities, authentication and privacy keys) go to the
+// commands_discovery.cc holds the client of the service and the run
+// commands, commands_discovery_schedule.cc the schedule commands, and
+// discovery_views.h what they share (words, text and JSON, scan-limit flags). Secrets (communities, authentication and privacy keys) go to the
 // server and nowhere else: no output or error message carries them.
 #pragma once
 
@@ -20,6 +21,7 @@ namespace cmdbctl {
 
 void AddCredentialCommands(CLI::App& app, Session& session);  // credential create|list|delete
 void AddDiscoveryCommands(CLI::App& app, Session& session);   // discovery schedule ...|run|runs|status|log|cancel
+void AddScheduleCommands(CLI::App* discovery, Session& session);  // discovery schedule create|list|get|update|delete
 
 // Calls to the DiscoveryService with the global flags' server, TLS
 // settings, token and per-call deadline (--timeout).
@@ -27,8 +29,7 @@ class DiscoveryClient {
  public:
   using Stub = v1::DiscoveryService::Stub;
 
-  // Creates the channel (connecting lazily). Throws Error when --ca-cert
-  // cannot be read.
+  // Uses the channel of session.client() (connecting lazily).
   explicit DiscoveryClient(Session& session);
 
   // Runs one unary call with a fresh context (token, deadline of --timeout

@@ -77,18 +77,6 @@ v1::ImpactEffect ParseEffect(const std::string& word) {
 
 // --- Shared ------------------------------------------------------------------
 
-Json Strings(const google::protobuf::RepeatedPtrField<std::string>& items) {
-  Json out = Json::array();
-  for (const auto& item : items) out.push_back(item);
-  return out;
-}
-
-std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
 // A number as JSON: whole numbers without ".0".
 Json NumberJson(double value) {
   if (std::isfinite(value) && value == std::trunc(value) && std::fabs(value) < 9007199254740992.0) {

@@ -14,12 +14,6 @@ namespace {
 
 using RStub = v1::ReconciliationService::Stub;
 
-std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
 // --- ident get / set -----------------------------------------------------
 
 constexpr char kWithinParent[] = "@parent";

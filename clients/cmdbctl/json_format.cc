@@ -287,4 +287,20 @@ std::string CellText(const Json& value) { return value.is_string() ? value.get<s
 
 void PrintJson(const Json& json) { std::cout << json.dump(2) << "\n"; }
 
+std::string TimeOrEmpty(bool has, const google::protobuf::Timestamp& t) { return has ? TimeText(t) : ""; }
+
+Json TimeOrNull(bool has, const google::protobuf::Timestamp& t) { return has ? Json(TimeText(t)) : Json(nullptr); }
+
+std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+Json Strings(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  Json out = Json::array();
+  for (const auto& item : items) out.push_back(item);
+  return out;
+}
+
 }  // namespace cmdbctl

@@ -21,6 +21,13 @@ using Json = nlohmann::ordered_json;
 
 // RFC 3339 UTC text, e.g. "2026-11-21T12:00:00.123456Z".
 std::string TimeText(const google::protobuf::Timestamp& t);
+// TimeText of a timestamp that may be unset: "" or JSON null when it is.
+std::string TimeOrEmpty(bool has, const google::protobuf::Timestamp& t);
+Json TimeOrNull(bool has, const google::protobuf::Timestamp& t);
+
+// A repeated string field as one text ("a,b") or as a JSON array.
+std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items, const std::string& separator = ",");
+Json Strings(const google::protobuf::RepeatedPtrField<std::string>& items);
 // Parses RFC 3339 text; throws an INVALID_ARGUMENT Error naming `what`
 // (when not empty).
 google::protobuf::Timestamp ParseTime(const std::string& text, const std::string& what);
