@@ -11,6 +11,8 @@
 namespace cmdb::proto_util {
 namespace {
 
+bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
 namespace pb = google::protobuf;
 
 constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
@@ -92,6 +94,7 @@ absl::Status ValueTo(const pb::Value& value, const Path& path, int depth, JsonT*
     }
     case pb::Value::kStringValue:
       if (!IsValidUtf8(value.string_value())) return Error(path, "string is not valid UTF-8");
+      if (HasNul(value.string_value())) return Error(path, "string contains a NUL character");
       *out = value.string_value();
       return absl::OkStatus();
     case pb::Value::kBoolValue: *out = value.bool_value(); return absl::OkStatus();
@@ -117,6 +120,7 @@ absl::Status StructTo(const pb::Struct& s, const Path& path, int depth, JsonT* o
   auto& object = out->template get_ref<typename JsonT::object_t&>();
   for (const Entry* e : entries) {
     if (!IsValidUtf8(e->first)) return Error(path, "a key is not valid UTF-8");
+    if (HasNul(e->first)) return Error(path, "a key contains a NUL character");
     const Path child{&path, e->first};
     JsonT item;
     if (absl::Status st = ValueTo(e->second, child, depth, &item); !st.ok()) return st;
@@ -171,6 +175,7 @@ absl::Status ValueFrom(const JsonT& json, const Path& path, int depth, pb::Value
     case Type::string: {
       const auto& text = json.template get_ref<const typename JsonT::string_t&>();
       if (!IsValidUtf8(text)) return Error(path, "string is not valid UTF-8");
+      if (HasNul(text)) return Error(path, "string contains a NUL character");
       out->set_string_value(text);
       return absl::OkStatus();
     }
@@ -189,6 +194,7 @@ absl::Status StructFrom(const JsonT& json, const Path& path, int depth, pb::Stru
   for (auto it = json.begin(); it != json.end(); ++it) {
     const std::string& key = it.key();
     if (!IsValidUtf8(key)) return Error(path, "a key is not valid UTF-8");
+    if (HasNul(key)) return Error(path, "a key contains a NUL character");
     const Path child{&path, key};
     if (absl::Status st = ValueFrom(it.value(), child, depth, &fields[key]); !st.ok()) return st;
   }

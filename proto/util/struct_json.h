@@ -28,6 +28,8 @@
 //    forms, no surrogates, nothing above U+10FFFF). Protobuf would refuse
 //    such a message on parse and nlohmann::json would throw on dump, far
 //    from the cause; here it is refused with the path.
+//  - NUL. No string and no key may hold a NUL character (U+0000), which
+//    PostgreSQL cannot store in JSONB or text.
 //  - JSON -> Struct needs an object at the top; binary and discarded JSON
 //    values have no Value form and are rejected.
 //

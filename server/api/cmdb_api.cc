@@ -17,15 +17,17 @@
 namespace cmdb::api {
 
 template <typename Fn>
-grpc::Status CmdbApi::Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn) {
-  return HandleCall(d_.auth, ctx, method, std::forward<Fn>(fn));
+grpc::Status CmdbApi::Handle(grpc::ServerContext* ctx, std::string_view method,
+                             const google::protobuf::Message& request, Fn&& fn) {
+  return HandleCall(d_.auth, ctx, method, request, std::forward<Fn>(fn));
 }
 
 template <typename Fn>
-grpc::ServerUnaryReactor* CmdbApi::HandleOnPool(grpc::CallbackServerContext* ctx, std::string_view method, Fn fn) {
+grpc::ServerUnaryReactor* CmdbApi::HandleOnPool(grpc::CallbackServerContext* ctx, std::string_view method,
+                                                const google::protobuf::Message& request, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  read_pool_->Post([this, ctx, reactor, method, fn = std::move(fn)] {
-    reactor->Finish(HandleCall(d_.auth, ctx, method, fn));
+  read_pool_->Post([this, ctx, reactor, method, &request, fn = std::move(fn)] {
+    reactor->Finish(HandleCall(d_.auth, ctx, method, request, fn));
   });
   return reactor;
 }
@@ -98,7 +100,7 @@ absl::StatusOr<CiPatch> PatchFromProto(const v1::UpdateCIRequest& req, std::stri
 }  // namespace
 
 grpc::Status CmdbApi::GetCI(grpc::ServerContext* ctx, const v1::GetCIRequest* req, v1::ConfigurationItem* resp) {
-  return Handle(ctx, "GetCI", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "GetCI", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto as_of, OptionalTime(req->has_as_of(), req->as_of(), "as_of"));
     CMDB_ASSIGN_OR_RETURN(Ci ci, d_.cis.Get(req->id(), as_of));
     CiToProto(ci, resp);
@@ -108,7 +110,7 @@ grpc::Status CmdbApi::GetCI(grpc::ServerContext* ctx, const v1::GetCIRequest* re
 
 grpc::ServerUnaryReactor* CmdbApi::ListCIs(grpc::CallbackServerContext* ctx, const v1::ListCIsRequest* req,
                                            v1::ListCIsResponse* resp) {
-  return HandleOnPool(ctx, "ListCIs", [this, req, resp](const Principal&) -> absl::Status {
+  return HandleOnPool(ctx, "ListCIs", *req, [this, req, resp](const Principal&) -> absl::Status {
     CiListQuery query;
     query.filter = req->filter();
     query.order_by = req->order_by();
@@ -123,7 +125,7 @@ grpc::ServerUnaryReactor* CmdbApi::ListCIs(grpc::CallbackServerContext* ctx, con
 }
 
 grpc::Status CmdbApi::CreateCI(grpc::ServerContext* ctx, const v1::CreateCIRequest* req, v1::ConfigurationItem* resp) {
-  return Handle(ctx, "CreateCI", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "CreateCI", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(Ci ci, CiFromProto(req->ci(), "ci"));
     CMDB_ASSIGN_OR_RETURN(Ci created, d_.cis.Create(context, std::move(ci), req->ci_id()));
@@ -133,7 +135,7 @@ grpc::Status CmdbApi::CreateCI(grpc::ServerContext* ctx, const v1::CreateCIReque
 }
 
 grpc::Status CmdbApi::UpdateCI(grpc::ServerContext* ctx, const v1::UpdateCIRequest* req, v1::ConfigurationItem* resp) {
-  return Handle(ctx, "UpdateCI", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "UpdateCI", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(CiPatch patch, PatchFromProto(*req, ""));
     CMDB_ASSIGN_OR_RETURN(Ci updated, d_.cis.Update(context, patch));
@@ -143,7 +145,7 @@ grpc::Status CmdbApi::UpdateCI(grpc::ServerContext* ctx, const v1::UpdateCIReque
 }
 
 grpc::Status CmdbApi::DeleteCI(grpc::ServerContext* ctx, const v1::DeleteCIRequest* req, v1::DeleteCIResponse* resp) {
-  return Handle(ctx, "DeleteCI", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "DeleteCI", *req, [&](const Principal& p) -> absl::Status {
     if (req->hard()) CMDB_RETURN_IF_ERROR(RequireRole(p, Role::kAdmin, "DeleteCI with hard=true"));
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(Ci last, d_.cis.Delete(context, req->id(), req->etag(), req->hard()));
@@ -154,7 +156,7 @@ grpc::Status CmdbApi::DeleteCI(grpc::ServerContext* ctx, const v1::DeleteCIReque
 
 grpc::Status CmdbApi::GetCIHistory(grpc::ServerContext* ctx, const v1::GetCIHistoryRequest* req,
                                    v1::GetCIHistoryResponse* resp) {
-  return Handle(ctx, "GetCIHistory", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "GetCIHistory", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(CiHistoryPage page, d_.cis.History(req->id(), req->page_size(), req->page_token()));
     for (const auto& v : page.versions) CiVersionToProto(v, resp->add_versions());
     resp->set_next_page_token(page.next_page_token);
@@ -164,7 +166,7 @@ grpc::Status CmdbApi::GetCIHistory(grpc::ServerContext* ctx, const v1::GetCIHist
 
 grpc::Status CmdbApi::RestoreCI(grpc::ServerContext* ctx, const v1::RestoreCIRequest* req,
                                 v1::ConfigurationItem* resp) {
-  return Handle(ctx, "RestoreCI", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "RestoreCI", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(Ci restored, d_.cis.Restore(context, req->id(), req->version(), req->etag()));
     CiToProto(restored, resp);
@@ -174,7 +176,7 @@ grpc::Status CmdbApi::RestoreCI(grpc::ServerContext* ctx, const v1::RestoreCIReq
 
 grpc::Status CmdbApi::BatchWrite(grpc::ServerContext* ctx, const v1::BatchWriteRequest* req,
                                  v1::BatchWriteResponse* resp) {
-  return Handle(ctx, "BatchWrite", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "BatchWrite", *req, [&](const Principal& p) -> absl::Status {
     const size_t items = static_cast<size_t>(req->creates_size() + req->updates_size() + req->relationships_size());
     if (items > static_cast<size_t>(d_.limits.max_batch_items)) {
       return absl::InvalidArgumentError(
@@ -221,7 +223,7 @@ grpc::Status CmdbApi::BatchWrite(grpc::ServerContext* ctx, const v1::BatchWriteR
 
 grpc::Status CmdbApi::GetRelationship(grpc::ServerContext* ctx, const v1::GetRelationshipRequest* req,
                                       v1::Relationship* resp) {
-  return Handle(ctx, "GetRelationship", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "GetRelationship", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto as_of, OptionalTime(req->has_as_of(), req->as_of(), "as_of"));
     CMDB_ASSIGN_OR_RETURN(Relationship rel, d_.relationships.Get(req->id(), as_of));
     RelationshipToProto(rel, resp);
@@ -231,7 +233,7 @@ grpc::Status CmdbApi::GetRelationship(grpc::ServerContext* ctx, const v1::GetRel
 
 grpc::Status CmdbApi::ListRelationships(grpc::ServerContext* ctx, const v1::ListRelationshipsRequest* req,
                                         v1::ListRelationshipsResponse* resp) {
-  return Handle(ctx, "ListRelationships", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "ListRelationships", *req, [&](const Principal&) -> absl::Status {
     RelationshipListQuery query;
     query.ci_id = req->ci_id();
     if (!v1::Direction_IsValid(req->direction())) return FieldError("direction", "unknown value");
@@ -251,7 +253,7 @@ grpc::Status CmdbApi::ListRelationships(grpc::ServerContext* ctx, const v1::List
 
 grpc::Status CmdbApi::CreateRelationship(grpc::ServerContext* ctx, const v1::CreateRelationshipRequest* req,
                                          v1::Relationship* resp) {
-  return Handle(ctx, "CreateRelationship", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "CreateRelationship", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     Relationship rel;
     rel.type = req->relationship().type();
@@ -267,7 +269,7 @@ grpc::Status CmdbApi::CreateRelationship(grpc::ServerContext* ctx, const v1::Cre
 
 grpc::Status CmdbApi::UpdateRelationship(grpc::ServerContext* ctx, const v1::UpdateRelationshipRequest* req,
                                          v1::Relationship* resp) {
-  return Handle(ctx, "UpdateRelationship", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "UpdateRelationship", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     RelationshipPatch patch;
     patch.id = req->relationship().id();
@@ -283,7 +285,7 @@ grpc::Status CmdbApi::UpdateRelationship(grpc::ServerContext* ctx, const v1::Upd
 
 grpc::Status CmdbApi::DeleteRelationship(grpc::ServerContext* ctx, const v1::DeleteRelationshipRequest* req,
                                          v1::DeleteRelationshipResponse* resp) {
-  return Handle(ctx, "DeleteRelationship", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "DeleteRelationship", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(Relationship last, d_.relationships.Delete(context, req->id(), req->etag()));
     RelationshipToProto(last, resp->mutable_relationship());
@@ -293,7 +295,7 @@ grpc::Status CmdbApi::DeleteRelationship(grpc::ServerContext* ctx, const v1::Del
 
 grpc::Status CmdbApi::ListRelationshipTypes(grpc::ServerContext* ctx, const v1::ListRelationshipTypesRequest* req,
                                             v1::ListRelationshipTypesResponse* resp) {
-  return Handle(ctx, "ListRelationshipTypes", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "ListRelationshipTypes", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto types, d_.relationships.ListTypes());
     for (const auto& t : types) RelationshipTypeToProto(t, resp->add_types());
     return absl::OkStatus();
@@ -302,7 +304,7 @@ grpc::Status CmdbApi::ListRelationshipTypes(grpc::ServerContext* ctx, const v1::
 
 grpc::Status CmdbApi::CreateRelationshipType(grpc::ServerContext* ctx, const v1::CreateRelationshipTypeRequest* req,
                                              v1::RelationshipType* resp) {
-  return Handle(ctx, "CreateRelationshipType", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "CreateRelationshipType", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(RelationshipTypeDef type, RelationshipTypeFromProto(req->type()));
     CMDB_ASSIGN_OR_RETURN(RelationshipTypeDef created,
                           d_.relationships.CreateType(WriteContext{.actor = p.name}, std::move(type)));
@@ -319,7 +321,7 @@ void ClassInfoToProto(const ClassInfo& info, v1::CiClass* out) {
 }  // namespace
 
 grpc::Status CmdbApi::GetClass(grpc::ServerContext* ctx, const v1::GetClassRequest* req, v1::CiClass* resp) {
-  return Handle(ctx, "GetClass", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "GetClass", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(ClassInfo info, d_.classes.Get(req->name()));
     ClassInfoToProto(info, resp);
     return absl::OkStatus();
@@ -328,7 +330,7 @@ grpc::Status CmdbApi::GetClass(grpc::ServerContext* ctx, const v1::GetClassReque
 
 grpc::Status CmdbApi::ListClasses(grpc::ServerContext* ctx, const v1::ListClassesRequest* req,
                                   v1::ListClassesResponse* resp) {
-  return Handle(ctx, "ListClasses", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "ListClasses", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto classes, d_.classes.List(req->under()));
     for (const auto& info : classes) ClassInfoToProto(info, resp->add_classes());
     return absl::OkStatus();
@@ -336,7 +338,7 @@ grpc::Status CmdbApi::ListClasses(grpc::ServerContext* ctx, const v1::ListClasse
 }
 
 grpc::Status CmdbApi::CreateClass(grpc::ServerContext* ctx, const v1::CreateClassRequest* req, v1::CiClass* resp) {
-  return Handle(ctx, "CreateClass", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "CreateClass", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(ClassDef cls, ClassFromProto(req->class_def()));
     CMDB_ASSIGN_OR_RETURN(ClassInfo created, d_.classes.Create(WriteContext{.actor = p.name}, std::move(cls)));
     ClassInfoToProto(created, resp);
@@ -345,7 +347,7 @@ grpc::Status CmdbApi::CreateClass(grpc::ServerContext* ctx, const v1::CreateClas
 }
 
 grpc::Status CmdbApi::UpdateClass(grpc::ServerContext* ctx, const v1::UpdateClassRequest* req, v1::CiClass* resp) {
-  return Handle(ctx, "UpdateClass", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "UpdateClass", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(ClassDef cls, ClassFromProto(req->class_def()));
     CMDB_ASSIGN_OR_RETURN(ClassInfo updated,
                           d_.classes.Update(WriteContext{.actor = p.name}, cls, MaskPaths(req->update_mask())));
@@ -356,7 +358,7 @@ grpc::Status CmdbApi::UpdateClass(grpc::ServerContext* ctx, const v1::UpdateClas
 
 grpc::Status CmdbApi::DeleteClass(grpc::ServerContext* ctx, const v1::DeleteClassRequest* req,
                                   v1::DeleteClassResponse* resp) {
-  return Handle(ctx, "DeleteClass", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "DeleteClass", *req, [&](const Principal& p) -> absl::Status {
     return d_.classes.Delete(WriteContext{.actor = p.name}, req->name());
   });
 }

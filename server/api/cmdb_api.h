@@ -94,11 +94,13 @@ class CmdbApi final : public CmdbServiceBase {
   class Arenas;  // the per-call arena allocator of ListCIs
 
   template <typename Fn>
-  grpc::Status Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn);
+  grpc::Status Handle(grpc::ServerContext* ctx, std::string_view method, const google::protobuf::Message& request,
+                      Fn&& fn);
   // Runs HandleCall(ctx, method, fn) on the read pool and finishes the call
   // with its status.
   template <typename Fn>
-  grpc::ServerUnaryReactor* HandleOnPool(grpc::CallbackServerContext* ctx, std::string_view method, Fn fn);
+  grpc::ServerUnaryReactor* HandleOnPool(grpc::CallbackServerContext* ctx, std::string_view method,
+                                         const google::protobuf::Message& request, Fn fn);
   absl::Status FillClass(const ClassDef& cls, v1::CiClass* out);
 
   ApiDeps d_;

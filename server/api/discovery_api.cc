@@ -132,7 +132,7 @@ void TargetReportToProto(const TargetReport& t, v1::TargetResult* out) {
 
 grpc::Status DiscoveryApi::CreateCredential(grpc::ServerContext* ctx, const v1::CreateCredentialRequest* req,
                                             v1::Credential* resp) {
-  return HandleCall(auth_, ctx, "CreateCredential", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "CreateCredential", *req, [&](const Principal&) -> absl::Status {
     const v1::Credential& in = req->credential();
     Credential c;
     c.name = in.name();
@@ -149,9 +149,9 @@ grpc::Status DiscoveryApi::CreateCredential(grpc::ServerContext* ctx, const v1::
   });
 }
 
-grpc::Status DiscoveryApi::ListCredentials(grpc::ServerContext* ctx, const v1::ListCredentialsRequest*,
+grpc::Status DiscoveryApi::ListCredentials(grpc::ServerContext* ctx, const v1::ListCredentialsRequest* req,
                                            v1::ListCredentialsResponse* resp) {
-  return HandleCall(auth_, ctx, "ListCredentials", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "ListCredentials", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto list, service_.ListCredentials());
     for (const auto& c : list) CredentialToProto(c, resp->add_credentials());
     return absl::OkStatus();
@@ -160,13 +160,13 @@ grpc::Status DiscoveryApi::ListCredentials(grpc::ServerContext* ctx, const v1::L
 
 grpc::Status DiscoveryApi::DeleteCredential(grpc::ServerContext* ctx, const v1::DeleteCredentialRequest* req,
                                             v1::DeleteCredentialResponse*) {
-  return HandleCall(auth_, ctx, "DeleteCredential",
+  return HandleCall(auth_, ctx, "DeleteCredential", *req,
                     [&](const Principal&) -> absl::Status { return service_.DeleteCredential(req->name()); });
 }
 
 grpc::Status DiscoveryApi::CreateSchedule(grpc::ServerContext* ctx, const v1::CreateScheduleRequest* req,
                                           v1::DiscoverySchedule* resp) {
-  return HandleCall(auth_, ctx, "CreateSchedule", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "CreateSchedule", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(Schedule s, ScheduleFromProto(req->schedule()));
     CMDB_ASSIGN_OR_RETURN(Schedule out, service_.CreateSchedule(std::move(s)));
     ScheduleToProto(out, resp);
@@ -176,16 +176,16 @@ grpc::Status DiscoveryApi::CreateSchedule(grpc::ServerContext* ctx, const v1::Cr
 
 grpc::Status DiscoveryApi::GetSchedule(grpc::ServerContext* ctx, const v1::GetScheduleRequest* req,
                                        v1::DiscoverySchedule* resp) {
-  return HandleCall(auth_, ctx, "GetSchedule", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "GetSchedule", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(Schedule out, service_.GetSchedule(req->name()));
     ScheduleToProto(out, resp);
     return absl::OkStatus();
   });
 }
 
-grpc::Status DiscoveryApi::ListSchedules(grpc::ServerContext* ctx, const v1::ListSchedulesRequest*,
+grpc::Status DiscoveryApi::ListSchedules(grpc::ServerContext* ctx, const v1::ListSchedulesRequest* req,
                                          v1::ListSchedulesResponse* resp) {
-  return HandleCall(auth_, ctx, "ListSchedules", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "ListSchedules", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto list, service_.ListSchedules());
     for (const auto& s : list) ScheduleToProto(s, resp->add_schedules());
     return absl::OkStatus();
@@ -194,7 +194,7 @@ grpc::Status DiscoveryApi::ListSchedules(grpc::ServerContext* ctx, const v1::Lis
 
 grpc::Status DiscoveryApi::UpdateSchedule(grpc::ServerContext* ctx, const v1::UpdateScheduleRequest* req,
                                           v1::DiscoverySchedule* resp) {
-  return HandleCall(auth_, ctx, "UpdateSchedule", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "UpdateSchedule", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(Schedule s, ScheduleFromProto(req->schedule()));
     std::vector<std::string> mask(req->update_mask().paths().begin(), req->update_mask().paths().end());
     CMDB_ASSIGN_OR_RETURN(Schedule out, service_.UpdateSchedule(s, mask, req->schedule().etag()));
@@ -205,12 +205,12 @@ grpc::Status DiscoveryApi::UpdateSchedule(grpc::ServerContext* ctx, const v1::Up
 
 grpc::Status DiscoveryApi::DeleteSchedule(grpc::ServerContext* ctx, const v1::DeleteScheduleRequest* req,
                                           v1::DeleteScheduleResponse*) {
-  return HandleCall(auth_, ctx, "DeleteSchedule",
+  return HandleCall(auth_, ctx, "DeleteSchedule", *req,
                     [&](const Principal&) -> absl::Status { return service_.DeleteSchedule(req->name()); });
 }
 
 grpc::Status DiscoveryApi::StartRun(grpc::ServerContext* ctx, const v1::StartRunRequest* req, v1::DiscoveryRun* resp) {
-  return HandleCall(auth_, ctx, "StartRun", [&](const Principal& p) -> absl::Status {
+  return HandleCall(auth_, ctx, "StartRun", *req, [&](const Principal& p) -> absl::Status {
     Run adhoc;
     if (!req->schedule().empty() &&
         (req->targets_size() > 0 || req->exclusions_size() > 0 || req->credentials_size() > 0)) {
@@ -230,7 +230,7 @@ grpc::Status DiscoveryApi::StartRun(grpc::ServerContext* ctx, const v1::StartRun
 }
 
 grpc::Status DiscoveryApi::GetRun(grpc::ServerContext* ctx, const v1::GetRunRequest* req, v1::DiscoveryRun* resp) {
-  return HandleCall(auth_, ctx, "GetRun", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "GetRun", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(Run out, service_.GetRun(req->id()));
     RunToProto(out, resp);
     return absl::OkStatus();
@@ -239,7 +239,7 @@ grpc::Status DiscoveryApi::GetRun(grpc::ServerContext* ctx, const v1::GetRunRequ
 
 grpc::Status DiscoveryApi::ListRuns(grpc::ServerContext* ctx, const v1::ListRunsRequest* req,
                                     v1::ListRunsResponse* resp) {
-  return HandleCall(auth_, ctx, "ListRuns", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "ListRuns", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(RunPage page, service_.ListRuns(req->schedule(), req->page_size(), req->page_token()));
     for (const auto& r : page.runs) RunToProto(r, resp->add_runs());
     resp->set_next_page_token(page.next_page_token);
@@ -249,7 +249,7 @@ grpc::Status DiscoveryApi::ListRuns(grpc::ServerContext* ctx, const v1::ListRuns
 
 grpc::Status DiscoveryApi::CancelRun(grpc::ServerContext* ctx, const v1::CancelRunRequest* req,
                                      v1::DiscoveryRun* resp) {
-  return HandleCall(auth_, ctx, "CancelRun", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "CancelRun", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(Run out, service_.CancelRun(req->id()));
     RunToProto(out, resp);
     return absl::OkStatus();
@@ -258,7 +258,7 @@ grpc::Status DiscoveryApi::CancelRun(grpc::ServerContext* ctx, const v1::CancelR
 
 grpc::Status DiscoveryApi::ListRunLog(grpc::ServerContext* ctx, const v1::ListRunLogRequest* req,
                                       v1::ListRunLogResponse* resp) {
-  return HandleCall(auth_, ctx, "ListRunLog", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "ListRunLog", *req, [&](const Principal&) -> absl::Status {
     std::vector<int> outcomes(req->outcomes().begin(), req->outcomes().end());
     CMDB_ASSIGN_OR_RETURN(RunLogPage page,
                           service_.ListRunLog(req->run_id(), outcomes, req->page_size(), req->page_token()));
@@ -270,7 +270,7 @@ grpc::Status DiscoveryApi::ListRunLog(grpc::ServerContext* ctx, const v1::ListRu
 
 grpc::Status DiscoveryApi::LeaseJob(grpc::ServerContext* ctx, const v1::LeaseJobRequest* req,
                                     v1::LeaseJobResponse* resp) {
-  return HandleCall(auth_, ctx, "LeaseJob", [&](const Principal& p) -> absl::Status {
+  return HandleCall(auth_, ctx, "LeaseJob", *req, [&](const Principal& p) -> absl::Status {
     const std::string worker = req->worker().empty() ? p.name : StrCat(p.name, "/", req->worker());
     CMDB_ASSIGN_OR_RETURN(std::optional<JobLease> lease, service_.LeaseJob(worker));
     *resp->mutable_heartbeat_interval() =
@@ -300,7 +300,7 @@ grpc::Status DiscoveryApi::LeaseJob(grpc::ServerContext* ctx, const v1::LeaseJob
 
 grpc::Status DiscoveryApi::Heartbeat(grpc::ServerContext* ctx, const v1::HeartbeatRequest* req,
                                      v1::HeartbeatResponse* resp) {
-  return HandleCall(auth_, ctx, "Heartbeat", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "Heartbeat", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(HeartbeatResult out, service_.Heartbeat(req->job_id(), req->lease_token()));
     resp->set_cancelled(out.cancelled);
     if (out.lease_expires_at) SetTimestamp(out.lease_expires_at, resp->mutable_lease_expire_time());
@@ -310,7 +310,7 @@ grpc::Status DiscoveryApi::Heartbeat(grpc::ServerContext* ctx, const v1::Heartbe
 
 grpc::Status DiscoveryApi::ReportTargets(grpc::ServerContext* ctx, const v1::ReportTargetsRequest* req,
                                          v1::ReportTargetsResponse* resp) {
-  return HandleCall(auth_, ctx, "ReportTargets", [&](const Principal& p) -> absl::Status {
+  return HandleCall(auth_, ctx, "ReportTargets", *req, [&](const Principal& p) -> absl::Status {
     std::vector<TargetReport> reports;
     reports.reserve(req->results_size());
     for (int i = 0; i < req->results_size(); ++i) {
@@ -341,7 +341,7 @@ grpc::Status DiscoveryApi::ReportTargets(grpc::ServerContext* ctx, const v1::Rep
 
 grpc::Status DiscoveryApi::CompleteJob(grpc::ServerContext* ctx, const v1::CompleteJobRequest* req,
                                        v1::CompleteJobResponse*) {
-  return HandleCall(auth_, ctx, "CompleteJob", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "CompleteJob", *req, [&](const Principal&) -> absl::Status {
     return service_.CompleteJob(req->job_id(), req->lease_token(), req->release());
   });
 }

@@ -132,7 +132,7 @@ void RecordToProto(const ExternalRecordInfo& r, v1::ExternalRecord* out) {
 
 grpc::Status ImpactApi::AnalyzeImpact(grpc::ServerContext* ctx, const v1::AnalyzeImpactRequest* req,
                                       v1::AnalyzeImpactResponse* resp) {
-  return HandleCall(auth_, ctx, "AnalyzeImpact", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "AnalyzeImpact", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(ImpactRequest r, ImpactRequestFromProto(*req));
     CMDB_ASSIGN_OR_RETURN(ImpactAnswer a, service_.Analyze(r));
     ImpactAnswerToProto(a, resp);
@@ -142,7 +142,7 @@ grpc::Status ImpactApi::AnalyzeImpact(grpc::ServerContext* ctx, const v1::Analyz
 
 grpc::Status ImpactApi::SuggestRootCause(grpc::ServerContext* ctx, const v1::SuggestRootCauseRequest* req,
                                          v1::SuggestRootCauseResponse* resp) {
-  return HandleCall(auth_, ctx, "SuggestRootCause", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "SuggestRootCause", *req, [&](const Principal&) -> absl::Status {
     RootCauseRequest r;
     r.ci_ids.assign(req->ci_ids().begin(), req->ci_ids().end());
     r.include_open_incidents = req->include_open_incidents();
@@ -171,9 +171,9 @@ grpc::Status ImpactApi::SuggestRootCause(grpc::ServerContext* ctx, const v1::Sug
   });
 }
 
-grpc::Status ImpactApi::GetGraphStats(grpc::ServerContext* ctx, const v1::GetGraphStatsRequest*,
+grpc::Status ImpactApi::GetGraphStats(grpc::ServerContext* ctx, const v1::GetGraphStatsRequest* req,
                                       v1::GraphStats* resp) {
-  return HandleCall(auth_, ctx, "GetGraphStats", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "GetGraphStats", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(GraphStatsInfo s, service_.Stats());
     resp->set_nodes(s.nodes);
     resp->set_relationships(s.relationships);
@@ -187,9 +187,9 @@ grpc::Status ImpactApi::GetGraphStats(grpc::ServerContext* ctx, const v1::GetGra
   });
 }
 
-grpc::Status ImpactApi::GetPropagationRules(grpc::ServerContext* ctx, const v1::GetPropagationRulesRequest*,
+grpc::Status ImpactApi::GetPropagationRules(grpc::ServerContext* ctx, const v1::GetPropagationRulesRequest* req,
                                             v1::PropagationRules* resp) {
-  return HandleCall(auth_, ctx, "GetPropagationRules", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "GetPropagationRules", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(PropagationRuleSet set, service_.GetRules());
     for (const auto& t : set.types) {
       auto* out = resp->add_relationship_types();
@@ -214,7 +214,7 @@ grpc::Status ImpactApi::GetPropagationRules(grpc::ServerContext* ctx, const v1::
 grpc::Status ImpactApi::SetRelationshipPropagation(grpc::ServerContext* ctx,
                                                    const v1::SetRelationshipPropagationRequest* req,
                                                    v1::RelationshipPropagation* resp) {
-  return HandleCall(auth_, ctx, "SetRelationshipPropagation", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "SetRelationshipPropagation", *req, [&](const Principal&) -> absl::Status {
     const v1::RelationshipPropagation& in = req->propagation();
     TypePropagation t;
     t.relationship_type = in.relationship_type();
@@ -235,7 +235,7 @@ grpc::Status ImpactApi::SetRelationshipPropagation(grpc::ServerContext* ctx,
 
 grpc::Status ImpactApi::SetClassRedundancy(grpc::ServerContext* ctx, const v1::SetClassRedundancyRequest* req,
                                            v1::ClassRedundancy* resp) {
-  return HandleCall(auth_, ctx, "SetClassRedundancy", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "SetClassRedundancy", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(ClassRedundancyRule out,
                           service_.SetClassRedundancy({req->class_name(), RuleFromProto(req->rule())}));
     resp->set_class_name(out.class_name);
@@ -246,7 +246,7 @@ grpc::Status ImpactApi::SetClassRedundancy(grpc::ServerContext* ctx, const v1::S
 
 grpc::Status ImpactApi::SetCiRedundancy(grpc::ServerContext* ctx, const v1::SetCiRedundancyRequest* req,
                                         v1::CiRedundancy* resp) {
-  return HandleCall(auth_, ctx, "SetCiRedundancy", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "SetCiRedundancy", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(CiRedundancyRule out, service_.SetCiRedundancy({req->ci_id(), RuleFromProto(req->rule())}));
     resp->set_ci_id(out.ci_id);
     if (!out.rule.empty()) RuleToProto(out.rule, resp->mutable_rule());
@@ -256,7 +256,7 @@ grpc::Status ImpactApi::SetCiRedundancy(grpc::ServerContext* ctx, const v1::SetC
 
 grpc::Status ImpactApi::PutExternalRecord(grpc::ServerContext* ctx, const v1::PutExternalRecordRequest* req,
                                           v1::ExternalRecord* resp) {
-  return HandleCall(auth_, ctx, "PutExternalRecord", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "PutExternalRecord", *req, [&](const Principal&) -> absl::Status {
     const v1::ExternalRecord& in = req->record();
     ExternalRecordInfo r;
     r.system = in.system();
@@ -274,7 +274,7 @@ grpc::Status ImpactApi::PutExternalRecord(grpc::ServerContext* ctx, const v1::Pu
 
 grpc::Status ImpactApi::GetExternalRecord(grpc::ServerContext* ctx, const v1::GetExternalRecordRequest* req,
                                           v1::ExternalRecord* resp) {
-  return HandleCall(auth_, ctx, "GetExternalRecord", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "GetExternalRecord", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(ExternalRecordInfo out, service_.GetRecord(RefFromProto(req->ref())));
     RecordToProto(out, resp);
     return absl::OkStatus();
@@ -283,7 +283,7 @@ grpc::Status ImpactApi::GetExternalRecord(grpc::ServerContext* ctx, const v1::Ge
 
 grpc::Status ImpactApi::ListExternalRecords(grpc::ServerContext* ctx, const v1::ListExternalRecordsRequest* req,
                                             v1::ListExternalRecordsResponse* resp) {
-  return HandleCall(auth_, ctx, "ListExternalRecords", [&](const Principal&) -> absl::Status {
+  return HandleCall(auth_, ctx, "ListExternalRecords", *req, [&](const Principal&) -> absl::Status {
     RecordListQuery q{req->ci_id(), req->kind(), req->state(), req->page_size(), req->page_token()};
     CMDB_ASSIGN_OR_RETURN(ExternalRecordPage page, service_.ListRecords(q));
     for (const auto& r : page.records) RecordToProto(r, resp->add_records());
@@ -294,9 +294,8 @@ grpc::Status ImpactApi::ListExternalRecords(grpc::ServerContext* ctx, const v1::
 
 grpc::Status ImpactApi::DeleteExternalRecord(grpc::ServerContext* ctx, const v1::DeleteExternalRecordRequest* req,
                                              v1::DeleteExternalRecordResponse*) {
-  return HandleCall(auth_, ctx, "DeleteExternalRecord", [&](const Principal&) -> absl::Status {
-    return service_.DeleteRecord(RefFromProto(req->ref()));
-  });
+  return HandleCall(auth_, ctx, "DeleteExternalRecord", *req,
+                    [&](const Principal&) -> absl::Status { return service_.DeleteRecord(RefFromProto(req->ref())); });
 }
 
 }  // namespace cmdb::api

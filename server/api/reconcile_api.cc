@@ -6,6 +6,7 @@
 #include "api/handler.h"
 #include "core/status.h"
 #include "core/strings.h"
+#include "util/text_scan.h"
 
 namespace cmdb::api {
 namespace {
@@ -64,7 +65,14 @@ absl::Status AppendChunk(const v1::ReconcileRequest& chunk, ReconcileInput& into
     in.finding.owner = item.owner();
     if (!v1::Criticality_IsValid(item.criticality())) return FieldError(field + ".criticality", "unknown value");
     in.finding.criticality = CriticalityText(item.criticality());
-    in.finding.attributes = JsonFromStruct(item.attributes());
+    // A value the database cannot hold rejects this item alone.
+    if (auto bad = proto_util::FindNulText(item)) {
+      in.invalid = StrCat(*bad, ": contains a NUL character");
+    } else if (auto attributes = AttributesFromProto(item.attributes(), "attributes"); attributes.ok()) {
+      in.finding.attributes = *std::move(attributes);
+    } else {
+      in.invalid = std::string(ToStd(attributes.status().message()));
+    }
     in.parent_ref = item.parent_ref();
     in.parent_id = item.parent_id();
     in.source_key = item.source_key();
@@ -80,7 +88,13 @@ absl::Status AppendChunk(const v1::ReconcileRequest& chunk, ReconcileInput& into
     rel.type = r.type();
     rel.to_ref = r.to_ref();
     rel.to_id = r.to_id();
-    rel.attributes = JsonFromStruct(r.attributes());
+    if (auto bad = proto_util::FindNulText(r)) {
+      rel.invalid = StrCat(*bad, ": contains a NUL character");
+    } else if (auto attributes = AttributesFromProto(r.attributes(), "attributes"); attributes.ok()) {
+      rel.attributes = *std::move(attributes);
+    } else {
+      rel.invalid = std::string(ToStd(attributes.status().message()));
+    }
     into.relations.push_back(std::move(rel));
   }
   return absl::OkStatus();
@@ -136,13 +150,16 @@ void ReconcileOutputToProto(const ReconcileOutput& out, v1::ReconcileResponse* r
 }
 
 template <typename Fn>
-grpc::Status ReconcileApi::Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn) {
-  return HandleCall(auth_, ctx, method, std::forward<Fn>(fn));
+grpc::Status ReconcileApi::Handle(grpc::ServerContext* ctx, std::string_view method,
+                                  const google::protobuf::Message& request, Fn&& fn) {
+  // Items and relations are judged one by one: a bad one is rejected, the
+  // others are kept.
+  return HandleCall(auth_, ctx, method, request, std::forward<Fn>(fn), {"items", "relations"});
 }
 
 grpc::Status ReconcileApi::Reconcile(grpc::ServerContext* ctx, const v1::ReconcileRequest* req,
                                      v1::ReconcileResponse* resp) {
-  return Handle(ctx, "Reconcile", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "Reconcile", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(ReconcileInput input, ReconcileInputFromProto(*req));
     CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input));
@@ -153,37 +170,41 @@ grpc::Status ReconcileApi::Reconcile(grpc::ServerContext* ctx, const v1::Reconci
 
 grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::ServerReader<v1::ReconcileRequest>* reader,
                                            v1::ReconcileResponse* resp) {
-  return Handle(ctx, "StreamReconcile", [&](const Principal& p) -> absl::Status {
-    ReconcileInput input;
-    WriteContext context;
-    v1::ReconcileRequest chunk;
-    bool first = true;
-    size_t total = 0;
-    while (reader->Read(&chunk)) {
-      total += static_cast<size_t>(chunk.items_size() + chunk.relations_size());
-      if (total > static_cast<size_t>(limits_.max_stream_items)) {
-        return absl::InvalidArgumentError(
-            StrCat("items: more than ", limits_.max_stream_items, " items and relations in one stream"));
-      }
-      if (first) {  // the payload's header comes with the first chunk
-        CMDB_ASSIGN_OR_RETURN(context, WriteContextFrom(p.name, chunk.change()));
-        CMDB_ASSIGN_OR_RETURN(input, ReconcileInputFromProto(chunk));
-        first = false;
-      } else {
-        CMDB_RETURN_IF_ERROR(AppendChunk(chunk, input));
-      }
-    }
-    if (first) return absl::InvalidArgumentError("items: the stream sent no chunk");
-    CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/true));
-    ReconcileOutputToProto(out, resp);
-    return absl::OkStatus();
-  });
+  return Handle(ctx, "StreamReconcile", v1::ReconcileRequest::default_instance(),
+                [&](const Principal& p) -> absl::Status {
+                  ReconcileInput input;
+                  WriteContext context;
+                  v1::ReconcileRequest chunk;
+                  bool first = true;
+                  size_t total = 0;
+                  while (reader->Read(&chunk)) {
+                    if (auto bad = proto_util::FindNulText(chunk, {"items", "relations"})) {
+                      return absl::InvalidArgumentError(StrCat(*bad, ": contains a NUL character"));
+                    }
+                    total += static_cast<size_t>(chunk.items_size() + chunk.relations_size());
+                    if (total > static_cast<size_t>(limits_.max_stream_items)) {
+                      return absl::InvalidArgumentError(
+                          StrCat("items: more than ", limits_.max_stream_items, " items and relations in one stream"));
+                    }
+                    if (first) {  // the payload's header comes with the first chunk
+                      CMDB_ASSIGN_OR_RETURN(context, WriteContextFrom(p.name, chunk.change()));
+                      CMDB_ASSIGN_OR_RETURN(input, ReconcileInputFromProto(chunk));
+                      first = false;
+                    } else {
+                      CMDB_RETURN_IF_ERROR(AppendChunk(chunk, input));
+                    }
+                  }
+                  if (first) return absl::InvalidArgumentError("items: the stream sent no chunk");
+                  CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/true));
+                  ReconcileOutputToProto(out, resp);
+                  return absl::OkStatus();
+                });
 }
 
 grpc::Status ReconcileApi::GetIdentificationRules(grpc::ServerContext* ctx,
                                                   const v1::GetIdentificationRulesRequest* req,
                                                   v1::IdentificationRules* resp) {
-  return Handle(ctx, "GetIdentificationRules", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "GetIdentificationRules", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(IdentificationRulesView view, admin_.GetIdentificationRules(req->class_name()));
     RulesToProto(view, resp);
     return absl::OkStatus();
@@ -193,9 +214,10 @@ grpc::Status ReconcileApi::GetIdentificationRules(grpc::ServerContext* ctx,
 grpc::Status ReconcileApi::SetIdentificationRules(grpc::ServerContext* ctx,
                                                   const v1::SetIdentificationRulesRequest* req,
                                                   v1::IdentificationRules* resp) {
-  return Handle(ctx, "SetIdentificationRules", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "SetIdentificationRules", *req, [&](const Principal& p) -> absl::Status {
     std::vector<IdentifierSetDef> sets;
-    for (const auto& s : req->sets()) sets.push_back({{s.attributes().begin(), s.attributes().end()}, s.within_parent()});
+    for (const auto& s : req->sets())
+      sets.push_back({{s.attributes().begin(), s.attributes().end()}, s.within_parent()});
     CMDB_ASSIGN_OR_RETURN(IdentificationRulesView view,
                           admin_.SetIdentificationRules(WriteContext{.actor = p.name}, req->class_name(), sets));
     RulesToProto(view, resp);
@@ -206,7 +228,7 @@ grpc::Status ReconcileApi::SetIdentificationRules(grpc::ServerContext* ctx,
 grpc::Status ReconcileApi::ListReconciliationRules(grpc::ServerContext* ctx,
                                                    const v1::ListReconciliationRulesRequest* req,
                                                    v1::ListReconciliationRulesResponse* resp) {
-  return Handle(ctx, "ListReconciliationRules", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "ListReconciliationRules", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto rules, admin_.ListReconciliationRules(req->class_name()));
     for (const auto& rule : rules) RuleToProto(rule, resp->add_rules());
     return absl::OkStatus();
@@ -215,7 +237,7 @@ grpc::Status ReconcileApi::ListReconciliationRules(grpc::ServerContext* ctx,
 
 grpc::Status ReconcileApi::SetReconciliationRule(grpc::ServerContext* ctx, const v1::SetReconciliationRuleRequest* req,
                                                  v1::ReconciliationRule* resp) {
-  return Handle(ctx, "SetReconciliationRule", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "SetReconciliationRule", *req, [&](const Principal& p) -> absl::Status {
     const auto& r = req->rule();
     ReconciliationRuleDef rule{r.class_name(), r.field(), {r.sources().begin(), r.sources().end()}};
     CMDB_ASSIGN_OR_RETURN(ReconciliationRuleDef saved,
@@ -228,14 +250,14 @@ grpc::Status ReconcileApi::SetReconciliationRule(grpc::ServerContext* ctx, const
 grpc::Status ReconcileApi::DeleteReconciliationRule(grpc::ServerContext* ctx,
                                                     const v1::DeleteReconciliationRuleRequest* req,
                                                     v1::DeleteReconciliationRuleResponse* resp) {
-  return Handle(ctx, "DeleteReconciliationRule", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "DeleteReconciliationRule", *req, [&](const Principal& p) -> absl::Status {
     return admin_.DeleteReconciliationRule(WriteContext{.actor = p.name}, req->class_name(), req->field());
   });
 }
 
 grpc::Status ReconcileApi::ListSources(grpc::ServerContext* ctx, const v1::ListSourcesRequest* req,
                                        v1::ListSourcesResponse* resp) {
-  return Handle(ctx, "ListSources", [&](const Principal&) -> absl::Status {
+  return Handle(ctx, "ListSources", *req, [&](const Principal&) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto sources, admin_.ListSources());
     for (const auto& s : sources) SourceToProto(s, resp->add_sources());
     return absl::OkStatus();
@@ -244,7 +266,7 @@ grpc::Status ReconcileApi::ListSources(grpc::ServerContext* ctx, const v1::ListS
 
 grpc::Status ReconcileApi::SetSourcePolicy(grpc::ServerContext* ctx, const v1::SetSourcePolicyRequest* req,
                                            v1::Source* resp) {
-  return Handle(ctx, "SetSourcePolicy", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "SetSourcePolicy", *req, [&](const Principal& p) -> absl::Status {
     SourcePolicy policy;
     policy.name = req->source().name();
     policy.stale_after_runs = req->source().stale_after_runs();
@@ -260,7 +282,7 @@ grpc::Status ReconcileApi::SetSourcePolicy(grpc::ServerContext* ctx, const v1::S
 grpc::Status ReconcileApi::ListDuplicateCandidates(grpc::ServerContext* ctx,
                                                    const v1::ListDuplicateCandidatesRequest* req,
                                                    v1::ListDuplicateCandidatesResponse* resp) {
-  return Handle(ctx, "ListDuplicateCandidates", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "ListDuplicateCandidates", *req, [&](const Principal& p) -> absl::Status {
     if (req->detect()) CMDB_RETURN_IF_ERROR(RequireRole(p, Role::kEditor, "ListDuplicateCandidates with detect"));
     CMDB_ASSIGN_OR_RETURN(DuplicatePage page, admin_.ListDuplicates(WriteContext{.actor = p.name}, req->detect(),
                                                                      req->page_size(), req->page_token()));
@@ -279,7 +301,7 @@ grpc::Status ReconcileApi::ListDuplicateCandidates(grpc::ServerContext* ctx,
 }
 
 grpc::Status ReconcileApi::Merge(grpc::ServerContext* ctx, const v1::MergeRequest* req, v1::MergeResponse* resp) {
-  return Handle(ctx, "Merge", [&](const Principal& p) -> absl::Status {
+  return Handle(ctx, "Merge", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(MergeOutcome outcome, service_.Merge(context, req->survivor_id(), req->duplicate_id()));
     CiToProto(outcome.survivor, resp->mutable_survivor());

@@ -40,7 +40,8 @@ class ReconcileApi final : public v1::ReconciliationService::Service {
 
  private:
   template <typename Fn>
-  grpc::Status Handle(grpc::ServerContext* ctx, std::string_view method, Fn&& fn);
+  grpc::Status Handle(grpc::ServerContext* ctx, std::string_view method, const google::protobuf::Message& request,
+                      Fn&& fn);
 
   ReconcileService& service_;
   ReconcileAdmin& admin_;  // rules, sources and duplicates

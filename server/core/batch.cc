@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "core/request_checks.h"
+#include "core/catalog.h"
 #include "core/status.h"
 #include "core/strings.h"
 #include "core/uuid.h"
@@ -75,7 +76,7 @@ absl::StatusOr<ResolvedBatch> ResolveBatch(const BatchRequest& request, size_t m
     CMDB_RETURN_IF_ERROR(resolve(r.source_id, r.source_ref, "source", rels[i].source_id));
     CMDB_RETURN_IF_ERROR(resolve(r.target_id, r.target_ref, "target", rels[i].target_id));
     if (rels[i].source_id == rels[i].target_id) return FieldError(field, "a CI cannot relate to itself");
-    if (!r.attributes.is_object()) return FieldError(field + ".attributes", "must be an object");
+    CMDB_RETURN_IF_ERROR(CheckFreeAttributes(r.attributes, field + ".attributes"));
     rels[i].type = r.type;
     rels[i].attributes = r.attributes;
     rels[i].id = NewUuid();

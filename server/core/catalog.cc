@@ -152,6 +152,33 @@ absl::Status TypeError(const AttributeDef& def, const Json& value) {
                    value.is_string() || value.is_number() || value.is_boolean() ? StrCat(" ", value.dump()) : ""));
 }
 
+// Adds `value`'s approximate JSON size to *size; INVALID_ARGUMENT when a
+// string, a list or the whole is over its limit.
+absl::Status CheckJson(const Json& value, size_t* size) {
+  switch (value.type()) {
+    case Json::value_t::string: {
+      const size_t n = value.get_ref<const std::string&>().size();
+      if (n > kMaxStringValue)
+        return absl::InvalidArgumentError(StrCat("text longer than ", kMaxStringValue, " bytes"));
+      *size += n + 2;
+      break;
+    }
+    case Json::value_t::array:
+    case Json::value_t::object:
+      if (value.size() > kMaxListItems) {
+        return absl::InvalidArgumentError(StrCat("more than ", kMaxListItems, " entries"));
+      }
+      for (const auto& [key, item] : value.items()) {
+        *size += key.size() + 4;
+        CMDB_RETURN_IF_ERROR(CheckJson(item, size));
+      }
+      break;
+    default: *size += 8;
+  }
+  if (*size > kMaxJsonValue) return absl::InvalidArgumentError(StrCat("larger than ", kMaxJsonValue, " bytes"));
+  return absl::OkStatus();
+}
+
 absl::Status CheckString(const std::string& s) {
   if (s.size() > kMaxStringValue) {
     return absl::InvalidArgumentError(StrCat("text longer than ", kMaxStringValue, " bytes"));
@@ -166,6 +193,10 @@ absl::StatusOr<Json> NormalizeAttributeValue(const AttributeDef& def, const Json
     case AttrType::kString: {
       if (!value.is_string()) return TypeError(def, value);
       CMDB_RETURN_IF_ERROR(CheckString(value.get_ref<const std::string&>()));
+      if (def.indexed && value.get_ref<const std::string&>().size() > kMaxIndexedValue) {
+        return absl::InvalidArgumentError(
+            StrCat("text longer than ", kMaxIndexedValue, " bytes (the attribute is indexed)"));
+      }
       return value;
     }
     case AttrType::kInteger: {
@@ -225,8 +256,11 @@ absl::StatusOr<Json> NormalizeAttributeValue(const AttributeDef& def, const Json
       }
       return out;
     }
-    case AttrType::kJson:
+    case AttrType::kJson: {
+      size_t size = 0;
+      CMDB_RETURN_IF_ERROR(CheckJson(value, &size));
       return value;
+    }
   }
   return TypeError(def, value);
 }
@@ -287,6 +321,15 @@ absl::Status Catalog::ValidateCi(Ci& ci) const {
     if (ci.parent_id == ci.id) return FieldError("parent_id", "a CI cannot be its own parent");
   }
   return ValidateAttributes(ci.class_name, ci.attributes, /*check_required=*/true);
+}
+
+absl::Status CheckFreeAttributes(const Json& attributes, std::string_view field) {
+  if (!attributes.is_object()) return FieldError(field, "must be an object");
+  size_t size = 0;
+  for (const auto& [key, value] : attributes.items()) {
+    if (absl::Status st = CheckJson(value, &size); !st.ok()) return FieldError(StrCat(field, ".", key), st.message());
+  }
+  return absl::OkStatus();
 }
 
 bool IsValidIdentifier(std::string_view name, size_t max_length) {

@@ -17,6 +17,11 @@ namespace cmdb {
 // Limits on CI content, checked by ValidateCi.
 inline constexpr size_t kMaxNameLength = 255;
 inline constexpr size_t kMaxStringValue = 65536;
+// A value of a json attribute or a relationship attribute, roughly in bytes
+// of JSON text.
+inline constexpr size_t kMaxJsonValue = 256 * 1024;
+// Text of an indexed attribute: a B-tree entry must fit in a third of a page.
+inline constexpr size_t kMaxIndexedValue = 1024;
 inline constexpr size_t kMaxListItems = 4096;
 
 class Catalog {
@@ -87,5 +92,11 @@ absl::StatusOr<Json> NormalizeAttributeValue(const AttributeDef& def, const Json
 
 // True for a valid class, attribute or relationship type name.
 bool IsValidIdentifier(std::string_view name, size_t max_length = 63);
+
+// Attributes without a schema (a relationship's): an object whose values
+// stay within the limits of a json attribute (kMaxStringValue per text,
+// kMaxListItems per list or object, kMaxJsonValue in all). INVALID_ARGUMENT
+// naming "<field>.<key>".
+absl::Status CheckFreeAttributes(const Json& attributes, std::string_view field);
 
 }  // namespace cmdb

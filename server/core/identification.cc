@@ -1,5 +1,7 @@
 #include "core/identification.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <set>
 
@@ -51,6 +53,19 @@ std::vector<std::string> FieldValues(const Catalog& catalog, const Ci& ci, std::
 }
 
 }  // namespace
+
+std::string LongValueDigest(std::string_view value) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(value.data(), value.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "sha256:";
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
 
 std::string IdentifierKind(const IdentifierSetDef& set) {
   std::string kind = set.within_parent ? "parent:" : "";
@@ -109,6 +124,7 @@ std::vector<IdentifierKey> IdentifierKeys(const Catalog& catalog, const std::vec
       IdentifierKey key;
       key.kind = kind;
       key.value = set.within_parent ? StrCat(ci.parent_id, "/", values) : values;
+      if (key.value.size() > kMaxIdentifierText) key.value = LongValueDigest(key.value);
       key.set_index = static_cast<int>(s);
       key.stripe = Stripe(kind, values);
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
@@ -125,6 +141,7 @@ IdentifierKey SourceKey(std::string_view source, std::string_view key) {
   IdentifierKey k;
   k.kind = StrCat("source:", source);
   k.value = std::string(TrimSpace(key));
+  if (k.value.size() > kMaxIdentifierText) k.value = LongValueDigest(k.value);
   k.stripe = Stripe(k.kind, k.value);
   return k;
 }

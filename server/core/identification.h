@@ -22,6 +22,12 @@ struct IdentifierKey {
   bool operator==(const IdentifierKey& o) const { return kind == o.kind && value == o.value; }
 };
 
+// Identifier values longer than this are stored as "sha256:<hex digest>" of
+// the value (equal values, equal digests), so that any value fits the
+// B-tree index of identifiers.
+inline constexpr size_t kMaxIdentifierText = 512;
+std::string LongValueDigest(std::string_view value);
+
 // Advisory-lock stripes that serialise reconciles touching the same keys.
 inline constexpr uint32_t kIdentifierStripes = 1024;
 // At most this many keys per set (a list attribute gives one key per element).

@@ -16,6 +16,12 @@ absl::StatusOr<Json> DecodePageToken(std::string_view token) {
   return state;
 }
 
+std::string TokenString(const Json& token, std::string_view key) {
+  if (!token.is_object()) return "";
+  auto it = token.find(key);
+  return it != token.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::string RequestFingerprint(std::initializer_list<std::string_view> parts) {
   uint64_t h = 14695981039346656037ULL;  // FNV-1a 64-bit offset basis
   for (std::string_view part : parts) {

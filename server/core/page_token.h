@@ -18,6 +18,9 @@ std::string EncodePageToken(const Json& state);
 // INVALID_ARGUMENT "page_token: ..." when the token is not one of ours.
 absl::StatusOr<Json> DecodePageToken(std::string_view token);
 
+// token[key] when it is a string, else "" (a tampered token holds any JSON).
+std::string TokenString(const Json& token, std::string_view key);
+
 // A stable 64-bit fingerprint (FNV-1a) of request fields, hex-encoded.
 std::string RequestFingerprint(std::initializer_list<std::string_view> parts);
 

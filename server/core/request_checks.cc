@@ -11,6 +11,7 @@ namespace cmdb {
 absl::Status CheckId(const std::string& id, std::string_view field) {
   if (id.empty()) return FieldError(field, "required");
   if (!IsUuid(id)) return FieldError(field, StrCat("not a UUID: \"", id, "\""));
+  if (id.find_first_not_of("0-") == std::string::npos) return FieldError(field, "the nil UUID is not an id");
   return absl::OkStatus();
 }
 

@@ -10,7 +10,8 @@
 
 namespace cmdb {
 
-// Checks a CI id from a request: INVALID_ARGUMENT naming `field` unless a UUID.
+// Checks a CI id from a request: INVALID_ARGUMENT naming `field` unless a
+// UUID other than the nil UUID.
 absl::Status CheckId(const std::string& id, std::string_view field);
 // Checks an etag against a version: INVALID_ARGUMENT if malformed, ABORTED if stale.
 absl::Status CheckEtag(const std::string& etag, int64_t current_version, std::string_view what);

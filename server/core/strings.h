@@ -54,4 +54,10 @@ std::string Join(const std::vector<std::string>& pieces, std::string_view sep);
 
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 
+// `text` for a log line: control characters (newline, carriage return, tab,
+// escape, every byte below 0x20 and DEL) and backslash written as escapes
+// (\n, \r, \t, \\, \x1b), so that a value a caller chose can never
+// start a line of its own or drive a terminal. Everything else is kept.
+std::string LogSafe(std::string_view text);
+
 }  // namespace cmdb

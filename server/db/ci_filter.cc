@@ -1,6 +1,7 @@
 #include "db/ci_filter.h"
 
 #include <charconv>
+#include <climits>
 #include <cmath>
 
 #include "absl/strings/ascii.h"
@@ -153,6 +154,7 @@ class Compiler {
       int64_t n = 0;
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
       if (ec != std::errc() || end != v.data() + v.size()) return FilterError(StrCat("version: not an integer: \"", v, "\""));
+      if (n < INT32_MIN || n > INT32_MAX) return FilterError(StrCat("version: out of range: ", v));
       return StrCat("(", c_.Col("version"), " ", SqlOp(e.op), " ", params_.Add(v), "::int)");
     }
     if (f == "create_time" || f == "update_time") {

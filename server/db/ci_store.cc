@@ -29,6 +29,14 @@ const Statement kLockCis{
     "ci_lock",
     "SELECT " CMDB_CI_COLUMNS " FROM ci c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR UPDATE"};
 const Statement kExistingIds{"ci_existing_ids", "SELECT id::text FROM ci WHERE id = ANY($1::uuid[])"};
+// Each CI of $1 and every ancestor above it, with its parent (bounded, in
+// case stored data already holds a cycle).
+const Statement kParentChains{"ci_parent_chains", R"(
+WITH RECURSIVE up(id, parent_id, depth) AS (
+  SELECT id, parent_id, 1 FROM ci WHERE id = ANY($1::uuid[])
+  UNION
+  SELECT c.id, c.parent_id, up.depth + 1 FROM ci c JOIN up ON c.id = up.parent_id WHERE up.depth < 256)
+SELECT DISTINCT id::text, coalesce(parent_id::text, '') FROM up)"};
 const Statement kUsedIds{"ci_used_ids",
                          "SELECT DISTINCT ci_id::text FROM ci_version WHERE ci_id = ANY($1::uuid[])"};
 const Statement kGetVersion{
@@ -168,6 +176,14 @@ std::vector<std::string> ExistingCiIds(Tx& tx, const std::vector<std::string>& i
   return out;
 }
 
+std::unordered_map<std::string, std::string> ParentChains(Tx& tx, const std::vector<std::string>& ids) {
+  std::unordered_map<std::string, std::string> out;
+  if (ids.empty()) return out;
+  for (const auto& r : Exec(tx, kParentChains, ArrayLiteral(ids)))
+    out.emplace(r[0].as<std::string>(), r[1].as<std::string>());
+  return out;
+}
+
 std::vector<std::string> UsedCiIds(Tx& tx, const std::vector<std::string>& ids) {
   std::vector<std::string> out;
   if (ids.empty()) return out;
@@ -269,7 +285,7 @@ absl::StatusOr<CiListPage> ListCis(Tx& tx, const Catalog& catalog, const CiListQ
   std::string keyset = "TRUE";
   if (!query.page_token.empty()) {
     CMDB_ASSIGN_OR_RETURN(Json token, DecodePageToken(query.page_token));
-    if (token.value("f", "") != fingerprint || !token.contains("k") || !token["k"].is_string() ||
+    if (TokenString(token, "f") != fingerprint || !token.contains("k") || !token["k"].is_string() ||
         !token.contains("i") || !token["i"].is_string() || !IsUuid(token["i"].get<std::string>())) {
       return FieldError("page_token", "does not belong to this filter, order_by and as_of");
     }

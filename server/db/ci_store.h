@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,9 @@ std::optional<Ci> GetCiAsOf(Tx& tx, const std::string& id, Micros t);
 std::vector<Ci> LockCis(Tx& tx, std::vector<std::string> ids);
 // Ids among `ids` that exist in `ci`.
 std::vector<std::string> ExistingCiIds(Tx& tx, const std::vector<std::string>& ids);
+// The stored parent ("" for none) of each CI in `ids` and of every ancestor
+// above them, up to 256 levels.
+std::unordered_map<std::string, std::string> ParentChains(Tx& tx, const std::vector<std::string>& ids);
 // Ids among `ids` that any CI, live or deleted, has had (an id is never reused).
 std::vector<std::string> UsedCiIds(Tx& tx, const std::vector<std::string>& ids);
 

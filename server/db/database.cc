@@ -81,7 +81,24 @@ class Database::Pool {
 
   std::mutex catalog_mu_;
   std::shared_ptr<const Catalog> catalog_;
+
+ public:
+  std::mutex probe_mu_;
+  std::unique_ptr<pqxx::connection> probe_;  // Database::Probe's own connection
 };
+
+namespace {
+
+// `url` (a URI or key=value words) with libpq's connect_timeout set.
+std::string WithConnectTimeout(const std::string& url, int64_t seconds) {
+  const std::string setting = StrCat("connect_timeout=", std::max<int64_t>(1, seconds));
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    return StrCat(url, url.find('?') == std::string::npos ? "?" : "&", setting);
+  }
+  return StrCat(url, " ", setting);
+}
+
+}  // namespace
 
 pqxx::transaction_base& Sql(Tx& tx) { return tx.txn_; }
 
@@ -149,7 +166,8 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Pool::Open() {
     for (const Statement* s : Registry()) c->prepare(s->name(), s->sql());
     return c;
   } catch (const std::exception& e) {
-    return absl::UnavailableError(StrCat("cannot connect to the database: ", e.what()));
+    Log()->warn("cannot connect to the database: {}", LogSafe(e.what()));
+    return absl::UnavailableError("cannot connect to the database");
   }
 }
 
@@ -201,37 +219,90 @@ std::shared_ptr<const Catalog> Database::Pool::CatalogFor(pqxx::transaction_base
 
 int64_t Database::retries() const { return pool_->retries(); }
 
+absl::Status Database::Probe(absl::Duration timeout) {
+  std::lock_guard lock(pool_->probe_mu_);
+  auto& connection = pool_->probe_;
+  try {
+    if (!connection || !connection->is_open()) {
+      connection.reset();
+      const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1)));
+      connection = std::make_unique<pqxx::connection>(WithConnectTimeout(options_.url, seconds));
+    }
+    pqxx::nontransaction txn(*connection);
+    txn.exec("SELECT 1");
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    connection.reset();
+    Log()->debug("database probe failed: {}", LogSafe(e.what()));
+    return absl::UnavailableError("database unavailable");
+  }
+}
+
+namespace {
+
+// What a client is told about a failed SQL statement of class 22 (data
+// exception) or 54 (program limit): the kind of problem, never the
+// server's text (which quotes values, parameters and the database's names).
+std::string_view DataProblem(const std::string& sqlstate) {
+  if (sqlstate == "22003") return "a number is out of range";
+  if (sqlstate == "22001") return "a value is too long";
+  if (sqlstate == "22021" || sqlstate == "22P05") return "a value holds characters that cannot be stored";
+  if (sqlstate == "22P02" || sqlstate == "22007" || sqlstate == "22008") return "a value has an invalid form";
+  if (sqlstate == "22032" || sqlstate == "22030" || sqlstate == "2203A") return "a JSON value is not valid";
+  if (sqlstate.starts_with("54")) return "a value is too large to be stored or indexed";
+  return "a value is not valid";
+}
+
+}  // namespace
+
 absl::Status StatusFromException(const std::exception& e) {
+  // The detail goes to the server log only: database errors quote values,
+  // parameters, and the database's host and socket.
+  const std::string detail = LogSafe(e.what());
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-    return absl::UnavailableError(StrCat("database connection lost during commit; outcome unknown: ", e.what()));
+    Log()->error("commit outcome unknown: {}", detail);
+    return absl::UnavailableError("database connection lost during commit; outcome unknown");
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
-    return absl::UnavailableError(StrCat("database unavailable: ", e.what()));
+    Log()->warn("database unavailable: {}", detail);
+    return absl::UnavailableError("database unavailable");
   }
   if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) {
     return absl::AbortedError("conflicting concurrent write; retry the request");
   }
+  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+  const std::string state = sql != nullptr ? sql->sqlstate() : std::string();
   if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {
-    return absl::AlreadyExistsError(e.what());
+    Log()->warn("unique violation: {}", detail);
+    return absl::AlreadyExistsError("a record with the same unique key exists");
   }
   if (dynamic_cast<const pqxx::foreign_key_violation*>(&e) != nullptr) {
-    return absl::FailedPreconditionError(e.what());
+    Log()->warn("foreign key violation: {}", detail);
+    return absl::FailedPreconditionError("a record it refers to does not exist, or others refer to it");
   }
-  if (dynamic_cast<const pqxx::integrity_constraint_violation*>(&e) != nullptr ||
-      dynamic_cast<const pqxx::data_exception*>(&e) != nullptr) {
-    return absl::InvalidArgumentError(e.what());
+  if (dynamic_cast<const pqxx::integrity_constraint_violation*>(&e) != nullptr) {
+    Log()->warn("constraint violation: {}", detail);
+    return absl::InvalidArgumentError("a value breaks a constraint of the database");
+  }
+  if (dynamic_cast<const pqxx::data_exception*>(&e) != nullptr || state.starts_with("22") || state.starts_with("54")) {
+    Log()->warn("data exception {}: {}", state, detail);
+    return absl::InvalidArgumentError(std::string(DataProblem(state)));
   }
   if (dynamic_cast<const pqxx::insufficient_resources*>(&e) != nullptr) {
-    return absl::ResourceExhaustedError(e.what());
+    Log()->error("database out of resources: {}", detail);
+    return absl::ResourceExhaustedError("the database is out of resources");
   }
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql != nullptr) {
-    if (sql->sqlstate() == "57014") return absl::DeadlineExceededError("database statement timed out");
-    if (sql->sqlstate().starts_with("08") || sql->sqlstate().starts_with("57P")) {
-      return absl::UnavailableError(StrCat("database unavailable: ", e.what()));
+  if (sql != nullptr) {
+    if (state == "57014") return absl::DeadlineExceededError("database statement timed out");
+    if (state.starts_with("08") || state.starts_with("57P")) {
+      Log()->warn("database unavailable: {}", detail);
+      return absl::UnavailableError("database unavailable");
     }
-    return absl::InternalError(StrCat("database error: ", e.what()));
+    Log()->error("database error {}: {}", state, detail);
+    return absl::InternalError("database error (details are in the server log)");
   }
-  return absl::InternalError(StrCat("internal error: ", e.what()));
+  Log()->error("internal error: {}", detail);
+  return absl::InternalError("internal error (details are in the server log)");
 }
 
 template <typename TxnType>
@@ -288,7 +359,6 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
       retry = true;
     } catch (const std::exception& e) {
       last = StatusFromException(e);
-      if (last.code() == absl::StatusCode::kInternal) Log()->error("transaction failed: {}", e.what());
     }
     if (conn && !conn->is_open()) conn.reset();
     pool_->Release(std::move(conn));

@@ -117,6 +117,11 @@ class Database {
   absl::StatusOr<WriteResult> DryRun(const WriteContext& context, const std::function<absl::Status(Tx&)>& fn);
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn);
 
+  // Whether the database answers now: `SELECT 1` on a connection of its own
+  // (a busy pool is not a dead database), opened again when lost, with a
+  // connect timeout of `timeout` rounded up to seconds. UNAVAILABLE when not.
+  absl::Status Probe(absl::Duration timeout = absl::Seconds(1));
+
   const Options& options() const { return options_; }
 
   // Number of write attempts that were retried (for tests and metrics).

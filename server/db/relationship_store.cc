@@ -177,7 +177,7 @@ absl::StatusOr<RelationshipPage> ListRelationships(Tx& tx, const RelationshipLis
       {q.ci_id, std::to_string(static_cast<int>(q.direction)), q.type, as_of ? std::to_string(*q.as_of) : ""});
   if (!q.page_token.empty()) {
     CMDB_ASSIGN_OR_RETURN(Json token, DecodePageToken(q.page_token));
-    if (token.value("f", "") != fingerprint || !token.contains("i") || !token["i"].is_string() ||
+    if (TokenString(token, "f") != fingerprint || !token.contains("i") || !token["i"].is_string() ||
         !IsUuid(token["i"].get<std::string>())) {
       return FieldError("page_token", "does not belong to this query");
     }

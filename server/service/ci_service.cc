@@ -1,5 +1,6 @@
 #include "service/ci_service.h"
 
+#include <climits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -25,23 +26,46 @@ void PrepareNewVersion(const Ci& before, Ci& after, const WriteContext& context,
   after.version = before.version + 1;
 }
 
-// Every parent named by `cis` must be a live CI (or one of `cis`, for a
-// batch that creates both). NOT_FOUND names the field: "<list>[i].ci.parent_id",
+// Every parent named by `cis` (CIs being created or re-parented) must be a
+// live CI, or one of `cis` for a batch that creates both (NOT_FOUND), and no
+// CI may become its own ancestor (INVALID_ARGUMENT): a cycle of parents
+// could never be deleted or exported. The error names the field
+// "<list>[i].ci.parent_id" (i from `positions`, else the index in `cis`),
 // or "ci.parent_id" when `list` is empty.
-absl::Status CheckParents(db::Tx& tx, const std::vector<Ci>& cis, std::string_view list = "") {
-  std::set<std::string> own;
-  for (const Ci& ci : cis) own.insert(ci.id);
+absl::Status CheckParents(db::Tx& tx, const std::vector<Ci>& cis, std::string_view list = "",
+                          const std::vector<size_t>& positions = {}) {
+  auto field = [&](size_t i) {
+    return list.empty() ? std::string("ci.parent_id")
+                        : StrCat(list, "[", positions.empty() ? i : positions[i], "].ci.parent_id");
+  };
+  std::unordered_map<std::string, std::string> parent_of;  // the request's CIs, as they will be
+  for (const Ci& ci : cis) parent_of[ci.id] = ci.parent_id;
   std::vector<std::string> wanted;
   for (const Ci& ci : cis) {
-    if (!ci.parent_id.empty() && !own.contains(ci.parent_id)) wanted.push_back(ci.parent_id);
+    if (!ci.parent_id.empty() && !parent_of.contains(ci.parent_id)) wanted.push_back(ci.parent_id);
   }
-  if (wanted.empty()) return absl::OkStatus();
-  const std::vector<std::string> found = db::ExistingCiIds(tx, wanted);
+  // The stored parents above the named ones (absent: no such CI).
+  const std::unordered_map<std::string, std::string> stored = db::ParentChains(tx, wanted);
   for (size_t i = 0; i < cis.size(); ++i) {
     const std::string& parent = cis[i].parent_id;
-    if (parent.empty() || own.contains(parent) || std::find(found.begin(), found.end(), parent) != found.end()) continue;
-    const std::string field = list.empty() ? "ci.parent_id" : StrCat(list, "[", i, "].ci.parent_id");
-    return absl::NotFoundError(StrCat(field, ": no CI with id ", parent));
+    if (parent.empty() || parent_of.contains(parent) || stored.contains(parent)) continue;
+    return absl::NotFoundError(StrCat(field(i), ": no CI with id ", parent));
+  }
+  const size_t limit = parent_of.size() + stored.size() + 1;
+  for (size_t i = 0; i < cis.size(); ++i) {
+    std::string at = cis[i].parent_id;
+    for (size_t steps = 0; !at.empty() && steps < limit; ++steps) {
+      if (at == cis[i].id) {
+        return FieldError(field(i), StrCat("CI ", cis[i].id, " would become its own ancestor (a cycle of parents)"));
+      }
+      if (auto own = parent_of.find(at); own != parent_of.end()) {
+        at = own->second;
+      } else if (auto kept = stored.find(at); kept != stored.end()) {
+        at = kept->second;
+      } else {
+        break;
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -174,7 +198,7 @@ absl::StatusOr<CiHistoryPage> CiService::History(const std::string& raw_id, int 
   int64_t before = 0;
   if (!page_token.empty()) {
     CMDB_ASSIGN_OR_RETURN(Json token, DecodePageToken(page_token));
-    if (token.value("id", "") != id || !token.contains("before") || !token["before"].is_number_integer()) {
+    if (TokenString(token, "id") != id || !token.contains("before") || !token["before"].is_number_integer()) {
       return FieldError("page_token", "does not belong to this CI's history");
     }
     before = token["before"].get<int64_t>();
@@ -194,7 +218,7 @@ absl::StatusOr<CiHistoryPage> CiService::History(const std::string& raw_id, int 
 absl::StatusOr<Ci> CiService::Restore(const WriteContext& context, const std::string& raw_id, int64_t version,
                                       const std::string& etag) {
   CMDB_RETURN_IF_ERROR(CheckId(raw_id, "id"));
-  if (version <= 0) return FieldError("version", "must be a positive version number");
+  if (version <= 0 || version > INT32_MAX) return FieldError("version", "must be a version number (1 to 2147483647)");
   const std::string id = CanonicalUuid(raw_id);
   Ci result;
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
@@ -277,17 +301,22 @@ absl::StatusOr<UpdatePlan> PlanUpdates(db::Tx& tx, const Catalog& catalog, const
     it->second = std::move(updated);
   }
   std::vector<Ci> reparented;
+  std::vector<size_t> positions;  // of each re-parented CI's first update
   std::unordered_map<std::string, int64_t> new_version;
   for (auto& [id, ci] : working) {
     const Ci& before = current.at(id);
     if (SameContent(before, ci)) continue;
-    if (ci.parent_id != before.parent_id) reparented.push_back(ci);
+    if (ci.parent_id != before.parent_id) {
+      reparented.push_back(ci);
+      positions.push_back(
+          static_cast<size_t>(std::find(update_ids.begin(), update_ids.end(), id) - update_ids.begin()));
+    }
     PrepareNewVersion(before, ci, context, tx.now());
     new_version[id] = ci.version;
     plan.updates.push_back(ci);
     plan.prior.push_back(before);
   }
-  CMDB_RETURN_IF_ERROR(CheckParents(tx, reparented));
+  CMDB_RETURN_IF_ERROR(CheckParents(tx, reparented, "updates", positions));
   for (const std::string& id : update_ids) {
     auto v = new_version.find(id);
     plan.items.push_back({"", id, v != new_version.end() ? v->second : current.at(id).version});

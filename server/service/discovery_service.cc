@@ -356,7 +356,7 @@ absl::StatusOr<RunPage> DiscoveryService::ListRuns(const std::string& schedule, 
   std::string after_id;
   if (!page_token.empty()) {
     CMDB_ASSIGN_OR_RETURN(Json state, DecodePageToken(page_token));
-    if (!state.is_object() || state.value("f", "") != fingerprint || !state.contains("t") ||
+    if (!state.is_object() || TokenString(state, "f") != fingerprint || !state.contains("t") ||
         !state["t"].is_number_integer() || !state.contains("id") || !state["id"].is_string() ||
         !IsUuid(state["id"].get<std::string>())) {
       return FieldError("page_token", "not a token of this listing");
@@ -409,8 +409,8 @@ absl::StatusOr<RunLogPage> DiscoveryService::ListRunLog(const std::string& run_i
   std::string after;
   if (!page_token.empty()) {
     CMDB_ASSIGN_OR_RETURN(Json state, DecodePageToken(page_token));
-    if (!state.is_object() || state.value("f", "") != fingerprint || !state.contains("a") || !state["a"].is_string() ||
-        !NormalizeIp(state["a"].get<std::string>())) {
+    if (!state.is_object() || TokenString(state, "f") != fingerprint || !state.contains("a") ||
+        !state["a"].is_string() || !NormalizeIp(state["a"].get<std::string>())) {
       return FieldError("page_token", "not a token of this listing");
     }
     after = state["a"].get<std::string>();

@@ -179,7 +179,7 @@ absl::StatusOr<ExternalRecordPage> ImpactService::ListRecords(const RecordListQu
     absl::StatusOr<Json> token = DecodePageToken(query.page_token);
     if (!token.ok()) return token.status();
     const Json& t = *token;
-    if (!t.is_object() || t.value("f", "") != fingerprint || !t.contains("a") || !t["a"].is_array() ||
+    if (!t.is_object() || TokenString(t, "f") != fingerprint || !t.contains("a") || !t["a"].is_array() ||
         t["a"].size() != 3 || !t["a"][0].is_string() || !t["a"][1].is_string() || !t["a"][2].is_string()) {
       return FieldError("page_token", "not a token of this listing");
     }

@@ -26,6 +26,9 @@ struct ReconcileItemInput {
   // Only creates: a matched CI is left as it is (a second-hand report, such
   // as a neighbour from an LLDP table, must not overwrite the thing's own).
   bool create_only = false;
+  // Set when the item could not be read (the reason, naming its field):
+  // it is rejected and the rest of the payload goes on.
+  std::string invalid;
 };
 
 // A relation; each end is a ref in the payload or an existing CI's id.
@@ -34,6 +37,7 @@ struct ReconcileRelationInput {
   std::string type;
   std::string to_ref, to_id;
   Json attributes = Json::object();
+  std::string invalid;  // as for an item
 };
 
 struct ReconcileInput {

@@ -115,6 +115,7 @@ class Reconciler {
     const ReconcileItemInput& in = in_.items[i];
     Work& w = work_[i];
     w.outcome.ref = in.ref;
+    if (!in.invalid.empty()) return Reject(i, in.invalid);
     const Finding& f = in.finding;
     const ClassDef* cls = catalog_.FindClass(f.class_name);
     if (f.class_name.empty()) return Reject(i, "class_name: required");
@@ -495,6 +496,10 @@ class Reconciler {
       RelationOutcome& o = out[i];
       o.index = static_cast<int>(i);
       o.action = ReconcileAction::kRejected;
+      if (!r.invalid.empty()) {
+        o.reason = r.invalid;
+        continue;
+      }
       auto end = [&](const std::string& ref, const std::string& id, const char* name, std::string& result) {
         if (!ref.empty()) {
           auto it = by_ref_.find(ref);
@@ -526,8 +531,8 @@ class Reconciler {
         o.reason = "a CI cannot relate to itself";
         continue;
       }
-      if (!r.attributes.is_object()) {
-        o.reason = "attributes: must be an object";
+      if (absl::Status st = CheckFreeAttributes(r.attributes, "attributes"); !st.ok()) {
+        o.reason = std::string(ToStd(st.message()));
         continue;
       }
       // A symmetric type (its inverse is itself, e.g. connected_to) links

@@ -59,7 +59,7 @@ absl::StatusOr<Relationship> RelationshipService::Create(const WriteContext& con
   rel.target_id = CanonicalUuid(rel.target_id);
   if (rel.source_id == rel.target_id) return FieldError("relationship.target_id", "a CI cannot relate to itself");
   if (rel.type.empty()) return FieldError("relationship.type", "required");
-  if (!rel.attributes.is_object()) return FieldError("relationship.attributes", "must be an object");
+  CMDB_RETURN_IF_ERROR(CheckFreeAttributes(rel.attributes, "relationship.attributes"));
   rel.id = NewUuid();
   Relationship result;
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
@@ -68,9 +68,10 @@ absl::StatusOr<Relationship> RelationshipService::Create(const WriteContext& con
       return FieldError("relationship.type", StrCat("unknown relationship type \"", rel.type, "\""));
     }
     auto found = db::ExistingCiIds(tx, {rel.source_id, rel.target_id});
-    for (const auto* end : {&rel.source_id, &rel.target_id}) {
+    for (const auto& [end, field] :
+         {std::pair{&rel.source_id, "relationship.source_id"}, std::pair{&rel.target_id, "relationship.target_id"}}) {
       if (std::find(found.begin(), found.end(), *end) == found.end()) {
-        return absl::NotFoundError(StrCat("no CI with id ", *end));
+        return absl::NotFoundError(StrCat(field, ": no CI with id ", *end));
       }
     }
     auto existing = db::FindRelationships(tx, {{rel.source_id, rel.type, rel.target_id}});
@@ -93,7 +94,7 @@ absl::StatusOr<Relationship> RelationshipService::Create(const WriteContext& con
 absl::StatusOr<Relationship> RelationshipService::Update(const WriteContext& context, const RelationshipPatch& patch) {
   CMDB_RETURN_IF_ERROR(CheckId(patch.id, "relationship.id"));
   const std::string id = CanonicalUuid(patch.id);
-  if (!patch.attributes.is_object()) return FieldError("relationship.attributes", "must be an object");
+  CMDB_RETURN_IF_ERROR(CheckFreeAttributes(patch.attributes, "relationship.attributes"));
   Relationship result;
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
     auto current = db::LockRelationship(tx, id);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api_fixture.h"
+#include "support/raw_call.h"
 
 namespace cmdb::testing {
 namespace {
@@ -17,36 +18,6 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // Calls `method` with an empty request through the generic stub.
-grpc::Status CallRaw(grpc::Channel& channel, const std::string& method, const std::string& token,
-                     const std::string& request_bytes = "", std::string* response = nullptr) {
-  grpc::GenericStub stub(channel.shared_from_this());
-  grpc::ClientContext ctx;
-  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  grpc::Slice slice(request_bytes);
-  grpc::ByteBuffer request(&slice, 1), reply;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status result;
-  grpc::StubOptions options;
-  stub.UnaryCall(&ctx, method, options, &request, &reply, [&](grpc::Status st) {
-    std::lock_guard lock(mu);
-    result = st;
-    done = true;
-    cv.notify_one();
-  });
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (response != nullptr && result.ok()) {
-    std::vector<grpc::Slice> slices;
-    (void)reply.Dump(&slices);
-    response->clear();
-    for (const auto& s : slices) response->append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return result;
-}
-
 class ApiAuthTest : public ApiTest {};
 
 TEST_F(ApiAuthTest, EveryMethodIsGuardedByItsMinimalRole) {
@@ -262,6 +233,24 @@ TEST_F(ApiErrorTest, TlsServesOnlyTls) {
 
   auto missing = api::GrpcServer::Start({"127.0.0.1:0", dir + "/nope.pem", dir + "/key.pem", 8}, {api_.get()}, limits_);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  // Garbage where a PEM should be, and a key of another certificate, are
+  // named as such (not "cannot listen").
+  {
+    std::ofstream(dir + "/garbage.pem") << "not a certificate\n";
+    const std::string other = StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other -keyout ", dir,
+                                     "/other-key.pem -out ", dir, "/other-cert.pem 2>/dev/null");
+    ASSERT_EQ(std::system(other.c_str()), 0);
+  }
+  auto garbage_cert =
+      api::GrpcServer::Start({"127.0.0.1:0", dir + "/garbage.pem", dir + "/key.pem", 8}, {api_.get()}, limits_);
+  EXPECT_EQ(garbage_cert.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(garbage_cert.status().message()), HasSubstr("no PEM certificate"));
+  auto garbage_key =
+      api::GrpcServer::Start({"127.0.0.1:0", dir + "/cert.pem", dir + "/garbage.pem", 8}, {api_.get()}, limits_);
+  EXPECT_THAT(std::string(garbage_key.status().message()), HasSubstr("no unencrypted PEM private key"));
+  auto mismatched =
+      api::GrpcServer::Start({"127.0.0.1:0", dir + "/cert.pem", dir + "/other-key.pem", 8}, {api_.get()}, limits_);
+  EXPECT_THAT(std::string(mismatched.status().message()), HasSubstr("does not match the certificate"));
   (*server)->Shutdown(std::chrono::seconds(1));
   (*server)->Wait();
   std::filesystem::remove_all(dir);

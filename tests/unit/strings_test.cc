@@ -74,3 +74,18 @@ TEST(ToStdTest, SameCharacters) {
 
 }  // namespace
 }  // namespace cmdb
+
+namespace cmdb {
+namespace {
+
+TEST(LogSafeTest, EscapesControlCharactersAndBackslash) {
+  EXPECT_EQ(LogSafe("plain text, ünïcode"), "plain text, ünïcode");
+  EXPECT_EQ(LogSafe("a\nb\rc\td"), "a\\nb\\rc\\td");
+  EXPECT_EQ(LogSafe(std::string("nul\0\x1b[31m\x7f", 10)), "nul\\x00\\x1b[31m\\x7f");
+  EXPECT_EQ(LogSafe("C:\\path"), "C:\\\\path");
+  // An escaped value cannot be mistaken for its escape.
+  EXPECT_NE(LogSafe("\n"), LogSafe("\\n"));
+}
+
+}  // namespace
+}  // namespace cmdb
