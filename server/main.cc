@@ -3,7 +3,7 @@
 //   cmdbd [serve flags]                  run the server (the default)
 //   cmdbd migrate [--db-url URL]         apply schema migrations and exit
 //   cmdbd token create --role R --name N [--tokens FILE]
-//   cmdbd token hash TOKEN
+//   cmdbd token hash < FILE              SHA-256 of the token on stdin
 //
 // Every flag can also come from an environment variable (CMDB_<FLAG>) or a
 // TOML config file (--config FILE, keys named like the flags); unknown keys
@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -35,6 +36,7 @@
 #include "service/change_feed.h"
 #include "service/ci_service.h"
 #include "service/discovery_service.h"
+#include "service/health_monitor.h"
 #include "service/impact_service.h"
 #include "service/secret_box.h"
 #include "service/class_service.h"
@@ -56,7 +58,8 @@ struct Config {
   int max_threads = 64;
   int shutdown_grace_seconds = 30;
   cmdb::Limits limits;
-  int max_message_mb = 64;
+  int max_message_mb = 16;
+  int max_memory_mb = 256;
   std::vector<std::string> pg_settings;
   std::string secret_key_file;  // default with the embedded PostgreSQL: <data-dir>/secret.key
   cmdb::DiscoveryOptions discovery;
@@ -152,6 +155,40 @@ std::optional<cmdb::SecretBox> LoadSecretKey(const Config& config, bool* failed)
   return std::move(*box);
 }
 
+// Overwrites, in place, the password of a --db-url given on the command
+// line (URI user:password@ or a password= word), so that the process list
+// no longer shows it. Returns whether there was one.
+bool HidePasswordsInArguments(int argc, char** argv) {
+  bool hid = false;
+  auto blank = [&](char* text) {
+    std::string_view s(text);
+    auto wipe = [&](size_t from, size_t to) {
+      for (size_t i = from; i < to; ++i) text[i] = 'x';
+      hid = hid || to > from;
+    };
+    if (const size_t scheme = s.find("://"); scheme != std::string_view::npos) {
+      const size_t at = s.find('@', scheme + 3);
+      const size_t colon = s.find(':', scheme + 3);
+      if (at != std::string_view::npos && colon != std::string_view::npos && colon < at) wipe(colon + 1, at);
+    }
+    for (size_t p = s.find("password="); p != std::string_view::npos; p = s.find("password=", p + 1)) {
+      const size_t from = p + strlen("password=");
+      size_t to = s.find_first_of(" &", from);
+      if (to == std::string_view::npos) to = s.size();
+      wipe(from, to);
+    }
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    if (arg.starts_with("--db-url=")) {
+      blank(argv[i] + strlen("--db-url="));
+    } else if (arg == "--db-url" && i + 1 < argc) {
+      blank(argv[++i]);
+    }
+  }
+  return hid;
+}
+
 int CreateToken(const std::string& role_name, const std::string& name, const std::string& tokens_file) {
   auto role = cmdb::api::RoleFromName(role_name);
   if (!role) {
@@ -244,6 +281,7 @@ int Serve(const Config& config, sigset_t signals) {
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
   server_options.max_threads = config.max_threads;
+  server_options.max_memory_mb = config.max_memory_mb;
   auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api, &discovery_api, &impact_api},
                                              config.limits);
   if (!server.ok()) {
@@ -254,19 +292,51 @@ int Serve(const Config& config, sigset_t signals) {
   spdlog::info("cmdbd listening on {}:{} ({}, authentication {})", host, (*server)->port(),
                config.tls_cert.empty() ? "plaintext" : "TLS", auth.enabled() ? "on" : "OFF");
 
-  // Wait for a signal; every few seconds, report database health and run the
-  // discovery scheduler; every minute, mark stale what sources have not
-  // reported for too long.
-  bool serving = true;
-  auto next_sweep = std::chrono::steady_clock::now();
+  // Health follows the database, probed twice a second on a connection of
+  // its own.
+  cmdb::api::GrpcServer& grpc_server = **server;
+  cmdb::HealthMonitor health(**db, [&grpc_server](bool healthy) {
+    grpc_server.SetServing(healthy);
+    spdlog::log(healthy ? spdlog::level::info : spdlog::level::err, "database {}",
+                healthy ? "reachable again: serving" : "unreachable: health NOT_SERVING");
+  });
+  health.Start();
+
+  // Wait for a signal; every few seconds, run the discovery scheduler; every
+  // minute, mark stale what sources have not reported for too long. When
+  // the embedded PostgreSQL's postmaster has died (kill -9, a PANIC on a
+  // full disk), start it again, backing off from 1 s to a minute between
+  // attempts; cmdbd serves again by itself once the database answers.
+  using Clock = std::chrono::steady_clock;
+  auto next_tick = Clock::now();
+  auto next_sweep = Clock::now();
+  auto next_restart = Clock::now();
+  auto restart_delay = std::chrono::seconds(1);
   while (true) {
-    if (serving) {
+    const bool serving = health.healthy();
+    if (serving && Clock::now() >= next_tick) {
+      next_tick = Clock::now() + std::chrono::seconds(config.discovery_tick_seconds);
       if (absl::Status ticked = discovery.Tick(); !ticked.ok()) {
         spdlog::warn("discovery scheduler: {}", cmdb::ToStd(ticked.message()));
       }
     }
-    if (serving && std::chrono::steady_clock::now() >= next_sweep) {
-      next_sweep = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    if (!serving && target->embedded && Clock::now() >= next_restart) {
+      next_restart = Clock::now() + restart_delay;
+      if (!target->embedded->Alive()) {
+        spdlog::error("the embedded PostgreSQL is not running (its postmaster died): starting it again");
+        if (absl::Status restarted = target->embedded->Restart(); restarted.ok()) {
+          spdlog::info("embedded PostgreSQL started again");
+          restart_delay = std::chrono::seconds(1);
+        } else {
+          restart_delay = std::min<std::chrono::seconds>(restart_delay * 2, std::chrono::minutes(1));
+          spdlog::error("starting the embedded PostgreSQL failed: {}; next attempt in {} s",
+                        cmdb::ToStd(restarted.message()), restart_delay.count());
+          next_restart = Clock::now() + restart_delay;
+        }
+      }
+    }
+    if (serving && Clock::now() >= next_sweep) {
+      next_sweep = Clock::now() + std::chrono::minutes(1);
       auto marked = reconcile.SweepStale();
       if (!marked.ok()) {
         spdlog::warn("staleness sweep failed: {}", cmdb::ToStd(marked.status().message()));
@@ -274,7 +344,7 @@ int Serve(const Config& config, sigset_t signals) {
         spdlog::info("marked {} CIs stale (not reported within their source's window)", *marked);
       }
     }
-    timespec timeout{config.discovery_tick_seconds, 0};
+    timespec timeout{1, 0};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (sig == SIGHUP) {
       if (config.tokens.empty()) continue;
@@ -291,14 +361,8 @@ int Serve(const Config& config, sigset_t signals) {
       spdlog::info("signal {}: shutting down (grace {}s)", sig, config.shutdown_grace_seconds);
       break;
     }
-    const bool healthy = (*db)->Read([](cmdb::db::Tx&) { return absl::OkStatus(); }).ok();
-    if (healthy != serving) {
-      serving = healthy;
-      (*server)->SetServing(serving);
-      spdlog::log(serving ? spdlog::level::info : spdlog::level::err, "database {}",
-                  serving ? "reachable again: serving" : "unreachable: health NOT_SERVING");
-    }
   }
+  health.Stop();
   impact.Stop();
   feed.Stop();  // ends watch streams, which resume from their cursor elsewhere
   (*server)->Shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
@@ -361,9 +425,15 @@ int main(int argc, char** argv) {
       ->envname("CMDB_MAX_STREAM_ITEMS")
       ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
-  app.add_option("--max-message-mb", config.max_message_mb, "Largest gRPC message, MiB")
+  app.add_option("--max-message-mb", config.max_message_mb,
+                 "Largest request message, MiB (answers: 64 MiB or this if larger)")
       ->envname("CMDB_MAX_MESSAGE_MB")
       ->check(CLI::Range(1, 2000))
+      ->capture_default_str();
+  app.add_option("--max-memory-mb", config.max_memory_mb,
+                 "MiB gRPC may hold for requests being read, across all calls (at least 2x --max-message-mb)")
+      ->envname("CMDB_MAX_MEMORY_MB")
+      ->check(CLI::Range(16, 1 << 20))
       ->capture_default_str();
   app.add_option("--shutdown-grace", config.shutdown_grace_seconds, "Seconds in-flight calls get at shutdown")
       ->envname("CMDB_SHUTDOWN_GRACE")
@@ -401,13 +471,41 @@ int main(int argc, char** argv) {
   token_create->add_option("--role", role, "viewer, discovery, editor or admin")->required();
   token_create->add_option("--name", name, "Who or what uses it")->required();
   token_create->add_option("--tokens", tokens_file, "Tokens file to append to (else the line is printed)");
-  CLI::App* token_hash = token->add_subcommand("hash", "Print the SHA-256 of a token");
-  token_hash->add_option("token", plain, "The token")->required();
+  CLI::App* token_hash = token->add_subcommand(
+      "hash", "Print the SHA-256 of the token read from stdin (never on the command line, where ps shows it)");
+  std::string db_url_file;
+  app.add_option("--db-url-file", db_url_file,
+                 "File whose first line is the PostgreSQL URL (keeps a password out of the process list)")
+      ->envname("CMDB_DB_URL_FILE");
   CLI11_PARSE(app, argc, argv);
+  if (HidePasswordsInArguments(argc, argv)) {
+    std::cerr << "cmdbd: warning: --db-url on the command line holds a password; it is hidden from the process "
+                 "list now, but use --db-url-file, CMDB_DB_URL or a ~/.pgpass file instead\n";
+  }
+  if (!db_url_file.empty()) {
+    if (!config.db_url.empty()) {
+      std::cerr << "cmdbd: give --db-url or --db-url-file, not both\n";
+      return 2;
+    }
+    std::ifstream in(db_url_file);
+    if (!in || !std::getline(in, config.db_url) || config.db_url.empty()) {
+      std::cerr << "cmdbd: cannot read a URL from " << db_url_file << "\n";
+      return 2;
+    }
+  }
   config.limits.max_message_bytes = config.max_message_mb << 20;
+  if (config.max_memory_mb < 2 * config.max_message_mb) {
+    std::cerr << "cmdbd: --max-memory-mb (" << config.max_memory_mb << ") must be at least twice --max-message-mb ("
+              << config.max_message_mb << ")\n";
+    return 2;
+  }
 
   if (token_create->parsed()) return CreateToken(role, name, tokens_file);
   if (token_hash->parsed()) {
+    if (!std::getline(std::cin, plain) || plain.empty()) {
+      std::cerr << "cmdbd: token hash reads the token from stdin (echo \"$TOKEN\" | cmdbd token hash)\n";
+      return 2;
+    }
     std::cout << cmdb::api::TokenHash(plain) << "\n";
     return 0;
   }

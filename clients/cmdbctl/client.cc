@@ -10,7 +10,7 @@
 namespace cmdbctl {
 namespace {
 
-// cmdbd accepts messages up to 64 MiB by default; accept as much back.
+// cmdbd answers with messages up to 64 MiB by default; accept as much.
 constexpr int kMaxMessageBytes = 64 << 20;
 // Longer --timeout values are lowered to this (a year), far from overflow.
 constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;

@@ -2,8 +2,9 @@
 // or CSV file (formats in import_records.h) through BatchWrite.
 //
 // The whole file is read and checked first, so a malformed line writes
-// nothing. A file of at most --batch-size items is written in one
-// BatchWrite (all or nothing). A larger one goes in batches, each its own
+// nothing. A file of at most --batch-size items and kMaxBatchBytes is
+// written in one BatchWrite (all or nothing). A larger one goes in batches
+// (each at most --batch-size items and kMaxBatchBytes), each its own
 // transaction: first the CIs (parents before their dependents), whose refs
 // map to the new ids, then the relationships, which use those ids as
 // endpoints.
@@ -22,6 +23,9 @@ namespace cmdbctl {
 namespace {
 
 using Stub = v1::CmdbService::Stub;
+
+// Well under the server's message limit (16 MiB by default).
+constexpr size_t kMaxBatchBytes = 8 << 20;
 
 struct ImportOptions {
   std::string file, format;
@@ -125,15 +129,30 @@ void WriteAtOnce(Session& session, const ImportOptions& o, const ImportRecords& 
   Record(Write(session, o, &request, lines), summary);
 }
 
+size_t RelationBytes(const ImportRelation& rel) {
+  return rel.attributes.ByteSizeLong() + rel.from.size() + rel.type.size() + rel.to.size();
+}
+
+size_t RecordBytes(const ImportRecords& records) {
+  size_t bytes = 0;
+  for (const auto& ci : records.cis) bytes += ci.create.ByteSizeLong();
+  for (const auto& rel : records.relations) bytes += RelationBytes(rel);
+  return bytes;
+}
+
 // A larger file: CIs in batches, parents before their dependents, then
 // relationships in batches.
 void WriteInBatches(Session& session, const ImportOptions& o, const ImportRecords& records, Summary* summary) {
   const size_t batch = static_cast<size_t>(o.batch_size);
   const std::vector<ImportCi> cis = ParentsFirst(records.cis);
-  for (size_t start = 0; start < cis.size(); start += batch) {
+  for (size_t start = 0, end = 0; start < cis.size(); start = end) {
     v1::BatchWriteRequest request;
     BatchLines lines;
-    const size_t end = std::min(cis.size(), start + batch);
+    size_t bytes = 0;
+    for (end = start; end < cis.size() && end - start < batch; ++end) {
+      bytes += cis[end].create.ByteSizeLong();
+      if (end > start && bytes > kMaxBatchBytes) break;
+    }
     std::set<std::string> refs;
     for (size_t i = start; i < end; ++i) {
       if (!cis[i].create.ref().empty()) refs.insert(cis[i].create.ref());
@@ -142,11 +161,14 @@ void WriteInBatches(Session& session, const ImportOptions& o, const ImportRecord
     Record(Write(session, o, &request, lines), summary);
     std::cerr << "created " << summary->cis << "/" << records.cis.size() << " CIs\n";
   }
-  for (size_t start = 0; start < records.relations.size(); start += batch) {
+  for (size_t start = 0, end = 0; start < records.relations.size(); start = end) {
     v1::BatchWriteRequest request;
     BatchLines lines;
-    for (size_t i = start; i < std::min(records.relations.size(), start + batch); ++i) {
-      AddRelation(records.relations[i], *summary, {}, &request, &lines);
+    size_t bytes = 0;
+    for (end = start; end < records.relations.size() && end - start < batch; ++end) {
+      bytes += RelationBytes(records.relations[end]);
+      if (end > start && bytes > kMaxBatchBytes) break;
+      AddRelation(records.relations[end], *summary, {}, &request, &lines);
     }
     Record(Write(session, o, &request, lines), summary);
     std::cerr << "created " << summary->relationships << "/" << records.relations.size() << " relationships\n";
@@ -167,7 +189,8 @@ void RunImport(Session& session, const ImportOptions& o) {
   const ImportRecords records = ReadRecords(session, o);
   Summary summary;
   try {
-    if (records.cis.size() + records.relations.size() <= static_cast<size_t>(o.batch_size)) {
+    if (records.cis.size() + records.relations.size() <= static_cast<size_t>(o.batch_size) &&
+        RecordBytes(records) <= kMaxBatchBytes) {
       WriteAtOnce(session, o, records, &summary);
     } else {
       WriteInBatches(session, o, records, &summary);

@@ -3,8 +3,9 @@
 // identification and reconciliation, and show what it did with each item.
 //
 // The file is one payload, reconciled atomically: at most kMaxUnaryEntries
-// items + relations go in one Reconcile call, more in one StreamReconcile
-// stream of kChunkEntries per message. The call succeeds (exit 0) even when
+// items + relations and kMaxUnaryBytes go in one Reconcile call, more in one
+// StreamReconcile stream of at most kChunkEntries and kChunkBytes per
+// message (the server's message limit is 16 MiB by default). The call succeeds (exit 0) even when
 // items are rejected or conflict; their results say why.
 #include <iostream>
 #include <map>
@@ -24,7 +25,9 @@ using RStub = v1::ReconciliationService::Stub;
 
 // The server's limit for one Reconcile call (Limits::max_batch_items).
 constexpr size_t kMaxUnaryEntries = 50000;
+constexpr size_t kMaxUnaryBytes = 8 << 20;
 constexpr size_t kChunkEntries = 5000;
+constexpr size_t kChunkBytes = 4 << 20;
 
 struct ReconcileOptions {
   std::string file, source, format;
@@ -59,18 +62,32 @@ v1::ReconcileRequest Header(const ReconcileOptions& o) {
 
 size_t EntryCount(const ReconcilePayload& p) { return p.items.size() + p.relations.size(); }
 
-// Entries [start, start + kChunkEntries) of the items followed by the
-// relations.
-v1::ReconcileRequest Chunk(const ReconcilePayload& p, size_t start) {
+size_t EntryBytes(const ReconcilePayload& p, size_t i) {
+  return i < p.items.size() ? p.items[i].ByteSizeLong() : p.relations[i - p.items.size()].ByteSizeLong();
+}
+
+size_t PayloadBytes(const ReconcilePayload& p) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < EntryCount(p); ++i) bytes += EntryBytes(p, i);
+  return bytes;
+}
+
+// Entries from *start on (the items followed by the relations), at most
+// kChunkEntries and kChunkBytes (but at least one); *start moves past them.
+v1::ReconcileRequest NextChunk(const ReconcilePayload& p, size_t* start) {
   v1::ReconcileRequest chunk;
-  const size_t end = std::min(start + kChunkEntries, EntryCount(p));
-  for (size_t i = start; i < end; ++i) {
+  size_t bytes = 0;
+  size_t i = *start;
+  for (; i < EntryCount(p) && i - *start < kChunkEntries; ++i) {
+    bytes += EntryBytes(p, i);
+    if (i > *start && bytes > kChunkBytes) break;
     if (i < p.items.size()) {
       *chunk.add_items() = p.items[i];
     } else {
       *chunk.add_relations() = p.relations[i - p.items.size()];
     }
   }
+  *start = i;
   return chunk;
 }
 
@@ -78,9 +95,10 @@ v1::ReconcileResponse SendStream(Client& client, const ReconcileOptions& o, cons
   auto context = client.NewContext();
   v1::ReconcileResponse response;
   auto writer = client.reconcile_stub().StreamReconcile(context.get(), &response);
-  for (size_t start = 0; start < EntryCount(p); start += kChunkEntries) {
-    v1::ReconcileRequest chunk = Chunk(p, start);
-    if (start == 0) chunk.MergeFrom(Header(o));
+  for (size_t start = 0; start < EntryCount(p);) {
+    const bool first = start == 0;
+    v1::ReconcileRequest chunk = NextChunk(p, &start);
+    if (first) chunk.MergeFrom(Header(o));
     if (!writer->Write(chunk)) break;  // the server ended the call; Finish says why
   }
   writer->WritesDone();
@@ -90,7 +108,7 @@ v1::ReconcileResponse SendStream(Client& client, const ReconcileOptions& o, cons
 
 v1::ReconcileResponse Send(Client& client, const ReconcileOptions& o, const ReconcilePayload& p) {
   try {
-    if (EntryCount(p) > kMaxUnaryEntries) return SendStream(client, o, p);
+    if (EntryCount(p) > kMaxUnaryEntries || PayloadBytes(p) > kMaxUnaryBytes) return SendStream(client, o, p);
     v1::ReconcileRequest request = Header(o);
     request.mutable_items()->Assign(p.items.begin(), p.items.end());
     request.mutable_relations()->Assign(p.relations.begin(), p.relations.end());

@@ -131,7 +131,15 @@ absl::StatusOr<TokenStore> TokenStore::Load(const std::string& path) {
   if (!in) return absl::NotFoundError(StrCat("cannot read tokens file ", path));
   std::stringstream text;
   text << in.rdbuf();
-  return Parse(text.str(), path);
+  auto store = Parse(text.str(), path);
+  if (store.ok() && store->size() == 0) {
+    // With authentication on, no token means no caller gets in: a file
+    // emptied by mistake (or truncated while written) must not do that.
+    return absl::InvalidArgumentError(StrCat(path,
+                                             ": holds no token; refused, as it would lock every caller out "
+                                             "(to turn authentication off, start without --tokens)"));
+  }
+  return store;
 }
 
 absl::StatusOr<TokenStore> TokenStore::Parse(std::string_view text, std::string_view origin) {

@@ -44,6 +44,7 @@ std::string NewToken();
 class TokenStore {
  public:
   // Parses a tokens file. INVALID_ARGUMENT naming the line for a bad line,
+  // or for a file that holds no token (it would lock every caller out);
   // NOT_FOUND when the file is missing.
   static absl::StatusOr<TokenStore> Load(const std::string& path);
   static absl::StatusOr<TokenStore> Parse(std::string_view text, std::string_view origin);

@@ -19,12 +19,17 @@ struct ServerOptions {
   std::string tls_cert_file;               // both or neither
   std::string tls_key_file;
   int max_threads = 64;                    // threads serving unary calls
+  // gRPC's memory quota: buffers of requests being read, across all calls.
+  // Past it, gRPC refuses new calls (RESOURCE_EXHAUSTED) or closes a
+  // connection (UNAVAILABLE) instead of reading more.
+  int max_memory_mb = 256;
 };
 
 class GrpcServer {
  public:
-  // FAILED_PRECONDITION for unreadable TLS files, UNAVAILABLE when the
-  // address cannot be bound.
+  // FAILED_PRECONDITION for unreadable TLS files, INVALID_ARGUMENT for TLS
+  // files that hold no PEM certificate or key or a key of another
+  // certificate, UNAVAILABLE when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options,
                                                            const std::vector<grpc::Service*>& services,
                                                            const Limits& limits);

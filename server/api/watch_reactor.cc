@@ -1,5 +1,7 @@
 #include "api/watch_reactor.h"
 
+#include <spdlog/spdlog.h>
+
 #include "api/handler.h"
 #include "api/convert.h"
 #include "api/status_map.h"
@@ -60,21 +62,30 @@ void WatchReactor::Read() {
   }
   absl::Status error;
   FeedBatch batch;
-  if (resolve) {
-    auto head = feed_.Head();
-    if (head.ok()) {
-      from = *head;
-    } else {
-      error = head.status();
+  std::deque<v1::ChangeEvent> events;
+  // This runs on a worker pool: whatever throws ends this stream with
+  // INTERNAL (the reason in the log), never the process.
+  try {
+    if (resolve) {
+      auto head = feed_.Head();
+      if (head.ok()) {
+        from = *head;
+      } else {
+        error = head.status();
+      }
     }
-  }
-  if (error.ok()) {
-    auto read = feed_.Read(from, kReadBatch);
-    if (read.ok()) {
-      batch = std::move(*read);
-    } else {
-      error = read.status();
+    if (error.ok()) {
+      auto read = feed_.Read(from, kReadBatch);
+      if (read.ok()) {
+        batch = std::move(*read);
+      } else {
+        error = read.status();
+      }
     }
+    for (const FeedEvent& e : batch.events) FeedEventToProto(e, &events.emplace_back());
+  } catch (const std::exception& e) {
+    spdlog::error("WatchChanges read failed: {}", LogSafe(e.what()));
+    error = absl::InternalError("internal error (details are in the server log)");
   }
 
   std::lock_guard lock(mu_);
@@ -89,7 +100,7 @@ void WatchReactor::Read() {
     return;
   }
   resolved_start_ = true;
-  for (const FeedEvent& e : batch.events) FeedEventToProto(e, &queue_.emplace_back());
+  for (auto& event : events) queue_.push_back(std::move(event));
   position_ = batch.next;
   read_again_ = static_cast<int>(batch.events.size()) == kReadBatch;
   const auto now = std::chrono::steady_clock::now();

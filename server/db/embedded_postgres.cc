@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "core/status.h"
 #include "core/strings.h"
 #include "db/process.h"
 
@@ -118,16 +119,10 @@ absl::StatusOr<std::unique_ptr<EmbeddedPostgres>> EmbeddedPostgres::Start(Option
     if (auto st = Chown(pg->run_dir(), pg->user_); !st.ok()) return st;
   }
 
-  auto status = RunProcess({pg->Bin("pg_ctl"), "-D", pg->pgdata(), "status"}, ProcessOptions{pg->user_});
-  if (status.ok() && status->exit_code == 0) {
+  if (pg->Alive()) {
     spdlog::warn("PostgreSQL already running on {}; using it", pg->pgdata());
-  } else {
-    auto st = pg->Run({pg->Bin("pg_ctl"), "-D", pg->pgdata(), "-l", pg->options_.data_dir + "/postgresql.log",
-                       "-w", "-t", "120", "start"},
-                      "pg_ctl start");
-    if (!st.ok()) {
-      return absl::InternalError(StrCat(st.message(), " (see ", pg->options_.data_dir, "/postgresql.log)"));
-    }
+  } else if (auto st = pg->StartServer(); !st.ok()) {
+    return st;
   }
   pg->running_ = true;
 
@@ -141,6 +136,26 @@ absl::StatusOr<std::unique_ptr<EmbeddedPostgres>> EmbeddedPostgres::Start(Option
     return absl::UnavailableError(StrCat("embedded PostgreSQL started but is not usable: ", e.what()));
   }
   return pg;
+}
+
+bool EmbeddedPostgres::Alive() const {
+  auto status = RunProcess({Bin("pg_ctl"), "-D", pgdata(), "status"}, ProcessOptions{user_});
+  return status.ok() && status->exit_code == 0;
+}
+
+absl::Status EmbeddedPostgres::StartServer() {
+  auto st =
+      Run({Bin("pg_ctl"), "-D", pgdata(), "-l", options_.data_dir + "/postgresql.log", "-w", "-t", "120", "start"},
+          "pg_ctl start");
+  if (!st.ok()) return absl::InternalError(StrCat(st.message(), " (see ", options_.data_dir, "/postgresql.log)"));
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedPostgres::Restart() {
+  if (Alive()) return absl::OkStatus();
+  CMDB_RETURN_IF_ERROR(StartServer());
+  running_ = true;
+  return absl::OkStatus();
 }
 
 EmbeddedPostgres::~EmbeddedPostgres() {

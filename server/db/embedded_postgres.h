@@ -39,6 +39,14 @@ class EmbeddedPostgres {
   // Fast shutdown (pg_ctl stop -m fast). Idempotent.
   absl::Status Stop();
 
+  // Whether the cluster's postmaster is running (pg_ctl status).
+  bool Alive() const;
+  // Starts the cluster again after its postmaster died (kill -9, a PANIC on
+  // a full disk): pg_ctl start on the same data directory; PostgreSQL
+  // recovers from its WAL and replaces a stale postmaster.pid itself. OK
+  // at once when it is running.
+  absl::Status Restart();
+
   // libpq connection string for a database of this cluster.
   std::string Url(std::string_view database) const;
   std::string url() const { return Url(options_.database); }
@@ -51,6 +59,7 @@ class EmbeddedPostgres {
  private:
   explicit EmbeddedPostgres(Options options) : options_(std::move(options)) {}
   absl::Status Run(const std::vector<std::string>& argv, std::string_view what);
+  absl::Status StartServer();
   std::string Bin(std::string_view tool) const { return options_.bin_dir + "/" + std::string(tool); }
   std::string pgdata() const { return options_.data_dir + "/pgdata"; }
   std::string run_dir() const { return options_.data_dir + "/run"; }

@@ -14,8 +14,13 @@ struct Limits {
   int max_batch_items = 50000;
   // Items + relations in one StreamReconcile (one transaction).
   int max_stream_items = 1000000;
-  // Bytes of one gRPC message, either way.
-  int max_message_bytes = 64 << 20;
+  // Bytes of one request message: a sync gRPC server reads and parses it
+  // before any token is checked, so this bounds what an unauthenticated
+  // caller can make cmdbd hold per call. A BatchWrite of 5,000 ordinary CIs
+  // is about 2 MiB.
+  int max_message_bytes = 16 << 20;
+  // Bytes of one answer (a page of large CIs, an export).
+  int max_send_message_bytes = 64 << 20;
 };
 
 // page_size from a request: 0 -> default, above the maximum -> the maximum

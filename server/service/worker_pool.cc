@@ -1,5 +1,9 @@
 #include "service/worker_pool.h"
 
+#include <spdlog/spdlog.h>
+
+#include "core/strings.h"
+
 namespace cmdb {
 
 WorkerPool::WorkerPool(int threads) {
@@ -33,7 +37,15 @@ void WorkerPool::Loop() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    task();
+    // A task that throws is logged and ends alone: the pool's threads, and
+    // the process, carry on (an escaped exception would end the process).
+    try {
+      task();
+    } catch (const std::exception& e) {
+      spdlog::error("worker pool task failed: {}", LogSafe(e.what()));
+    } catch (...) {
+      spdlog::error("worker pool task failed with a non-standard exception");
+    }
   }
 }
 

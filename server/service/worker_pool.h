@@ -20,6 +20,7 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // Queues `task`. An exception it throws is logged and goes no further.
   void Post(std::function<void()> task);
 
  private:

@@ -86,14 +86,20 @@ class CmdbdProcess {
 
   // Starts cmdbd and waits for its "listening on" line; returns HOST:PORT
   // ("" when it did not start within a minute).
-  std::string Start() {
+  // `extra` flags follow the standard ones (e.g. --db-url URL).
+  std::string Start(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {CMDBD_PATH,    "--data-dir", dir_ + "/data",  "--listen",
+                                     "127.0.0.1:0", "--tokens",   dir_ + "/tokens"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
       int log = open((dir_ + "/cmdbd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       dup2(log, STDERR_FILENO);
       dup2(log, STDOUT_FILENO);
-      execl(CMDBD_PATH, CMDBD_PATH, "--data-dir", (dir_ + "/data").c_str(), "--listen", "127.0.0.1:0", "--tokens",
-            (dir_ + "/tokens").c_str(), static_cast<char*>(nullptr));
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execv(args[0], args.data());
       _exit(127);
     }
     for (int i = 0; i < 600 && address_.empty(); ++i) {
@@ -118,12 +124,29 @@ class CmdbdProcess {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
   }
 
+  // SIGKILL and wait: no shutdown at all (its embedded PostgreSQL, a process
+  // of its own, keeps running). Start() may follow on the same dir.
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    address_.clear();
+  }
+
   void RemoveDir() {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
   const std::string& dir() const { return dir_; }
+  // The whole log so far.
+  std::string Log() const {
+    std::ifstream in(dir_ + "/cmdbd.log");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
   pid_t pid() const { return pid_; }
   const std::string& address() const { return address_; }
 

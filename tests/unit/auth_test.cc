@@ -164,6 +164,20 @@ TEST(TokenStoreTest, LoadReadsAFileAndReportsAMissingOne) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(std::string(bad.status().message()).starts_with(path + ":2: ")) << bad.status();
+
+  // A file without a token would lock everyone out: refused (at start and
+  // on reload, which then keeps the old tokens).
+  for (const char* text : {"", "# nothing yet\n\n"}) {
+    {
+      std::ofstream out(path);
+      out << text;
+    }
+    auto empty = TokenStore::Load(path);
+    std::remove(path.c_str());
+    ASSERT_FALSE(empty.ok());
+    EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(std::string(empty.status().message()).find("holds no token") != std::string::npos) << empty.status();
+  }
 }
 
 TEST(RequireRoleTest, EnoughOrDenied) {
@@ -338,11 +352,13 @@ class HandleCallTest : public AuthenticatorTest {
     if (!authorization.empty()) spouse.AddClientMetadata("authorization", authorization);
     Outcome out;
     RequestLog().str("");
-    out.status = HandleCall(auth != nullptr ? *auth : auth_, &ctx, method, [&](const Principal& p) -> absl::Status {
-      out.ran = true;
-      out.as = p;
-      return result;
-    });
+    const v1::GetCIRequest request;
+    out.status =
+        HandleCall(auth != nullptr ? *auth : auth_, &ctx, method, request, [&](const Principal& p) -> absl::Status {
+          out.ran = true;
+          out.as = p;
+          return result;
+        });
     out.log = RequestLog().str();
     return out;
   }
@@ -415,11 +431,14 @@ TEST_F(HandleCallTest, AnExceptionBecomesInternal) {
   grpc::ServerContext ctx;
   grpc::testing::ServerContextTestSpouse spouse(&ctx);
   spouse.AddClientMetadata("authorization", "Bearer test");
-  grpc::Status st = HandleCall(auth_, &ctx, "GetCI", [](const Principal&) -> absl::Status {
-    throw std::runtime_error("boom");
-  });
+  RequestLog().str("");
+  const v1::GetCIRequest request;
+  grpc::Status st = HandleCall(auth_, &ctx, "GetCI", request,
+                               [](const Principal&) -> absl::Status { throw std::runtime_error("boom"); });
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INTERNAL);
-  EXPECT_NE(st.error_message().find("boom"), std::string::npos);
+  // The client learns that it failed; the log says why.
+  EXPECT_EQ(st.error_message().find("boom"), std::string::npos) << st.error_message();
+  EXPECT_NE(RequestLog().str().find("boom"), std::string::npos) << RequestLog().str();
 }
 
 TEST_F(HandleCallTest, AuthenticationOffRunsAsAnonymousAdmin) {

@@ -1,0 +1,403 @@
+// Faults against a real cmdbd process: its database lost under load and
+// back, its embedded PostgreSQL killed, cmdbd itself killed in the middle of
+// a 50,000-CI BatchWrite. Every call answers within its deadline
+// (UNAVAILABLE while the database is away), health follows the database,
+// cmdbd recovers without a restart, every acknowledged write is there
+// afterwards, a changeset is whole or absent, and the change feed resumes
+// from a cursor with no gap and no repeat.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "cmdb/v1/cmdb_service.grpc.pb.h"
+#include "db/embedded_postgres.h"
+#include "db/process.h"
+#include "support/cli_harness.h"
+#include "support/raw_call.h"
+
+namespace cmdb::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Polls health until it is `want` (1 SERVING, 2 NOT_SERVING); the seconds
+// it took, or -1 after `limit`.
+double WaitForHealth(grpc::Channel& channel, int want, std::chrono::seconds limit) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < limit) {
+    if (HealthStatus(channel) == want) return std::chrono::duration<double>(Clock::now() - start).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return -1;
+}
+
+// Writers creating CIs until stopped; each outcome is counted by code and
+// each acknowledged id kept.
+class Writers {
+ public:
+  Writers(std::shared_ptr<grpc::Channel> channel, std::string token, int threads) {
+    for (int t = 0; t < threads; ++t) {
+      threads_.emplace_back([this, channel, token, t] {
+        auto stub = v1::CmdbService::NewStub(channel);
+        for (int i = 0; !stop_.load(); ++i) {
+          grpc::ClientContext ctx;
+          ctx.AddMetadata("authorization", "Bearer " + token);
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+          v1::CreateCIRequest req;
+          req.mutable_ci()->set_class_name("server");
+          req.mutable_ci()->set_name("w" + std::to_string(t) + "-" + std::to_string(i));
+          v1::ConfigurationItem out;
+          const auto start = Clock::now();
+          grpc::Status st = stub->CreateCI(&ctx, req, &out);
+          const double took = std::chrono::duration<double>(Clock::now() - start).count();
+          std::lock_guard lock(mu_);
+          ++codes_[st.error_code()];
+          slowest_ = std::max(slowest_, took);
+          if (st.ok()) acknowledged_.push_back(out.id());
+          if (!st.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      });
+    }
+  }
+  void Stop() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+  std::map<grpc::StatusCode, int> codes() {
+    std::lock_guard lock(mu_);
+    return codes_;
+  }
+  std::vector<std::string> acknowledged() {
+    std::lock_guard lock(mu_);
+    return acknowledged_;
+  }
+  double slowest() {
+    std::lock_guard lock(mu_);
+    return slowest_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::map<grpc::StatusCode, int> codes_;
+  std::vector<std::string> acknowledged_;
+  double slowest_ = 0;
+};
+
+// Every id in `ids` reads back.
+int CountPresent(v1::CmdbService::Stub& stub, const std::string& token, const std::vector<std::string>& ids) {
+  int present = 0;
+  for (const auto& id : ids) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    v1::GetCIRequest req;
+    req.set_id(id);
+    v1::ConfigurationItem out;
+    if (stub.GetCI(&ctx, req, &out).ok()) ++present;
+  }
+  return present;
+}
+
+TEST(FaultsTest, DatabaseLostUnderLoadAndBack) {
+  CmdbdProcess cmdbd("cmdb-faults-db");
+  // The database: a cluster of the test's own, which it stops and starts.
+  db::EmbeddedPostgres::Options pg_options;
+  pg_options.data_dir = cmdbd.dir() + "/pg";
+  pg_options.database = "cmdb";
+  auto pg = db::EmbeddedPostgres::Start(pg_options);
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  const std::string token = cmdbd.Token("editor", "writer");
+  ASSERT_FALSE(cmdbd.Start({"--db-url", (*pg)->url()}).empty()) << cmdbd.Log();
+  auto channel = grpc::CreateChannel(cmdbd.address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::CmdbService::NewStub(channel);
+  ASSERT_EQ(HealthStatus(*channel), 1);
+
+  Writers writers(channel, token, 4);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto before_outage = writers.codes()[grpc::StatusCode::OK];
+  // PostgreSQL goes away at once (no shutdown checkpoint, connections cut).
+  auto stopped = db::RunProcess(
+      {"/usr/lib/postgresql/15/bin/pg_ctl", "-D", pg_options.data_dir + "/pgdata", "-m", "immediate", "-w", "stop"},
+      db::ProcessOptions{db::RunningAsRoot() ? "postgres" : ""});
+  ASSERT_TRUE(stopped.ok() && stopped->exit_code == 0);
+  const double to_not_serving = WaitForHealth(*channel, 2, std::chrono::seconds(10));
+  EXPECT_GE(to_not_serving, 0) << "health stayed SERVING with the database stopped";
+  EXPECT_LT(to_not_serving, 3.0);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const auto during = writers.codes();
+  // Back again, on the same data directory.
+  (*pg).release();  // its destructor would stop the cluster the test restarts
+  auto again = db::EmbeddedPostgres::Start(pg_options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  const double to_serving = WaitForHealth(*channel, 1, std::chrono::seconds(30));
+  EXPECT_GE(to_serving, 0) << "health did not return to SERVING";
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  writers.Stop();
+
+  const auto codes = writers.codes();
+  EXPECT_GT(before_outage, 0);
+  EXPECT_GT(during.count(grpc::StatusCode::UNAVAILABLE) ? during.at(grpc::StatusCode::UNAVAILABLE) : 0, 0)
+      << "no call saw the database missing";
+  EXPECT_GT(codes.at(grpc::StatusCode::OK), before_outage) << "no write succeeded after the database came back";
+  for (const auto& [code, n] : codes) {
+    EXPECT_TRUE(code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE ||
+                code == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << n << " calls answered " << code;
+  }
+  EXPECT_LT(writers.slowest(), 4.5) << "a call hung past its deadline";
+  const auto acknowledged = writers.acknowledged();
+  EXPECT_EQ(CountPresent(*stub, token, acknowledged), static_cast<int>(acknowledged.size()));
+  std::cout << "acknowledged writes: " << acknowledged.size() << ", by code:";
+  for (const auto& [code, n] : codes) std::cout << " " << code << "=" << n;
+  std::cout << "; NOT_SERVING after " << to_not_serving << " s, SERVING " << to_serving << " s after the restart\n";
+  EXPECT_TRUE(cmdbd.Stop()) << "cmdbd did not exit cleanly";
+  (*again)->Stop().IgnoreError();
+  cmdbd.RemoveDir();
+}
+
+TEST(FaultsTest, EmbeddedPostgresKilledIsStartedAgain) {
+  CmdbdProcess cmdbd("cmdb-faults-embedded");
+  const std::string token = cmdbd.Token("editor", "writer");
+  ASSERT_FALSE(cmdbd.Start().empty()) << cmdbd.Log();
+  auto channel = grpc::CreateChannel(cmdbd.address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::CmdbService::NewStub(channel);
+  ASSERT_EQ(HealthStatus(*channel), 1);
+
+  Writers writers(channel, token, 2);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::ifstream pid_file(cmdbd.dir() + "/data/pgdata/postmaster.pid");
+  pid_t postmaster = 0;
+  ASSERT_TRUE(pid_file >> postmaster);
+  ASSERT_EQ(kill(postmaster, SIGKILL), 0);
+  const double to_not_serving = WaitForHealth(*channel, 2, std::chrono::seconds(10));
+  EXPECT_GE(to_not_serving, 0) << "health stayed SERVING with the postmaster killed";
+  const double to_serving = WaitForHealth(*channel, 1, std::chrono::seconds(120));
+  ASSERT_GE(to_serving, 0) << "the embedded PostgreSQL was not started again\n" << cmdbd.Log();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto before_stop = writers.codes()[grpc::StatusCode::OK];
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  writers.Stop();
+  EXPECT_GT(writers.codes()[grpc::StatusCode::OK], before_stop) << "no write succeeded after the restart";
+  for (const auto& [code, n] : writers.codes()) {
+    EXPECT_TRUE(code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE ||
+                code == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << n << " calls answered " << code;
+  }
+  const auto acknowledged = writers.acknowledged();
+  EXPECT_EQ(CountPresent(*stub, token, acknowledged), static_cast<int>(acknowledged.size()));
+  EXPECT_THAT(cmdbd.Log(), ::testing::HasSubstr("embedded PostgreSQL started again"));
+  std::cout << "acknowledged writes: " << acknowledged.size() << "; NOT_SERVING after " << to_not_serving
+            << " s, SERVING again " << to_serving << " s later\n";
+  EXPECT_TRUE(cmdbd.Stop());
+  cmdbd.RemoveDir();
+}
+
+// The change feed through WatchChanges after `cursor` until caught up (or
+// until the stream ends): each event's entity and version, and the cursor
+// after the last one (`cursor` itself if none).
+struct FeedRead {
+  std::vector<std::string> keys;
+  std::string cursor;
+  bool caught_up = false;
+};
+
+FeedRead WatchUntilCaughtUp(v1::CmdbService::Stub& stub, const std::string& token, const std::string& cursor,
+                            grpc::ClientContext* ctx, std::atomic<bool>* stop_at_caught_up) {
+  FeedRead out;
+  out.cursor = cursor;
+  ctx->AddMetadata("authorization", "Bearer " + token);
+  v1::WatchChangesRequest req;
+  req.set_since_cursor(cursor);
+  req.set_heartbeat_seconds(1);
+  auto reader = stub.WatchChanges(ctx, req);
+  v1::ChangeEvent event;
+  while (reader->Read(&event)) {
+    if (event.caught_up()) {
+      out.caught_up = true;
+      if (stop_at_caught_up->load()) break;
+      continue;
+    }
+    out.keys.push_back(event.has_ci()
+                           ? "ci/" + event.ci().id() + "/" + std::to_string(event.ci().version())
+                           : "rel/" + event.relationship().id() + "/" + std::to_string(event.relationship().version()));
+    out.cursor = event.cursor();
+  }
+  ctx->TryCancel();
+  reader->Finish().IgnoreError();
+  return out;
+}
+
+FeedRead WholeFeedAfter(v1::CmdbService::Stub& stub, const std::string& token, const std::string& cursor) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  std::atomic<bool> stop{true};
+  return WatchUntilCaughtUp(stub, token, cursor, &ctx, &stop);
+}
+
+TEST(FaultsTest, CmdbdKilledMidBatchLosesNothingAndTheFeedResumes) {
+  CmdbdProcess cmdbd("cmdb-faults-kill");
+  const std::string token = cmdbd.Token("editor", "writer");
+  ASSERT_FALSE(cmdbd.Start().empty()) << cmdbd.Log();
+  auto channel = grpc::CreateChannel(cmdbd.address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::CmdbService::NewStub(channel);
+
+  // A watcher following the feed from the first change until cmdbd dies.
+  grpc::ClientContext watch_ctx;
+  std::atomic<bool> never{false};
+  FeedRead before_kill;
+  std::thread watcher([&] { before_kill = WatchUntilCaughtUp(*stub, token, "", &watch_ctx, &never); });
+  Writers writers(channel, token, 2);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+
+  constexpr int kBatch = 50000;
+  std::atomic<bool> batch_done{false};
+  grpc::Status batch_status;
+  std::thread batch([&] {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
+    v1::BatchWriteRequest req;
+    for (int i = 0; i < kBatch; ++i) {
+      auto* create = req.add_creates();
+      create->mutable_ci()->set_class_name("workstation");
+      create->mutable_ci()->set_name("big-" + std::to_string(i));
+    }
+    v1::BatchWriteResponse resp;
+    batch_status = stub->BatchWrite(&ctx, req, &resp);
+    batch_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const bool in_flight = !batch_done.load();
+  cmdbd.Kill();
+  batch.join();
+  writers.Stop();
+  watcher.join();
+  EXPECT_TRUE(in_flight) << "the batch ended before the kill (" << batch_status.error_message() << ")";
+  EXPECT_FALSE(batch_status.ok());
+
+  // Started again on the same data dir, the embedded PostgreSQL still running.
+  ASSERT_FALSE(cmdbd.Start().empty()) << cmdbd.Log();
+  auto channel2 = grpc::CreateChannel(cmdbd.address(), grpc::InsecureChannelCredentials());
+  auto stub2 = v1::CmdbService::NewStub(channel2);
+  const auto acknowledged = writers.acknowledged();
+  EXPECT_EQ(CountPresent(*stub2, token, acknowledged), static_cast<int>(acknowledged.size()));
+
+  // Resuming from the watcher's last cursor gives exactly what the whole
+  // feed holds after what it saw.
+  const FeedRead rest = WholeFeedAfter(*stub2, token, before_kill.cursor);
+  const FeedRead whole = WholeFeedAfter(*stub2, token, "");
+  ASSERT_TRUE(rest.caught_up && whole.caught_up);
+  std::vector<std::string> joined = before_kill.keys;
+  joined.insert(joined.end(), rest.keys.begin(), rest.keys.end());
+  EXPECT_EQ(joined, whole.keys) << "the resumed feed has a gap or a repeat";
+  std::set<std::string> unique(whole.keys.begin(), whole.keys.end());
+  EXPECT_EQ(unique.size(), whole.keys.size());
+
+  // The killed batch: all of it or none of it.
+  v1::ListCIsRequest list;
+  list.set_filter(R"(class = "workstation")");
+  list.set_page_size(1000);
+  int big = 0;
+  do {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    v1::ListCIsResponse resp;
+    ASSERT_TRUE(stub2->ListCIs(&ctx, list, &resp).ok());
+    big += resp.cis_size();
+    list.set_page_token(resp.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_TRUE(big == 0 || big == kBatch) << big << " of the batch's " << kBatch << " CIs";
+  std::cout << "acknowledged writes: " << acknowledged.size()
+            << ", all present; batch in flight at the kill: " << in_flight << ", its CIs after the restart: " << big
+            << "; feed events seen before the kill " << before_kill.keys.size() << ", after resuming "
+            << rest.keys.size() << "\n";
+  EXPECT_TRUE(cmdbd.Stop());
+  cmdbd.RemoveDir();
+}
+
+// What 48 refused 15 MiB calls may add to cmdbd's peak resident memory
+// with --max-memory-mb 64 (without a quota they added about 530 MiB).
+constexpr long kMaxGrowthKib = 256 << 10;
+
+// A line of /proc/PID/status in KiB ("VmHWM", "VmRSS"); -1 if absent.
+long StatusKib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+// Many large requests without a token at once: each is refused, and what
+// cmdbd holds for them is bounded by the message limit and the memory quota.
+// Afterwards a caller with a token is served, large request and all.
+TEST(FaultsTest, LargeUnauthenticatedRequestsAreRefusedWithBoundedMemory) {
+  CmdbdProcess cmdbd("cmdb-faults-memory");
+  const std::string token = cmdbd.Token("editor", "someone");
+  ASSERT_FALSE(cmdbd.Start({"--max-memory-mb", "64"}).empty()) << cmdbd.Log();
+  auto channel = grpc::CreateChannel(cmdbd.address(), grpc::InsecureChannelCredentials());
+  ASSERT_EQ(HealthStatus(*channel), 1);
+  const long rss_before = StatusKib(cmdbd.pid(), "VmRSS");
+
+  v1::CreateCIRequest req;
+  req.mutable_ci()->set_class_name("server");
+  req.mutable_ci()->set_name("big");
+  (*req.mutable_ci()->mutable_attributes()->mutable_fields())["note"].set_string_value(std::string(15 << 20, 'x'));
+  std::string bytes;
+  ASSERT_TRUE(req.SerializeToString(&bytes));
+  constexpr int kClients = 16, kRounds = 3;
+  std::mutex mu;
+  std::map<grpc::StatusCode, int> codes;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      // A connection of its own per client, as an attacker would use.
+      grpc::ChannelArguments args;
+      args.SetInt("cmdb.test.client", c);
+      auto own = grpc::CreateCustomChannel(cmdbd.address(), grpc::InsecureChannelCredentials(), args);
+      for (int r = 0; r < kRounds; ++r) {
+        grpc::Status st = CallRaw(*own, "/cmdb.v1.CmdbService/CreateCI", "", bytes);
+        std::lock_guard lock(mu);
+        ++codes[st.error_code()];
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const long peak = StatusKib(cmdbd.pid(), "VmHWM");
+  ASSERT_EQ(HealthStatus(*channel), 1) << "cmdbd stopped serving";
+  // Refused for want of a token, or by the quota before it was read
+  // (RESOURCE_EXHAUSTED, or UNAVAILABLE when gRPC closed the connection).
+  for (const auto& [code, n] : codes) {
+    EXPECT_TRUE(code == grpc::StatusCode::UNAUTHENTICATED || code == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+                code == grpc::StatusCode::UNAVAILABLE)
+        << n << " calls answered " << code;
+  }
+  EXPECT_GT(codes[grpc::StatusCode::UNAUTHENTICATED], 0);
+  // A caller with a token: a 12 MiB request is read and answered.
+  (*req.mutable_ci()->mutable_attributes()->mutable_fields())["note"].set_string_value(std::string(12 << 20, 'x'));
+  ASSERT_TRUE(req.SerializeToString(&bytes));
+  grpc::Status with_token = CallRaw(*channel, "/cmdb.v1.CmdbService/CreateCI", token, bytes);
+  EXPECT_EQ(with_token.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << with_token.error_message();
+  EXPECT_THAT(with_token.error_message(), ::testing::StartsWith("ci.attributes.note"));
+  std::cout << kClients * kRounds << " unauthenticated 15 MiB calls from " << kClients
+            << " connections: cmdbd resident " << rss_before / 1024 << " MiB before, peak " << peak / 1024
+            << " MiB; codes:";
+  for (const auto& [code, n] : codes) std::cout << " " << code << "=" << n;
+  std::cout << "\n";
+  EXPECT_LT(peak - rss_before, kMaxGrowthKib) << "cmdbd grew by " << (peak - rss_before) / 1024 << " MiB";
+  EXPECT_TRUE(cmdbd.Stop());
+  cmdbd.RemoveDir();
+}
+
+}  // namespace
+}  // namespace cmdb::testing
