@@ -72,7 +72,8 @@ std::string BenchCluster::CopyDatabase(const std::string& from, const std::strin
   return pg_->Url(name);
 }
 
-InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_threads, bool impact) {
+InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_threads, bool impact, bool watch,
+                                 bool share_feed_reads) {
   db::Database::Options options;
   options.url = url;
   options.pool_size = pool_size;
@@ -85,7 +86,8 @@ InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_
   rels_ = std::make_unique<RelationshipService>(*db_, limits_);
   classes_ = std::make_unique<ClassService>(*db_);
   reconcile_ = std::make_unique<ReconcileService>(*db_, limits_);
-  feed_ = std::make_unique<ChangeFeed>(*db_, url);
+  feed_ = std::make_unique<ChangeFeed>(*db_, url, share_feed_reads);
+  if (watch && !impact) feed_->Start();
   std::vector<grpc::Service*> services;
   if (impact) {
     feed_->Start();
@@ -96,7 +98,7 @@ InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_
     impact_api_ = std::make_unique<api::ImpactApi>(*impact_, auth_);
     services.push_back(impact_api_.get());
   }
-  pool_ = std::make_unique<WorkerPool>(1);
+  pool_ = std::make_unique<WorkerPool>(2);  // as in cmdbd
   api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, auth_, limits_});
   reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, auth_, limits_);
   services.insert(services.begin(), {api_.get(), reconcile_api_.get()});

@@ -73,7 +73,11 @@ class BenchCluster {
 // follows the feed (so the other benchmarks measure what they always did).
 class InProcessServer {
  public:
-  InProcessServer(const std::string& url, int pool_size, int max_threads, bool impact = false);
+  // `watch`: the change feed's listener runs, so WatchChanges streams get
+  // their changes; `share_feed_reads` false: each watcher reads the
+  // database itself (the fan-out benchmark's baseline).
+  InProcessServer(const std::string& url, int pool_size, int max_threads, bool impact = false, bool watch = false,
+                  bool share_feed_reads = true);
   ~InProcessServer();
   std::unique_ptr<v1::CmdbService::Stub> NewStub() const;
   std::unique_ptr<v1::ImpactService::Stub> NewImpactStub() const;

@@ -137,6 +137,71 @@ TEST_F(ChangeFeedTest, ReaderRacingConcurrentWritersMissesNothing) {
   EXPECT_EQ(seen.size(), 4u * (20 + 5 * 3));
 }
 
+// Readers following one feed from the same place, as watchers do: each gets
+// every change once and in order, while writers run; and when they read the
+// same backlog, they share the database reads instead of each making its own.
+TEST_F(ChangeFeedTest, ManyReadersShareReadsAndEachGetsEveryChangeOnce) {
+  constexpr int kReaders = 16;
+  auto follow = [&](ChangeFeed& feed, std::atomic<bool>& done, std::vector<Key>* seen) {
+    FeedPosition pos;
+    while (true) {
+      const bool last_round = done.load();
+      auto batch = feed.Read(pos, 50);
+      ASSERT_TRUE(batch.ok()) << batch.status();
+      for (const auto& e : batch->events) seen->push_back(KeyOf(e));
+      pos = batch->next;
+      if (batch->events.empty() && last_round) break;
+    }
+  };
+  // While writers run.
+  {
+    ChangeFeed feed(db(), url());
+    std::atomic<bool> done{false};
+    std::vector<std::vector<Key>> seen(kReaders);
+    std::vector<std::thread> readers;
+    for (int r = 0; r < kReaders; ++r) readers.emplace_back([&, r] { follow(feed, done, &seen[r]); });
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 3; ++w) {
+      writers.emplace_back([&, w] {
+        for (int i = 0; i < 20; ++i) {
+          BatchRequest batch;
+          for (int k = 0; k < 1 + i % 7; ++k) {
+            batch.creates.push_back(
+                {"", MakeCi("server", "m" + std::to_string(w) + "-" + std::to_string(i) + "-" + std::to_string(k)), "",
+                 ""});
+          }
+          EXPECT_TRUE(cis_->Batch(Ctx(), batch).ok());
+        }
+      });
+    }
+    for (auto& t : writers) t.join();
+    done = true;
+    for (auto& t : readers) t.join();
+    const std::set<Key> all = AllVersions();
+    for (int r = 0; r < kReaders; ++r) {
+      EXPECT_EQ(std::set<Key>(seen[r].begin(), seen[r].end()).size(), seen[r].size()) << "reader " << r;
+      EXPECT_EQ(std::set<Key>(seen[r].begin(), seen[r].end()), all) << "reader " << r;
+      EXPECT_EQ(seen[r], seen[0]) << "reader " << r << " saw another order";
+    }
+  }
+  // The same backlog read by every reader: shared, and not.
+  int64_t reads[2] = {0, 0};
+  for (bool share : {true, false}) {
+    ChangeFeed feed(db(), url(), share);
+    std::atomic<bool> done{true};
+    std::vector<std::vector<Key>> seen(kReaders);
+    std::vector<std::thread> readers;
+    for (int r = 0; r < kReaders; ++r) readers.emplace_back([&, r] { follow(feed, done, &seen[r]); });
+    for (auto& t : readers) t.join();
+    for (int r = 0; r < kReaders; ++r) EXPECT_EQ(seen[r].size(), AllVersions().size());
+    reads[share ? 0 : 1] = feed.database_reads();
+  }
+  // Unshared: every reader reads every page itself (and once more to find
+  // the end). Shared: the first reader fetches, the others take its pages.
+  EXPECT_GE(reads[1], kReaders * 5);  // 231 changes in pages of 50
+  EXPECT_LT(reads[0] * 4, reads[1]) << "shared " << reads[0] << " reads, unshared " << reads[1];
+}
+
 TEST_F(ChangeFeedTest, CursorsAreValidatedAndTheHeadIsTheEnd) {
   EXPECT_EQ(FeedPosition::FromCursor("banana").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FeedPosition::FromCursor("12.0.nope.1").status().code(), absl::StatusCode::kInvalidArgument);
