@@ -421,9 +421,12 @@ TEST_F(CmdbctlE2E, DiscoveryAdHocRunStatusCancelAndLog) {
   Output no_credential = Ctl({"discovery", "run", "--range", "127.0.9.0/30"});
   EXPECT_EQ(no_credential.exit_code, 1);
   EXPECT_THAT(no_credential.err, HasSubstr("--community or --credential"));
-  Output unknown = Ctl({"discovery", "status", "00000000-0000-0000-0000-000000000000"});
+  Output unknown = Ctl({"discovery", "status", "0192e1a8-1111-7222-8333-444455556666"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND"));
+  Output nil = Ctl({"discovery", "status", "00000000-0000-0000-0000-000000000000"});
+  EXPECT_EQ(nil.exit_code, 1);
+  EXPECT_THAT(nil.err, HasSubstr("INVALID_ARGUMENT: id"));
 }
 
 }  // namespace
