@@ -162,7 +162,7 @@ grpc::Status ReconcileApi::Reconcile(grpc::ServerContext* ctx, const v1::Reconci
   return Handle(ctx, "Reconcile", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(ReconcileInput input, ReconcileInputFromProto(*req));
-    CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input));
+    CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/false, ctx->deadline()));
     ReconcileOutputToProto(out, resp);
     return absl::OkStatus();
   });
@@ -177,6 +177,7 @@ grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::Serve
                   v1::ReconcileRequest chunk;
                   bool first = true;
                   size_t total = 0;
+                  PayloadGate::Permit permit;
                   while (reader->Read(&chunk)) {
                     if (auto bad = proto_util::FindNulText(chunk, {"items", "relations"})) {
                       return absl::InvalidArgumentError(StrCat(*bad, ": contains a NUL character"));
@@ -185,6 +186,11 @@ grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::Serve
                     if (total > static_cast<size_t>(limits_.max_stream_items)) {
                       return absl::InvalidArgumentError(
                           StrCat("items: more than ", limits_.max_stream_items, " items and relations in one stream"));
+                    }
+                    if (total > static_cast<size_t>(limits_.large_payload_items) && !permit.held()) {
+                      // Past this size the stream waits its turn before it
+                      // holds more (payload_gate.h).
+                      CMDB_ASSIGN_OR_RETURN(permit, service_.AdmitLarge(ctx->deadline()));
                     }
                     if (first) {  // the payload's header comes with the first chunk
                       CMDB_ASSIGN_OR_RETURN(context, WriteContextFrom(p.name, chunk.change()));
@@ -195,7 +201,8 @@ grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::Serve
                     }
                   }
                   if (first) return absl::InvalidArgumentError("items: the stream sent no chunk");
-                  CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/true));
+                  CMDB_ASSIGN_OR_RETURN(ReconcileOutput out,
+                                        service_.Reconcile(context, input, /*streamed=*/true, ctx->deadline(), &permit));
                   ReconcileOutputToProto(out, resp);
                   return absl::OkStatus();
                 });

@@ -14,6 +14,10 @@ struct Limits {
   int max_batch_items = 50000;
   // Items + relations in one StreamReconcile (one transaction).
   int max_stream_items = 1000000;
+  // Payloads over large_payload_items items + relations are reconciled at
+  // most max_large_reconciles at a time (service/payload_gate.h).
+  int large_payload_items = 10000;
+  int max_large_reconciles = 1;
   // Bytes of one request message: a sync gRPC server reads and parses it
   // before any token is checked, so this bounds what an unauthenticated
   // caller can make cmdbd hold per call. A BatchWrite of 5,000 ordinary CIs

@@ -16,7 +16,9 @@
 namespace cmdb {
 
 absl::StatusOr<ReconcileOutput> ReconcileService::Reconcile(const WriteContext& context, const ReconcileInput& input,
-                                                            bool streamed) {
+                                                            bool streamed,
+                                                            std::chrono::system_clock::time_point deadline,
+                                                            const PayloadGate::Permit* admitted) {
   if (!IsValidSourceName(input.source)) {
     return FieldError("source", StrCat("\"", input.source,
                                        "\" is not a source name ([a-z0-9][a-z0-9_.-]*, not \"manual\")"));
@@ -34,6 +36,10 @@ absl::StatusOr<ReconcileOutput> ReconcileService::Reconcile(const WriteContext& 
     if (!ref.empty() && !refs.insert(ref).second) {
       return FieldError(StrCat("items[", i, "].ref"), StrCat("\"", ref, "\" is used twice"));
     }
+  }
+  PayloadGate::Permit permit;
+  if (items > static_cast<size_t>(limits_.large_payload_items) && (admitted == nullptr || !admitted->held())) {
+    CMDB_ASSIGN_OR_RETURN(permit, gate_.Enter(deadline));
   }
   WriteContext ctx = context;
   ctx.source = input.source;

@@ -29,6 +29,7 @@
 // versions carry the transaction's time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -37,6 +38,7 @@
 #include "core/model.h"
 #include "db/database.h"
 #include "service/limits.h"
+#include "service/payload_gate.h"
 #include "service/reconcile_admin.h"
 #include "service/reconcile_types.h"
 
@@ -57,7 +59,7 @@ class ReconcileService {
       : ReconcileService(db, limits, SystemClock::Instance()) {}
   // `clock` must outlive the service.
   ReconcileService(db::Database& db, const Limits& limits, const Clock& clock)
-      : db_(db), limits_(limits), clock_(clock), admin_(db, limits) {}
+      : db_(db), limits_(limits), clock_(clock), gate_(limits.max_large_reconciles), admin_(db, limits) {}
 
   // The outcome of every item and relation, and the changeset (none when
   // nothing changed, or for a dry run). INVALID_ARGUMENT for a bad payload
@@ -65,8 +67,20 @@ class ReconcileService {
   // item-level problems are REJECTED outcomes. `streamed` payloads may
   // hold up to Limits::max_stream_items. Database errors as db::Database
   // maps them (ABORTED, UNAVAILABLE, ...).
-  absl::StatusOr<ReconcileOutput> Reconcile(const WriteContext& context, const ReconcileInput& input,
-                                            bool streamed = false);
+  // A payload over Limits::large_payload_items waits for a slot of the
+  // large-payload gate until `deadline` (RESOURCE_EXHAUSTED after it),
+  // unless the caller holds one (`admitted`, see AdmitLarge).
+  absl::StatusOr<ReconcileOutput> Reconcile(
+      const WriteContext& context, const ReconcileInput& input, bool streamed = false,
+      std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max(),
+      const PayloadGate::Permit* admitted = nullptr);
+
+  // A slot of the large-payload gate, for a stream that has grown past
+  // Limits::large_payload_items while it is read; held until destroyed.
+  absl::StatusOr<PayloadGate::Permit> AdmitLarge(std::chrono::system_clock::time_point deadline) {
+    return gate_.Enter(deadline);
+  }
+  PayloadGate& gate() { return gate_; }
 
   // Merges `duplicate_id` into `survivor_id`: the survivor takes the
   // attributes, owner and criticality it lacks, the duplicate's
@@ -91,6 +105,7 @@ class ReconcileService {
   db::Database& db_;
   const Limits& limits_;
   const Clock& clock_;
+  PayloadGate gate_;
   ReconcileAdmin admin_;
 };
 

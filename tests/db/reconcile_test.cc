@@ -300,6 +300,45 @@ TEST_F(ReconcileTest, ABadItemIsRejectedByNameAndTheRestIsApplied) {
   EXPECT_THAT(std::string(reconcile_->Reconcile(Ctx(), bad).status().message()), StartsWith("items[1].ref:"));
 }
 
+// Large payloads take turns: one waits for the other's slot, gives up at its
+// deadline with RESOURCE_EXHAUSTED, and small payloads never wait.
+TEST_F(ReconcileTest, LargePayloadsTakeTurnsAndSmallOnesNeverWait) {
+  limits_.large_payload_items = 10;
+  limits_.max_large_reconciles = 1;
+  reconcile_ = std::make_unique<ReconcileService>(db(), limits_, clock_);
+  auto payload = [](const std::string& prefix, int n) {
+    ReconcileInput in;
+    in.source = "bulk";
+    for (int i = 0; i < n; ++i) {
+      in.items.push_back(Item(StrCat(prefix, i), "server", StrCat(prefix, i), {{"serial_number", StrCat(prefix, i)}}));
+    }
+    return in;
+  };
+  auto held = reconcile_->AdmitLarge(std::chrono::system_clock::now());
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(reconcile_->gate().in_use(), 1);
+  // The slot is taken: a large payload gives up at its deadline, naming the setting.
+  auto waited = reconcile_->Reconcile(Ctx(), payload("L", 20), false,
+                                      std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  EXPECT_EQ(waited.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(waited.status().message()), HasSubstr("--max-large-reconciles"));
+  EXPECT_EQ(Count("SELECT count(*) FROM ci"), 0);
+  // A small one goes through, and so does a large one whose caller holds the slot.
+  ASSERT_TRUE(reconcile_->Reconcile(Ctx(), payload("s", 5)).ok());
+  ASSERT_TRUE(reconcile_->Reconcile(Ctx(), payload("H", 20), true, {}, &*held).ok());
+  // Released, the slot lets a waiting payload in.
+  std::thread waiter([&] {
+    auto out = reconcile_->Reconcile(Ctx(), payload("W", 20), false,
+                                     std::chrono::system_clock::now() + std::chrono::seconds(30));
+    EXPECT_TRUE(out.ok()) << out.status();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  *held = PayloadGate::Permit();
+  waiter.join();
+  EXPECT_EQ(reconcile_->gate().in_use(), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM ci"), 45);
+}
+
 TEST_F(ReconcileTest, ClassesMayGetMorePreciseButNotChangeBranch) {
   auto generic = One("ping", Item("x", "network_device", "dev", {{"serial_number", "CL1"}}));
   auto precise = One("snmp", Item("x", "switch", "dev", {{"serial_number", "CL1"}}));
