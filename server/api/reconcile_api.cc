@@ -201,8 +201,8 @@ grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::Serve
                     }
                   }
                   if (first) return absl::InvalidArgumentError("items: the stream sent no chunk");
-                  CMDB_ASSIGN_OR_RETURN(ReconcileOutput out,
-                                        service_.Reconcile(context, input, /*streamed=*/true, ctx->deadline(), &permit));
+                  CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/true,
+                                                                                ctx->deadline(), &permit));
                   ReconcileOutputToProto(out, resp);
                   return absl::OkStatus();
                 });
