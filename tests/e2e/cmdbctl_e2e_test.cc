@@ -43,6 +43,18 @@ class CmdbctlE2E : public ::testing::Test {
 
   static void TearDownTestSuite() {
     EXPECT_TRUE(cmdbd_->Stop()) << "cmdbd did not stop cleanly";
+    // No secret any test sent (tokens, communities, SNMPv3 passphrases)
+    // is in cmdbd's log or PostgreSQL's, for the whole suite.
+    for (const std::string log : {dir_ + "/cmdbd.log", dir_ + "/data/postgresql.log"}) {
+      std::ifstream in(log);
+      std::stringstream text;
+      text << in.rdbuf();
+      EXPECT_FALSE(text.str().empty()) << log;
+      for (const std::string& secret : {token_, viewer_token_, std::string("e2e-Secret-Community-42"),
+                                        std::string("e2e-auth-passphrase"), std::string("e2e-priv-passphrase")}) {
+        EXPECT_EQ(text.str().find(secret), std::string::npos) << log << " holds a secret";
+      }
+    }
     // The embedded PostgreSQL was stopped with it.
     EXPECT_FALSE(fs::exists(dir_ + "/data/pgdata/postmaster.pid"));
     cmdbd_->RemoveDir();
