@@ -15,7 +15,8 @@ Json ParseLine(const std::string& text) {
     Json json = Json::parse(text);
     if (!json.is_object()) throw InvalidArgument("expected a JSON object");
     return json;
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // Mostly parse_error; a number too large for a double is out_of_range.
     std::string message = e.what();  // "[json.exception.parse_error.101] parse error at ..."
     throw InvalidArgument("not valid JSON: " + message.substr(message.find("] ") + 2));
   }

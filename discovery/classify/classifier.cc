@@ -170,8 +170,9 @@ class RuleParser {
   absl::StatusOr<std::vector<int64_t>> IntList(std::string_view field, const toml::node& node) const {
     std::vector<int64_t> out;
     auto one = [&](const toml::node& n) -> absl::Status {
-      auto v = n.value<int64_t>();
-      if (!n.is_integer() || !v || *v < 0 || *v > 0xffffffffLL)
+      // value_exact: value<int64_t>() would cast a float, undefined when out of range.
+      auto v = n.value_exact<int64_t>();
+      if (!v || *v < 0 || *v > 0xffffffffLL)
         return Error(field, "expected non-negative integers");
       out.push_back(*v);
       return absl::OkStatus();
@@ -346,8 +347,8 @@ absl::Status ParseFallback(const toml::node& node, Classifier::Impl& impl) {
     const toml::array* array = value.as_array();
     if (array == nullptr) return TopLevelError("fallback.network_enterprises: expected a list of integers");
     for (const toml::node& item : *array) {
-      auto n = item.value<int64_t>();
-      if (!item.is_integer() || !n || *n < 0 || *n > 0xffffffffLL) {
+      auto n = item.value_exact<int64_t>();  // as in IntList: no float cast
+      if (!n || *n < 0 || *n > 0xffffffffLL) {
         return TopLevelError("fallback.network_enterprises: expected non-negative integers");
       }
       impl.network_enterprises.insert(static_cast<uint32_t>(*n));
