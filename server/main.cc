@@ -4,6 +4,8 @@
 //   cmdbd migrate [--db-url URL]         apply schema migrations and exit
 //   cmdbd token create --role R --name N [--tokens FILE]
 //   cmdbd token hash < FILE              SHA-256 of the token on stdin
+//   cmdbd backup FILE [--db-url URL | --data-dir DIR]             pg_dump of the database
+//   cmdbd restore FILE [--db-url URL | --data-dir DIR] [--force]  pg_restore into an empty one
 //
 // Every flag can also come from an environment variable (CMDB_<FLAG>) or a
 // TOML config file (--config FILE, keys named like the flags); unknown keys
@@ -30,8 +32,10 @@
 #include "api/reconcile_api.h"
 #include "api/server.h"
 #include "core/strings.h"
+#include "db/backup.h"
 #include "db/database.h"
 #include "db/embedded_postgres.h"
+#include "db/leader_lock.h"
 #include "db/migrator.h"
 #include "service/change_feed.h"
 #include "service/ci_service.h"
@@ -218,6 +222,65 @@ int CreateToken(const std::string& role_name, const std::string& name, const std
   return 0;
 }
 
+// Where backup and restore find the database: as Serve does, --db-url or
+// the embedded cluster in --data-dir.
+cmdb::db::BackupTarget BackupTargetOf(const Config& config) {
+  cmdb::db::BackupTarget target;
+  target.url = config.db_url;
+  target.data_dir = config.data_dir;
+  target.pg_settings = config.pg_settings;
+  return target;
+}
+
+// The credential key file cmdbd would use with this configuration ("" when
+// it has none): it is not in the database, so not in a backup.
+std::string SecretKeyPath(const Config& config) {
+  if (!config.secret_key_file.empty()) return config.secret_key_file;
+  return config.db_url.empty() ? config.data_dir + "/secret.key" : "";
+}
+
+int RunBackup(const Config& config, const std::string& file) {
+  auto report = cmdb::db::Backup(BackupTargetOf(config), file);
+  if (!report.ok()) {
+    std::cerr << "cmdbd: backup failed: " << report.status().message() << "\n";
+    return 1;
+  }
+  const cmdb::db::BackupFigures& f = report->figures;
+  std::cout << "wrote " << report->file << " (" << report->bytes << " bytes, pg_dump custom format, schema version "
+            << f.schema_version << ")\n"
+            << "feed position " << f.latest_seq << " (newest changeset seq): change feed cursors up to \""
+            << f.latest_seq << "\" resume on a restored copy\n"
+            << "holds " << f.cis << " CIs, " << f.ci_versions << " CI versions, " << f.relationships
+            << " relationships, " << f.changesets << " changesets, " << f.credentials << " discovery credentials\n";
+  const std::string key = SecretKeyPath(config);
+  std::cerr << "cmdbd: note: the backup does not hold the key that seals discovery credentials; keep "
+            << (key.empty() ? "the file given to cmdbd as --secret-key-file" : key) << " with it\n";
+  return 0;
+}
+
+int RunRestore(const Config& config, const std::string& file, bool force) {
+  cmdb::db::RestoreOptions options;
+  options.force = force;
+  auto report = cmdb::db::Restore(BackupTargetOf(config), file, options);
+  if (!report.ok()) {
+    std::cerr << "cmdbd: restore failed: " << report.status().message() << "\n";
+    return 1;
+  }
+  const cmdb::db::BackupFigures& f = report->figures;
+  for (const auto& name : report->migrations) std::cout << "applied migration " << name << "\n";
+  std::cout << "restored " << file << ": " << f.cis << " CIs, " << f.ci_versions << " CI versions, " << f.relationships
+            << " relationships, " << f.changesets << " changesets; schema version " << report->schema_version << "\n"
+            << "feed position " << f.latest_seq << " (newest changeset seq): watchers resume from cursors up to \""
+            << f.latest_seq << "\"; a cursor beyond it names changes this backup does not have\n";
+  if (f.credentials > 0) {
+    const std::string key = SecretKeyPath(config);
+    std::cerr << "cmdbd: note: " << f.credentials
+              << " discovery credentials are sealed with the key of the server backed up: put that key in "
+              << (key.empty() ? "a file given as --secret-key-file" : key) << " before starting cmdbd\n";
+  }
+  return 0;
+}
+
 int Serve(const Config& config, sigset_t signals) {
   std::optional<cmdb::api::TokenStore> tokens;
   if (!config.tokens.empty()) {
@@ -307,6 +370,10 @@ int Serve(const Config& config, sigset_t signals) {
   // the embedded PostgreSQL's postmaster has died (kill -9, a PANIC on a
   // full disk), start it again, backing off from 1 s to a minute between
   // attempts; cmdbd serves again by itself once the database answers.
+  // Several cmdbd may share one database: the discovery scheduler and the
+  // staleness sweep run only in the one holding the leader lock.
+  cmdb::db::LeaderLock leader(target->url);
+  bool leading = false;
   using Clock = std::chrono::steady_clock;
   auto next_tick = Clock::now();
   auto next_sweep = Clock::now();
@@ -314,7 +381,12 @@ int Serve(const Config& config, sigset_t signals) {
   auto restart_delay = std::chrono::seconds(1);
   while (true) {
     const bool serving = health.healthy();
-    if (serving && Clock::now() >= next_tick) {
+    if (const bool now_leading = serving && leader.Check(); now_leading != leading) {
+      leading = now_leading;
+      spdlog::info(leading ? "leader: this cmdbd runs the discovery scheduler and the staleness sweep"
+                           : "no longer the leader: the discovery scheduler and the staleness sweep stop here");
+    }
+    if (leading && Clock::now() >= next_tick) {
       next_tick = Clock::now() + std::chrono::seconds(config.discovery_tick_seconds);
       if (absl::Status ticked = discovery.Tick(); !ticked.ok()) {
         spdlog::warn("discovery scheduler: {}", cmdb::ToStd(ticked.message()));
@@ -335,7 +407,7 @@ int Serve(const Config& config, sigset_t signals) {
         }
       }
     }
-    if (serving && Clock::now() >= next_sweep) {
+    if (leading && Clock::now() >= next_sweep) {
       next_sweep = Clock::now() + std::chrono::minutes(1);
       auto marked = reconcile.SweepStale();
       if (!marked.ok()) {
@@ -362,6 +434,7 @@ int Serve(const Config& config, sigset_t signals) {
       break;
     }
   }
+  leader.Release();  // another cmdbd on the database takes over at its next check
   health.Stop();
   impact.Stop();
   feed.Stop();  // ends watch streams, which resume from their cursor elsewhere
@@ -425,6 +498,11 @@ int main(int argc, char** argv) {
       ->envname("CMDB_MAX_STREAM_ITEMS")
       ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
+  app.add_option("--max-large-reconciles", config.limits.max_large_reconciles,
+                 "Reconcile payloads of over 10000 items run this many at a time; others wait their turn")
+      ->envname("CMDB_MAX_LARGE_RECONCILES")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_option("--max-message-mb", config.max_message_mb,
                  "Largest request message, MiB (answers: 64 MiB or this if larger)")
       ->envname("CMDB_MAX_MESSAGE_MB")
@@ -473,6 +551,16 @@ int main(int argc, char** argv) {
   token_create->add_option("--tokens", tokens_file, "Tokens file to append to (else the line is printed)");
   CLI::App* token_hash = token->add_subcommand(
       "hash", "Print the SHA-256 of the token read from stdin (never on the command line, where ps shows it)");
+  // fallthrough: the database flags may follow the verb (cmdbd backup FILE --db-url-file F).
+  std::string backup_file;
+  bool restore_force = false;
+  CLI::App* backup =
+      app.add_subcommand("backup", "Write a consistent pg_dump (custom format) of the database to FILE")->fallthrough();
+  backup->add_option("file", backup_file, "Archive to write (atomically, mode 0600)")->required();
+  CLI::App* restore =
+      app.add_subcommand("restore", "Restore a backup into an empty database, then apply migrations")->fallthrough();
+  restore->add_option("file", backup_file, "Archive written by cmdbd backup")->required();
+  restore->add_flag("--force", restore_force, "Replace a database that already holds CMDB data");
   std::string db_url_file;
   app.add_option("--db-url-file", db_url_file,
                  "File whose first line is the PostgreSQL URL (keeps a password out of the process list)")
@@ -515,5 +603,7 @@ int main(int argc, char** argv) {
     if (!target) return 1;
     return RunMigrations(target->url) ? 0 : 1;
   }
+  if (backup->parsed()) return RunBackup(config, backup_file);
+  if (restore->parsed()) return RunRestore(config, backup_file, restore_force);
   return Serve(config, signals);
 }

@@ -324,6 +324,63 @@ TEST(FaultsTest, CmdbdKilledMidBatchLosesNothingAndTheFeedResumes) {
   cmdbd.RemoveDir();
 }
 
+// Polls `process`'s log for `text` for up to `limit`; whether it came.
+bool WaitForLog(const CmdbdProcess& process, const std::string& text, std::chrono::seconds limit) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < limit) {
+    if (process.Log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// Two cmdbd on one database: both serve, and one at a time runs the
+// once-only work (discovery scheduler, staleness sweep); when it stops, the
+// other takes over by itself.
+TEST(FaultsTest, TwoCmdbdOnOneDatabaseHaveOneLeaderAndItPassesOn) {
+  CmdbdProcess a("cmdb-faults-lead-a"), b("cmdb-faults-lead-b");
+  db::EmbeddedPostgres::Options pg_options;
+  pg_options.data_dir = a.dir() + "/pg";
+  pg_options.database = "cmdb";
+  auto pg = db::EmbeddedPostgres::Start(pg_options);
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  const std::string token_a = a.Token("editor", "writer-a");
+  const std::string token_b = b.Token("viewer", "reader-b");
+  ASSERT_FALSE(a.Start({"--db-url", (*pg)->url()}).empty()) << a.Log();
+  ASSERT_FALSE(b.Start({"--db-url", (*pg)->url()}).empty()) << b.Log();
+  const std::string kLeader = "leader: this cmdbd runs";
+  ASSERT_TRUE(WaitForLog(a, kLeader, std::chrono::seconds(10)) || WaitForLog(b, kLeader, std::chrono::seconds(1)));
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // several checks on both sides
+  const bool a_leads = a.Log().find(kLeader) != std::string::npos;
+  const bool b_leads = b.Log().find(kLeader) != std::string::npos;
+  EXPECT_NE(a_leads, b_leads) << "exactly one cmdbd must lead";
+
+  // Both serve the same data: a write through one is read through the other.
+  auto stub_a = v1::CmdbService::NewStub(grpc::CreateChannel(a.address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext create_ctx;
+  create_ctx.AddMetadata("authorization", "Bearer " + token_a);
+  v1::CreateCIRequest create;
+  create.mutable_ci()->set_class_name("server");
+  create.mutable_ci()->set_name("shared");
+  v1::ConfigurationItem created;
+  ASSERT_TRUE(stub_a->CreateCI(&create_ctx, create, &created).ok());
+  auto stub_b = v1::CmdbService::NewStub(grpc::CreateChannel(b.address(), grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(CountPresent(*stub_b, token_b, {created.id()}), 1);
+
+  // The leader stops: the other takes over.
+  CmdbdProcess& leader = a_leads ? a : b;
+  CmdbdProcess& other = a_leads ? b : a;
+  const auto stopped_at = Clock::now();
+  EXPECT_TRUE(leader.Stop());
+  EXPECT_TRUE(WaitForLog(other, kLeader, std::chrono::seconds(15))) << other.Log();
+  std::cout << "leader handed over " << std::chrono::duration<double>(Clock::now() - stopped_at).count()
+            << " s after the old leader was stopped\n";
+  EXPECT_TRUE(other.Stop());
+  (*pg)->Stop().IgnoreError();
+  a.RemoveDir();
+  b.RemoveDir();
+}
+
 // What 48 refused 15 MiB calls may add to cmdbd's peak resident memory
 // with --max-memory-mb 64 (without a quota they added about 530 MiB).
 constexpr long kMaxGrowthKib = 256 << 10;
