@@ -55,7 +55,17 @@ bool LeaderLock::Check() {
 }
 
 void LeaderLock::Release() {
-  session_.reset();  // closing the session releases the lock
+  // Unlock explicitly: closing the session releases the lock too, but only
+  // once the server has noticed, which another process may check before.
+  if (session_ && held_) {
+    try {
+      pqxx::nontransaction txn(session_->connection);
+      txn.exec_params("SELECT pg_advisory_unlock($1, $2)", kKeyClass, kKeyScheduler);
+    } catch (const std::exception& e) {
+      Log()->debug("leader lock release: {}", LogSafe(e.what()));
+    }
+  }
+  session_.reset();
   held_ = false;
 }
 
