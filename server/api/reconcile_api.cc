@@ -88,6 +88,11 @@ absl::Status AppendChunk(const v1::ReconcileRequest& chunk, ReconcileInput& into
     rel.type = r.type();
     rel.to_ref = r.to_ref();
     rel.to_id = r.to_id();
+    switch (r.exclusive_at()) {
+      case v1::RELATION_END_FROM: rel.exclusive_at = ReconcileRelationInput::Exclusive::kAtFrom; break;
+      case v1::RELATION_END_TO: rel.exclusive_at = ReconcileRelationInput::Exclusive::kAtTo; break;
+      default: break;
+    }
     if (auto bad = proto_util::FindNulText(r)) {
       rel.invalid = StrCat(*bad, ": contains a NUL character");
     } else if (auto attributes = AttributesFromProto(r.attributes(), "attributes"); attributes.ok()) {
@@ -138,6 +143,7 @@ void ReconcileOutputToProto(const ReconcileOutput& out, v1::ReconcileResponse* r
     r->set_action(ActionEnum(rel.action));
     r->set_relationship_id(rel.relationship_id);
     r->set_reason(rel.reason);
+    r->set_removed(rel.removed);
   }
   resp->set_dry_run(out.dry_run);
   if (out.changeset) resp->set_changeset_id(std::to_string(out.changeset->id));

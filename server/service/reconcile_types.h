@@ -37,6 +37,11 @@ struct ReconcileRelationInput {
   std::string type;
   std::string to_ref, to_id;
   Json attributes = Json::object();
+  // The end at which this is the only relationship of its type this source
+  // reports: the others of the type there, whose type this source set, are
+  // removed when it is written.
+  enum class Exclusive { kNo, kAtFrom, kAtTo };
+  Exclusive exclusive_at = Exclusive::kNo;
   std::string invalid;  // as for an item
 };
 
@@ -70,6 +75,7 @@ struct RelationOutcome {
   ReconcileAction action = ReconcileAction::kRejected;
   std::string relationship_id;
   std::string reason;
+  int removed = 0;  // relationships an exclusive relation replaced
 };
 
 struct ReconcileOutput {

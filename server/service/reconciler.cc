@@ -372,8 +372,16 @@ class Reconciler {
       return Conflict(i, std::move(decision.reason), std::move(decision.candidates));
     }
     if (decision.kind == MatchDecision::kMatch) {
-      w.ci_id = std::move(decision.ci_id);
-      w.outcome.matched_by = std::move(decision.matched_by);
+      if (std::string stronger = ContradictedBy(w, decision); !stronger.empty()) {
+        // The CI has another value of an identifier that ranks above the
+        // one that matched (another serial number, the same cloned system
+        // UUID): a different thing.
+        w.outcome.reason =
+            StrCat("not ", decision.ci_id, " (matched by ", decision.matched_by, "): its ", stronger, " differs");
+      } else {
+        w.ci_id = std::move(decision.ci_id);
+        w.outcome.matched_by = std::move(decision.matched_by);
+      }
     }
     if (w.ci_id.empty()) {
       w.create = true;
@@ -387,6 +395,28 @@ class Reconciler {
       return Conflict(i, StrCat("the same CI as item \"", other, "\""), {});
     }
     for (const auto& key : w.keys) claimed_.emplace(std::make_pair(key.kind, key.value), i);
+  }
+
+  // The kind of a stronger identifier (an earlier rule set) the item has
+  // and the matched CI holds with another value ("" when none): the item
+  // held no match under it, so the CI's value differs.
+  std::string ContradictedBy(const Work& w, const MatchDecision& decision) {
+    int matched_set = -1;
+    for (const auto& k : w.keys) {
+      if (k.kind == decision.matched_by) matched_set = k.set_index;
+    }
+    std::vector<std::string> stronger;
+    for (const auto& k : w.keys) {
+      // Within-parent sets are left out: a renamed interface is still the
+      // interface its MAC says.
+      if (k.set_index >= 0 && k.set_index < matched_set && !k.kind.starts_with("parent:") &&
+          std::find(stronger.begin(), stronger.end(), k.kind) == stronger.end()) {
+        stronger.push_back(k.kind);
+      }
+    }
+    if (stronger.empty()) return "";
+    const std::vector<std::string> held = db::IdentifierKindsOf(tx_, decision.ci_id, stronger);
+    return held.empty() ? "" : held.front();
   }
 
   // Applies the finding to `current` (nullptr: a new CI).
@@ -438,7 +468,7 @@ class Reconciler {
     w.outcome.ci_id = w.ci_id;
     if (current == nullptr) {
       w.outcome.action = ReconcileAction::kCreated;
-      w.outcome.reason = "no CI matched";
+      if (w.outcome.reason.empty()) w.outcome.reason = "no CI matched";
     } else {
       w.outcome.action = w.outcome.diff.empty() ? ReconcileAction::kUnchanged : ReconcileAction::kUpdated;
       w.outcome.reason = StrCat("matched by ", w.outcome.matched_by);
@@ -589,7 +619,53 @@ class Reconciler {
     }
     db::InsertRelationships(tx_, creates);
     db::UpdateRelationships(tx_, updates);
+    RemoveReplaced(pending, keys, out);
     return out;
+  }
+
+  // Exclusive relations: at the end named, the other relationships of the
+  // type whose type this source set are removed (a renewed certificate now
+  // secures the endpoint; the old one no longer does).
+  void RemoveReplaced(const std::vector<size_t>& pending, const std::vector<db::RelationshipKey>& keys,
+                      std::vector<RelationOutcome>& out) {
+    // The CI at the exclusive end of each pending relation ("" for none).
+    std::vector<std::string> end_of(pending.size());
+    std::vector<std::string> ends;
+    for (size_t k = 0; k < pending.size(); ++k) {
+      const auto& r = in_.relations[pending[k]];
+      if (r.exclusive_at == ReconcileRelationInput::Exclusive::kNo) continue;
+      if (out[pending[k]].action == ReconcileAction::kRejected) continue;
+      const bool at_from = r.exclusive_at == ReconcileRelationInput::Exclusive::kAtFrom;
+      const std::string& ref = at_from ? r.from_ref : r.to_ref;
+      const std::string& id = at_from ? r.from_id : r.to_id;
+      end_of[k] = !ref.empty() ? work_[by_ref_.at(ref)].ci_id : CanonicalUuid(id);
+      ends.push_back(end_of[k]);
+    }
+    if (ends.empty()) return;
+    std::sort(ends.begin(), ends.end());
+    ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+    std::set<std::string> kept;  // what this payload reports stays
+    for (const RelationOutcome& o : out) {
+      if (!o.relationship_id.empty()) kept.insert(o.relationship_id);
+    }
+    std::set<std::string> removed;
+    for (const Relationship& other : db::LockRelationshipsOf(tx_, ends)) {
+      if (kept.contains(other.id)) continue;
+      const Json* stamp = other.provenance.contains("type") ? &other.provenance["type"] : nullptr;
+      if (stamp == nullptr || !stamp->is_object() || stamp->value("source", "") != in_.source) continue;
+      for (size_t k = 0; k < pending.size(); ++k) {
+        if (end_of[k].empty() || other.type != keys[k].type) continue;
+        const auto& r = in_.relations[pending[k]];
+        const bool at_from = r.exclusive_at == ReconcileRelationInput::Exclusive::kAtFrom;
+        // A symmetric type is stored in either orientation: either end counts.
+        const bool touches = IsSymmetric(other.type) ? other.source_id == end_of[k] || other.target_id == end_of[k]
+                                                     : (at_from ? other.source_id : other.target_id) == end_of[k];
+        if (!touches) continue;
+        if (removed.insert(other.id).second) ++out[pending[k]].removed;
+        break;
+      }
+    }
+    db::DeleteRelationships(tx_, {removed.begin(), removed.end()});
   }
 
   // The relationship with the reported attributes applied field by field
