@@ -36,6 +36,44 @@ std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::s
   return {in.begin(), in.end()};
 }
 
+std::vector<int> Ints(const google::protobuf::RepeatedField<int32_t>& in) { return {in.begin(), in.end()}; }
+
+void EndpointToProto(const HttpEndpointReport& e, v1::HttpEndpoint* out) {
+  out->set_url(e.url);
+  out->set_status(e.status);
+  out->set_server(e.server);
+  out->set_title(e.title);
+  out->set_product(e.product);
+  out->set_version(e.version);
+  out->set_fingerprint(e.fingerprint);
+  out->set_certificate_sha256(e.certificate_sha256);
+  out->set_certificate_verified(e.certificate_verified);
+  out->set_application_id(e.application_id);
+  out->set_certificate_id(e.certificate_id);
+  for (const auto& err : e.errors) out->add_errors(err);
+  out->set_seconds(e.seconds);
+}
+
+// An endpoint as a worker reports it; ids are checked by the service.
+absl::StatusOr<HttpEndpointReport> EndpointFromProto(const v1::HttpEndpoint& in, const std::string& field) {
+  HttpEndpointReport e;
+  e.url = in.url();
+  e.status = in.status();
+  e.server = in.server();
+  e.title = in.title();
+  e.product = in.product();
+  e.version = in.version();
+  e.fingerprint = in.fingerprint();
+  e.certificate_sha256 = in.certificate_sha256();
+  e.certificate_verified = in.certificate_verified();
+  e.application_id = in.application_id();
+  e.certificate_id = in.certificate_id();
+  e.errors = Strings(in.errors());
+  e.seconds = in.seconds();
+  if (e.url.empty()) return FieldError(field + ".url", "required");
+  return e;
+}
+
 }  // namespace
 
 void CredentialToProto(const Credential& c, v1::Credential* out) {
@@ -46,6 +84,7 @@ void CredentialToProto(const Credential& c, v1::Credential* out) {
   out->set_auth_protocol(static_cast<v1::SnmpAuthProtocol>(c.auth_protocol));
   out->set_priv_protocol(static_cast<v1::SnmpPrivProtocol>(c.priv_protocol));
   out->set_has_secret(c.has_secret);
+  out->set_allow_unverified_tls(c.allow_unverified_tls);
   SetTimestamp(c.created_at, out->mutable_create_time());
   SetTimestamp(c.updated_at, out->mutable_update_time());
 }
@@ -65,6 +104,8 @@ void ScheduleToProto(const Schedule& s, v1::DiscoverySchedule* out) {
   if (s.next_run_at) SetTimestamp(*s.next_run_at, out->mutable_next_run_time());
   out->set_last_run_id(s.last_run_id);
   out->set_etag(EtagFor(s.version));
+  for (const auto& p : s.protocols) out->add_protocols(p);
+  for (int port : s.http_ports) out->add_http_ports(port);
 }
 
 absl::StatusOr<Schedule> ScheduleFromProto(const v1::DiscoverySchedule& in) {
@@ -86,6 +127,8 @@ absl::StatusOr<Schedule> ScheduleFromProto(const v1::DiscoverySchedule& in) {
     return FieldError("schedule.limits.timeout", "not a valid duration");
   }
   s.limits = LimitsFromProto(in.limits());
+  s.protocols = Strings(in.protocols());
+  s.http_ports = Ints(in.http_ports());
   return s;
 }
 
@@ -111,6 +154,8 @@ void RunToProto(const Run& r, v1::DiscoveryRun* out) {
   if (r.started_at) SetTimestamp(*r.started_at, out->mutable_start_time());
   if (r.ended_at) SetTimestamp(*r.ended_at, out->mutable_end_time());
   out->set_marked_stale(r.marked_stale);
+  for (const auto& p : r.protocols) out->add_protocols(p);
+  for (int port : r.http_ports) out->add_http_ports(port);
 }
 
 void TargetReportToProto(const TargetReport& t, v1::TargetResult* out) {
@@ -128,6 +173,8 @@ void TargetReportToProto(const TargetReport& t, v1::TargetResult* out) {
   out->set_seconds(t.seconds);
   out->set_worker(t.worker);
   if (t.reported_at) SetTimestamp(t.reported_at, out->mutable_time());
+  out->set_protocol(t.protocol);
+  for (const auto& e : t.endpoints) EndpointToProto(e, out->add_endpoints());
 }
 
 grpc::Status DiscoveryApi::CreateCredential(grpc::ServerContext* ctx, const v1::CreateCredentialRequest* req,
@@ -136,13 +183,16 @@ grpc::Status DiscoveryApi::CreateCredential(grpc::ServerContext* ctx, const v1::
     const v1::Credential& in = req->credential();
     Credential c;
     c.name = in.name();
-    if (in.kind() < 1 || in.kind() > 3) return FieldError("credential.kind", "required: SNMP v1, v2c or v3");
+    if (in.kind() < 1 || in.kind() > 5) {
+      return FieldError("credential.kind", "required: SNMP v1, v2c, v3, HTTP basic or HTTP bearer");
+    }
     c.kind = static_cast<CredentialKind>(in.kind());
     c.description = in.description();
     c.user = in.user();
     c.auth_protocol = in.auth_protocol();
     c.priv_protocol = in.priv_protocol();
-    CredentialSecret secret{in.community(), in.auth_key(), in.priv_key()};
+    c.allow_unverified_tls = in.allow_unverified_tls();
+    CredentialSecret secret{in.community(), in.auth_key(), in.priv_key(), in.password(), in.token()};
     CMDB_ASSIGN_OR_RETURN(Credential out, service_.CreateCredential(c, secret, req->replace()));
     CredentialToProto(out, resp);
     return absl::OkStatus();
@@ -213,7 +263,8 @@ grpc::Status DiscoveryApi::StartRun(grpc::ServerContext* ctx, const v1::StartRun
   return HandleCall(auth_, ctx, "StartRun", *req, [&](const Principal& p) -> absl::Status {
     Run adhoc;
     if (!req->schedule().empty() &&
-        (req->targets_size() > 0 || req->exclusions_size() > 0 || req->credentials_size() > 0)) {
+        (req->targets_size() > 0 || req->exclusions_size() > 0 || req->credentials_size() > 0 ||
+         req->protocols_size() > 0 || req->http_ports_size() > 0)) {
       return FieldError("targets", "give a schedule or ad-hoc targets, not both");
     }
     adhoc.targets = Strings(req->targets());
@@ -223,6 +274,8 @@ grpc::Status DiscoveryApi::StartRun(grpc::ServerContext* ctx, const v1::StartRun
       return FieldError("limits.timeout", "not a valid duration");
     }
     adhoc.limits = LimitsFromProto(req->limits());
+    adhoc.protocols = Strings(req->protocols());
+    adhoc.http_ports = Ints(req->http_ports());
     CMDB_ASSIGN_OR_RETURN(Run out, service_.StartRun(req->schedule(), adhoc, p.name));
     RunToProto(out, resp);
     return absl::OkStatus();
@@ -291,7 +344,13 @@ grpc::Status DiscoveryApi::LeaseJob(grpc::ServerContext* ctx, const v1::LeaseJob
       c->set_auth_key(jc.secret.auth_key);
       c->set_priv_protocol(static_cast<v1::SnmpPrivProtocol>(jc.credential.priv_protocol));
       c->set_priv_key(jc.secret.priv_key);
+      c->set_password(jc.secret.password);
+      c->set_token(jc.secret.token);
+      c->set_allow_unverified_tls(jc.credential.allow_unverified_tls);
     }
+    job->set_protocol(lease->protocol);
+    for (int port : lease->http_ports) job->add_http_ports(port);
+    for (const auto& [address, id] : lease->known_hosts) (*job->mutable_known_hosts())[address] = id;
     LimitsToProto(lease->limits, job->mutable_limits());
     SetTimestamp(lease->lease_expires_at, job->mutable_lease_expire_time());
     return absl::OkStatus();
@@ -330,6 +389,12 @@ grpc::Status DiscoveryApi::ReportTargets(grpc::ServerContext* ctx, const v1::Rep
       t.requests = in.requests();
       t.seconds = in.seconds();
       t.reported_ids = Strings(in.reported_ids());
+      if (in.endpoints_size() > 64) return FieldError(StrCat("results[", i, "].endpoints"), "at most 64 per target");
+      for (int k = 0; k < in.endpoints_size(); ++k) {
+        CMDB_ASSIGN_OR_RETURN(HttpEndpointReport e,
+                              EndpointFromProto(in.endpoints(k), StrCat("results[", i, "].endpoints[", k, "]")));
+        t.endpoints.push_back(std::move(e));
+      }
       reports.push_back(std::move(t));
     }
     CMDB_ASSIGN_OR_RETURN(bool cancelled,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
@@ -14,7 +15,11 @@
 namespace cmdb {
 
 // As cmdb.v1.CredentialKind.
-enum class CredentialKind { kSnmpV1 = 1, kSnmpV2c = 2, kSnmpV3 = 3 };
+enum class CredentialKind { kSnmpV1 = 1, kSnmpV2c = 2, kSnmpV3 = 3, kHttpBasic = 4, kHttpBearer = 5 };
+
+// What a run probes: its targets, once per protocol.
+inline constexpr char kProtocolSnmp[] = "snmp";
+inline constexpr char kProtocolHttp[] = "http";
 
 // The secret fields of a credential. Never logged, never returned by a
 // read; only sealed (encrypted) into storage and handed to a leased job.
@@ -22,13 +27,16 @@ struct CredentialSecret {
   std::string community;  // v1/v2c
   std::string auth_key;   // v3 authentication passphrase
   std::string priv_key;   // v3 privacy passphrase
+  std::string password;   // HTTP basic
+  std::string token;      // HTTP bearer
 };
 
 struct Credential {
   std::string name;
   CredentialKind kind = CredentialKind::kSnmpV2c;
   std::string description;
-  std::string user;       // v3 security name
+  std::string user;                   // v3 security name, HTTP basic user
+  bool allow_unverified_tls = false;  // HTTP: sent even when the certificate does not verify
   int auth_protocol = 0;  // as cmdb.v1.SnmpAuthProtocol (0 none)
   int priv_protocol = 0;  // as cmdb.v1.SnmpPrivProtocol (0 none)
   bool has_secret = false;
@@ -57,6 +65,8 @@ struct Schedule {
   std::string cron;
   bool enabled = true;
   ScanLimits limits;
+  std::vector<std::string> protocols;  // kProtocolSnmp, kProtocolHttp; empty: snmp
+  std::vector<int> http_ports;         // empty: the default ports
   std::optional<Micros> next_run_at;
   std::string last_run_id;
   int64_t version = 0;
@@ -87,6 +97,8 @@ struct Run {
   RunState state = RunState::kQueued;
   std::vector<std::string> targets, exclusions, credentials;
   ScanLimits limits;
+  std::vector<std::string> protocols;
+  std::vector<int> http_ports;
   std::string requested_by;
   std::string error;
   RunProgress progress;
@@ -103,6 +115,21 @@ struct JobLease {
   std::vector<JobCredential> credentials;
   ScanLimits limits;
   Micros lease_expires_at = 0;
+  std::string protocol = kProtocolSnmp;
+  std::vector<int> http_ports;
+  std::vector<std::pair<std::string, std::string>> known_hosts;  // http: address -> device CI id
+};
+
+// One HTTP endpoint of an address, as the run log keeps it.
+struct HttpEndpointReport {
+  std::string url;
+  int status = 0;
+  std::string server, title, product, version, fingerprint;
+  std::string certificate_sha256;
+  bool certificate_verified = false;
+  std::string application_id, certificate_id;
+  std::vector<std::string> errors;
+  double seconds = 0;
 };
 
 // What happened to one target.
@@ -116,6 +143,8 @@ struct TargetReport {
   std::string worker;
   Micros reported_at = 0;
   std::vector<std::string> reported_ids;  // input only: CIs the device's payload reported
+  std::string protocol = kProtocolSnmp;   // output only: the job's
+  std::vector<HttpEndpointReport> endpoints;
 };
 
 }  // namespace cmdb

@@ -12,21 +12,24 @@ namespace {
 
 // --- Credentials
 
-#define CMDB_CREDENTIAL_COLUMNS                                                                  \
+#define CMDB_CREDENTIAL_COLUMNS                                                             \
   "name, kind, description, username, auth_protocol, priv_protocol, epoch_us(created_at), " \
-  "epoch_us(updated_at), encode(secret, 'hex')"
+  "epoch_us(updated_at), encode(secret, 'hex'), allow_unverified_tls"
 
 const Statement kInsertCredential{
     "cred_insert",
-    "INSERT INTO credential (name, kind, description, username, auth_protocol, priv_protocol, secret) "
-    "VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'hex')) ON CONFLICT (name) DO NOTHING RETURNING name"};
+    "INSERT INTO credential (name, kind, description, username, auth_protocol, priv_protocol, secret, "
+    "  allow_unverified_tls) "
+    "VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'hex'), $8) ON CONFLICT (name) DO NOTHING RETURNING name"};
 const Statement kReplaceCredential{
     "cred_replace",
-    "INSERT INTO credential (name, kind, description, username, auth_protocol, priv_protocol, secret) "
-    "VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'hex')) "
+    "INSERT INTO credential (name, kind, description, username, auth_protocol, priv_protocol, secret, "
+    "  allow_unverified_tls) "
+    "VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'hex'), $8) "
     "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, description = EXCLUDED.description, "
     "  username = EXCLUDED.username, auth_protocol = EXCLUDED.auth_protocol, "
-    "  priv_protocol = EXCLUDED.priv_protocol, secret = EXCLUDED.secret, updated_at = now() "
+    "  priv_protocol = EXCLUDED.priv_protocol, secret = EXCLUDED.secret, "
+    "  allow_unverified_tls = EXCLUDED.allow_unverified_tls, updated_at = now() "
     "RETURNING name"};
 const Statement kListCredentials{"cred_list", "SELECT " CMDB_CREDENTIAL_COLUMNS " FROM credential ORDER BY name"};
 const Statement kGetCredentials{
@@ -48,6 +51,7 @@ SealedCredential CredentialFromRow(const pqxx::row& r) {
   c.credential.updated_at = r[7].as<int64_t>();
   const std::string hex = r[8].as<std::string>();
   c.credential.has_secret = !hex.empty();
+  c.credential.allow_unverified_tls = r[9].as<bool>();
   c.sealed.reserve(hex.size() / 2);
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
     c.sealed.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
@@ -66,17 +70,76 @@ std::string Hex(const std::string& bytes) {
   return out;
 }
 
+std::vector<int> ParseIntArray(const pqxx::field& f) {
+  std::vector<int> out;
+  for (const std::string& v : ParseTextArray(f)) out.push_back(std::stoi(v));
+  return out;
+}
+
+std::string IntArrayLiteral(const std::vector<int>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
+  return out + "}";
+}
+
+nlohmann::json EndpointsToJson(const std::vector<HttpEndpointReport>& endpoints) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const HttpEndpointReport& e : endpoints) {
+    out.push_back({{"url", e.url},
+                   {"status", e.status},
+                   {"server", e.server},
+                   {"title", e.title},
+                   {"product", e.product},
+                   {"version", e.version},
+                   {"fingerprint", e.fingerprint},
+                   {"certificate_sha256", e.certificate_sha256},
+                   {"certificate_verified", e.certificate_verified},
+                   {"application_id", e.application_id},
+                   {"certificate_id", e.certificate_id},
+                   {"errors", e.errors},
+                   {"seconds", e.seconds}});
+  }
+  return out;
+}
+
+std::vector<HttpEndpointReport> EndpointsFromJson(const std::string& text) {
+  std::vector<HttpEndpointReport> out;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j) {
+    if (!e.is_object()) continue;
+    HttpEndpointReport r;
+    r.url = e.value("url", "");
+    r.status = e.value("status", 0);
+    r.server = e.value("server", "");
+    r.title = e.value("title", "");
+    r.product = e.value("product", "");
+    r.version = e.value("version", "");
+    r.fingerprint = e.value("fingerprint", "");
+    r.certificate_sha256 = e.value("certificate_sha256", "");
+    r.certificate_verified = e.value("certificate_verified", false);
+    r.application_id = e.value("application_id", "");
+    r.certificate_id = e.value("certificate_id", "");
+    r.errors = e.value("errors", std::vector<std::string>{});
+    r.seconds = e.value("seconds", 0.0);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 // --- Schedules
 
-#define CMDB_SCHEDULE_COLUMNS                                                                        \
-  "name, description, targets, exclusions, credentials, interval_s, cron, enabled, limits::text, " \
-  "epoch_us(next_run_at), coalesce(last_run_id::text, ''), version, epoch_us(created_at), epoch_us(updated_at)"
+#define CMDB_SCHEDULE_COLUMNS                                                                                     \
+  "name, description, targets, exclusions, credentials, interval_s, cron, enabled, limits::text, "                \
+  "epoch_us(next_run_at), coalesce(last_run_id::text, ''), version, epoch_us(created_at), epoch_us(updated_at), " \
+  "protocols, http_ports"
 
 const Statement kInsertSchedule{
     "sched_insert",
     "INSERT INTO discovery_schedule (name, description, targets, exclusions, credentials, interval_s, cron, "
-    "  enabled, limits, next_run_at) "
-    "VALUES ($1, $2, $3::text[], $4::text[], $5::text[], $6, $7, $8, $9::jsonb, $10::timestamptz) "
+    "  enabled, limits, next_run_at, protocols, http_ports) "
+    "VALUES ($1, $2, $3::text[], $4::text[], $5::text[], $6, $7, $8, $9::jsonb, $10::timestamptz, $11::text[], "
+    "  $12::integer[]) "
     "ON CONFLICT (name) DO NOTHING RETURNING name"};
 const Statement kGetSchedule{"sched_get",
                              "SELECT " CMDB_SCHEDULE_COLUMNS " FROM discovery_schedule WHERE name = $1"};
@@ -88,7 +151,8 @@ const Statement kUpdateSchedule{
     "sched_update",
     "UPDATE discovery_schedule SET description = $2, targets = $3::text[], exclusions = $4::text[], "
     "  credentials = $5::text[], interval_s = $6, cron = $7, enabled = $8, limits = $9::jsonb, "
-    "  next_run_at = $10::timestamptz, version = version + 1, updated_at = now() WHERE name = $1"};
+    "  next_run_at = $10::timestamptz, protocols = $11::text[], http_ports = $12::integer[], "
+    "  version = version + 1, updated_at = now() WHERE name = $1"};
 const Statement kDeleteSchedule{"sched_delete", "DELETE FROM discovery_schedule WHERE name = $1 RETURNING name"};
 const Statement kDueSchedules{
     "sched_due",
@@ -140,6 +204,8 @@ Schedule ScheduleFromRow(const pqxx::row& r) {
   s.version = r[11].as<int64_t>();
   s.created_at = r[12].as<int64_t>();
   s.updated_at = r[13].as<int64_t>();
+  s.protocols = ParseTextArray(r[14]);
+  s.http_ports = ParseIntArray(r[15]);
   return s;
 }
 
@@ -153,7 +219,7 @@ std::optional<int64_t> OptionalInterval(const Schedule& s) { return s.interval_s
 // --- Runs
 
 // Progress is computed from the log and the jobs, so it cannot drift.
-#define CMDB_RUN_COLUMNS                                                                                   \
+#define CMDB_RUN_COLUMNS                                                                                    \
   "r.id::text, coalesce(r.schedule, ''), r.state, r.targets, r.exclusions, r.credentials, r.limits::text, " \
   "r.requested_by, r.error, r.targets_total, r.jobs_total, r.marked_stale, epoch_us(r.created_at), "        \
   "epoch_us(r.started_at), epoch_us(r.ended_at), "                                                          \
@@ -161,19 +227,22 @@ std::optional<int64_t> OptionalInterval(const Schedule& s) { return s.interval_s
   "(SELECT count(*) FROM discovery_target_log l WHERE l.run_id = r.id AND l.outcome IN (1, 2, 4)), "        \
   "(SELECT count(DISTINCT l.device_id) FROM discovery_target_log l WHERE l.run_id = r.id), "                \
   "(SELECT count(*) FROM discovery_target_log l WHERE l.run_id = r.id AND l.outcome IN (2, 4, 5)), "        \
-  "(SELECT count(*) FROM discovery_job j WHERE j.run_id = r.id AND j.state IN (3, 4, 5))"
+  "(SELECT count(*) FROM discovery_job j WHERE j.run_id = r.id AND j.state IN (3, 4, 5)), "                 \
+  "r.protocols, r.http_ports"
 
 const Statement kInsertRun{
     "run_insert",
     "INSERT INTO discovery_run (id, schedule, state, targets, exclusions, credentials, limits, requested_by, "
-    "  targets_total, jobs_total) "
-    "VALUES ($1::uuid, nullif($2, ''), 1, $3::text[], $4::text[], $5::text[], $6::jsonb, $7, $8, $9) "
+    "  targets_total, jobs_total, protocols, http_ports) "
+    "VALUES ($1::uuid, nullif($2, ''), 1, $3::text[], $4::text[], $5::text[], $6::jsonb, $7, $8, $9, $10::text[], "
+    "  $11::integer[]) "
     "ON CONFLICT DO NOTHING RETURNING id"};
 const Statement kInsertJobs{
     "run_insert_jobs",
-    "INSERT INTO discovery_job (id, run_id, seq, targets, state) "
-    "SELECT gen_random_uuid(), $1::uuid, j.seq, ARRAY(SELECT jsonb_array_elements_text(j.targets)), 1 "
-    "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS j(targets, seq)"};
+    "INSERT INTO discovery_job (id, run_id, seq, targets, state, protocol) "
+    "SELECT gen_random_uuid(), $1::uuid, j.seq, ARRAY(SELECT jsonb_array_elements_text(j.job->'targets')), 1, "
+    "  j.job->>'protocol' "
+    "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS j(job, seq)"};
 const Statement kGetRun{"run_get", "SELECT " CMDB_RUN_COLUMNS " FROM discovery_run r WHERE r.id = $1::uuid"};
 const Statement kListRuns{
     "run_list",
@@ -199,20 +268,23 @@ const Statement kLeaseJob{
     "WITH j AS (SELECT j.id FROM discovery_job j JOIN discovery_run r ON r.id = j.run_id "
     "           WHERE (j.state = 1 OR (j.state = 2 AND j.lease_expires_at < $2::timestamptz AND j.attempts < $4)) "
     "             AND r.state IN (1, 2) "
+    "             AND (j.protocol = 'snmp' OR NOT EXISTS (SELECT 1 FROM discovery_job p WHERE p.run_id = j.run_id "
+    "                                                      AND p.protocol = 'snmp' AND p.state IN (1, 2))) "
     "           ORDER BY r.created_at, j.seq LIMIT 1 FOR UPDATE OF j SKIP LOCKED), "
     "leased AS (UPDATE discovery_job SET state = 2, lease_token = nextval('discovery_lease_token_seq'), "
     "             worker = $1, lease_expires_at = $2::timestamptz + $3 * interval '1 microsecond', "
     "             attempts = attempts + 1 "
     "           FROM j WHERE discovery_job.id = j.id "
     "           RETURNING discovery_job.id, discovery_job.run_id, discovery_job.lease_token, "
-    "             discovery_job.targets, discovery_job.lease_expires_at), "
+    "             discovery_job.targets, discovery_job.lease_expires_at, discovery_job.protocol), "
     "started AS (UPDATE discovery_run SET state = 2, started_at = coalesce(started_at, $2::timestamptz) "
     "            WHERE id IN (SELECT run_id FROM leased) AND state = 1) "
     "SELECT l.id::text, l.run_id::text, l.lease_token, "
     "  ARRAY(SELECT t FROM unnest(l.targets) WITH ORDINALITY AS u(t, n) "
     "        WHERE NOT EXISTS (SELECT 1 FROM discovery_target_log g "
-    "                          WHERE g.run_id = l.run_id AND g.address = u.t::inet) ORDER BY u.n), "
-    "  r.credentials, r.limits::text, epoch_us(l.lease_expires_at) "
+    "                          WHERE g.run_id = l.run_id AND g.address = u.t::inet "
+    "                            AND g.protocol = l.protocol) ORDER BY u.n), "
+    "  r.credentials, r.limits::text, epoch_us(l.lease_expires_at), l.protocol, r.http_ports "
     "FROM leased l JOIN discovery_run r ON r.id = l.run_id"};
 const Statement kRenewLease{
     "job_renew",
@@ -224,10 +296,16 @@ const Statement kLeaseState{
     "job_lease_state",
     "SELECT j.state, j.lease_token = $2, r.state, r.id::text FROM discovery_job j "
     "JOIN discovery_run r ON r.id = j.run_id WHERE j.id = $1::uuid FOR UPDATE OF j"};
-const Statement kAlreadyDiscovered{
-    "log_already_discovered",
-    "SELECT host(address) FROM discovery_target_log "
-    "WHERE run_id = $1::uuid AND outcome = 1 AND address = ANY($2::inet[])"};
+const Statement kAlreadyDiscovered{"log_already_discovered",
+                                   "SELECT host(address) FROM discovery_target_log "
+                                   "WHERE run_id = $1::uuid AND outcome = 1 AND address = ANY($3::inet[]) "
+                                   "  AND protocol = (SELECT protocol FROM discovery_job WHERE id = $2::uuid)"};
+const Statement kDevicesAt{
+    "disc_devices_at",
+    "SELECT DISTINCT ON (c.attributes->>'management_ip') c.attributes->>'management_ip', c.id::text "
+    "FROM ci c WHERE c.parent_id IS NULL AND c.status <> 'retired' AND c.attributes ? 'management_ip' "
+    "  AND (c.attributes->>'management_ip') = ANY($1::text[]) "
+    "ORDER BY c.attributes->>'management_ip', c.stale, c.updated_at DESC"};
 const Statement kLockRun{"run_lock", "SELECT 1 FROM discovery_run WHERE id = $1::uuid FOR UPDATE"};
 const Statement kForeignTarget{
     "job_foreign_target",
@@ -238,20 +316,24 @@ const Statement kForeignTarget{
 const Statement kRecordTargets{
     "log_record",
     "INSERT INTO discovery_target_log (run_id, address, job_id, outcome, credential, snmp_version, "
-    "  sys_object_id, sys_name, class_name, device_id, errors, varbinds, requests, seconds, worker, reported_at) "
+    "  sys_object_id, sys_name, class_name, device_id, errors, varbinds, requests, seconds, worker, reported_at, "
+    "  protocol, endpoints) "
     "SELECT $1::uuid, x.address::inet, $2::uuid, x.outcome, x.credential, x.snmp_version, x.sys_object_id, "
     "  x.sys_name, x.class_name, nullif(x.device_id, '')::uuid, "
     "  ARRAY(SELECT jsonb_array_elements_text(x.errors)), x.varbinds, x.requests, x.seconds, $3, "
-    "  $4::timestamptz "
+    "  $4::timestamptz, (SELECT protocol FROM discovery_job WHERE id = $2::uuid), x.endpoints "
     "FROM jsonb_to_recordset($5::jsonb) AS x(address text, outcome smallint, credential text, "
     "  snmp_version text, sys_object_id text, sys_name text, class_name text, device_id text, errors jsonb, "
-    "  varbinds integer, requests integer, seconds double precision) "
-    "ON CONFLICT (run_id, address) DO UPDATE SET job_id = EXCLUDED.job_id, outcome = EXCLUDED.outcome, "
+    "  varbinds integer, requests integer, seconds double precision, endpoints jsonb) "
+    "ON CONFLICT (run_id, address, protocol) DO UPDATE SET job_id = EXCLUDED.job_id, outcome = EXCLUDED.outcome, "
     "  credential = EXCLUDED.credential, snmp_version = EXCLUDED.snmp_version, "
     "  sys_object_id = EXCLUDED.sys_object_id, sys_name = EXCLUDED.sys_name, "
     "  class_name = EXCLUDED.class_name, device_id = EXCLUDED.device_id, errors = EXCLUDED.errors, "
     "  varbinds = EXCLUDED.varbinds, requests = EXCLUDED.requests, seconds = EXCLUDED.seconds, "
-    "  worker = EXCLUDED.worker, reported_at = EXCLUDED.reported_at"};
+    "  worker = EXCLUDED.worker, reported_at = EXCLUDED.reported_at, endpoints = EXCLUDED.endpoints"};
+const Statement kJobProtocol{"job_protocol", "SELECT protocol FROM discovery_job WHERE id = $1::uuid"};
+const Statement kRunHasProtocol{"run_has_protocol",
+                                "SELECT $2 = ANY(protocols) FROM discovery_run WHERE id = $1::uuid"};
 const Statement kEndJob{"job_end", "UPDATE discovery_job SET state = 3, lease_expires_at = NULL WHERE id = $1::uuid"};
 const Statement kReleaseJob{
     "job_release",
@@ -272,11 +354,12 @@ const Statement kAddMarkedStale{"run_add_stale",
 const Statement kListLog{
     "log_list",
     "SELECT host(address), outcome, credential, snmp_version, sys_object_id, sys_name, class_name, "
-    "  coalesce(device_id::text, ''), errors, varbinds, requests, seconds, worker, epoch_us(reported_at) "
+    "  coalesce(device_id::text, ''), errors, varbinds, requests, seconds, worker, epoch_us(reported_at), "
+    "  protocol, endpoints::text "
     "FROM discovery_target_log WHERE run_id = $1::uuid "
-    "  AND ($2 = '' OR address > $2::inet) "
+    "  AND ($2 = '' OR (address, protocol) > ($2::inet, $5)) "
     "  AND (cardinality($3::int[]) = 0 OR outcome = ANY($3::int[])) "
-    "ORDER BY address LIMIT $4"};
+    "ORDER BY address, protocol LIMIT $4"};
 
 // --- Staleness
 
@@ -286,14 +369,23 @@ const Statement kSourcedDescendants{
     "  SELECT id, 1 FROM ci WHERE parent_id = $1::uuid "
     "  UNION ALL SELECT c.id, d.depth + 1 FROM ci c JOIN d ON c.parent_id = d.id WHERE d.depth < 8) "
     "SELECT d.id::text FROM d JOIN ci_source cs ON cs.ci_id = d.id AND cs.source = $2 WHERE NOT cs.stale"};
-const Statement kDevicesMissed{
-    "disc_devices_missed",
-    "WITH scanned AS (SELECT address FROM discovery_target_log WHERE run_id = $1::uuid AND outcome IN (1, 3)), "
-    "seen AS (SELECT device_id FROM discovery_target_log WHERE run_id = $1::uuid AND device_id IS NOT NULL) "
+const Statement kDevicesMissed{"disc_devices_missed",
+                               "WITH scanned AS (SELECT address FROM discovery_target_log "
+                               "                 WHERE run_id = $1::uuid AND protocol = 'snmp' AND outcome IN (1, 3)), "
+                               "seen AS (SELECT device_id FROM discovery_target_log "
+                               "         WHERE run_id = $1::uuid AND protocol = 'snmp' AND device_id IS NOT NULL) "
+                               "SELECT c.id::text FROM ci c JOIN ci_source cs ON cs.ci_id = c.id AND cs.source = $2 "
+                               "WHERE c.parent_id IS NULL AND NOT cs.stale AND c.attributes ? 'management_ip' "
+                               "  AND (c.attributes->>'management_ip') IN (SELECT host(address) FROM scanned) "
+                               "  AND c.id NOT IN (SELECT device_id FROM seen)"};
+
+const Statement kSourcedEndpoints{
+    "disc_sourced_endpoints",
     "SELECT c.id::text FROM ci c JOIN ci_source cs ON cs.ci_id = c.id AND cs.source = $2 "
-    "WHERE c.parent_id IS NULL AND NOT cs.stale AND c.attributes ? 'management_ip' "
-    "  AND (c.attributes->>'management_ip') IN (SELECT host(address) FROM scanned) "
-    "  AND c.id NOT IN (SELECT device_id FROM seen)"};
+    "WHERE NOT cs.stale AND c.attributes ? 'address' AND c.attributes->>'address' = $1 "
+    "  AND c.class_name IN (WITH RECURSIVE k(name) AS (SELECT 'application'::text "
+    "                        UNION ALL SELECT cc.name FROM ci_class cc JOIN k ON cc.parent = k.name) "
+    "                       SELECT name FROM k)"};
 
 const Statement kCountMissed{
     "disc_count_missed",
@@ -330,6 +422,8 @@ Run RunFromRow(const pqxx::row& r) {
   run.progress.devices = r[17].as<int>();
   run.progress.errors = r[18].as<int>();
   run.progress.jobs_done = r[19].as<int>();
+  run.protocols = ParseTextArray(r[20]);
+  run.http_ports = ParseIntArray(r[21]);
   return run;
 }
 
@@ -340,7 +434,7 @@ Run RunFromRow(const pqxx::row& r) {
 bool PutCredential(Tx& tx, const SealedCredential& c, bool replace) {
   const Credential& cr = c.credential;
   auto r = Exec(tx, replace ? kReplaceCredential : kInsertCredential, cr.name, static_cast<int>(cr.kind),
-                cr.description, cr.user, cr.auth_protocol, cr.priv_protocol, Hex(c.sealed));
+                cr.description, cr.user, cr.auth_protocol, cr.priv_protocol, Hex(c.sealed), cr.allow_unverified_tls);
   return !r.empty();
 }
 
@@ -369,7 +463,7 @@ std::vector<std::string> SchedulesUsingCredential(Tx& tx, const std::string& nam
 bool InsertSchedule(Tx& tx, const Schedule& s) {
   return !Exec(tx, kInsertSchedule, s.name, s.description, ArrayLiteral(s.targets), ArrayLiteral(s.exclusions),
                ArrayLiteral(s.credentials), OptionalInterval(s), s.cron, s.enabled, LimitsToJson(s.limits),
-               OptionalTimestamp(s.next_run_at))
+               OptionalTimestamp(s.next_run_at), ArrayLiteral(s.protocols), IntArrayLiteral(s.http_ports))
               .empty();
 }
 
@@ -388,7 +482,7 @@ std::vector<Schedule> ListSchedules(Tx& tx) {
 void UpdateSchedule(Tx& tx, const Schedule& s) {
   Exec(tx, kUpdateSchedule, s.name, s.description, ArrayLiteral(s.targets), ArrayLiteral(s.exclusions),
        ArrayLiteral(s.credentials), OptionalInterval(s), s.cron, s.enabled, LimitsToJson(s.limits),
-       OptionalTimestamp(s.next_run_at));
+       OptionalTimestamp(s.next_run_at), ArrayLiteral(s.protocols), IntArrayLiteral(s.http_ports));
 }
 
 bool DeleteSchedule(Tx& tx, const std::string& name) { return !Exec(tx, kDeleteSchedule, name).empty(); }
@@ -406,12 +500,16 @@ void SetScheduleRun(Tx& tx, const std::string& name, std::optional<Micros> next_
 
 // --- Runs and jobs
 
-bool InsertRun(Tx& tx, const Run& run, const std::vector<std::vector<std::string>>& jobs) {
+bool InsertRun(Tx& tx, const Run& run, const std::vector<NewJob>& jobs) {
   auto r = Exec(tx, kInsertRun, run.id, run.schedule, ArrayLiteral(run.targets), ArrayLiteral(run.exclusions),
-                ArrayLiteral(run.credentials), LimitsToJson(run.limits), run.requested_by,
-                run.progress.targets_total, static_cast<int>(jobs.size()));
+                ArrayLiteral(run.credentials), LimitsToJson(run.limits), run.requested_by, run.progress.targets_total,
+                static_cast<int>(jobs.size()), ArrayLiteral(run.protocols), IntArrayLiteral(run.http_ports));
   if (r.empty()) return false;
-  if (!jobs.empty()) Exec(tx, kInsertJobs, run.id, nlohmann::json(jobs).dump());
+  if (!jobs.empty()) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const NewJob& j : jobs) rows.push_back({{"protocol", j.protocol}, {"targets", j.targets}});
+    Exec(tx, kInsertJobs, run.id, rows.dump());
+  }
   return true;
 }
 
@@ -456,6 +554,8 @@ std::optional<LeasedJob> LeaseJob(Tx& tx, const std::string& worker, Micros now,
   job.credentials = ParseTextArray(r[0][4]);
   job.limits_json = r[0][5].as<std::string>();
   job.lease_expires_at = r[0][6].as<int64_t>();
+  job.protocol = r[0][7].as<std::string>();
+  job.http_ports = ParseIntArray(r[0][8]);
   return job;
 }
 
@@ -498,7 +598,8 @@ void RecordTargets(Tx& tx, const std::string& run_id, const std::string& job_id,
                     {"errors", t.errors},
                     {"varbinds", t.varbinds},
                     {"requests", t.requests},
-                    {"seconds", t.seconds}});
+                    {"seconds", t.seconds},
+                    {"endpoints", EndpointsToJson(t.endpoints)}});
   }
   Exec(tx, kRecordTargets, run_id, job_id, worker, ToSqlTimestamp(now),
        rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -511,14 +612,33 @@ std::optional<size_t> FirstForeignTarget(Tx& tx, const std::string& job_id, cons
   return static_cast<size_t>(r[0][0].as<int64_t>() - 1);
 }
 
-std::vector<std::string> AlreadyDiscovered(Tx& tx, const std::string& run_id,
+std::vector<std::string> AlreadyDiscovered(Tx& tx, const std::string& run_id, const std::string& job_id,
                                            const std::vector<std::string>& addresses) {
   std::vector<std::string> out;
   if (addresses.empty()) return out;
-  for (const auto& r : Exec(tx, kAlreadyDiscovered, run_id, ArrayLiteral(addresses))) {
+  for (const auto& r : Exec(tx, kAlreadyDiscovered, run_id, job_id, ArrayLiteral(addresses))) {
     out.push_back(r[0].as<std::string>());
   }
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> DevicesAt(Tx& tx, const std::vector<std::string>& addresses) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (addresses.empty()) return out;
+  for (const auto& r : Exec(tx, kDevicesAt, ArrayLiteral(addresses))) {
+    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+  }
+  return out;
+}
+
+std::string JobProtocol(Tx& tx, const std::string& job_id) {
+  auto r = Exec(tx, kJobProtocol, job_id);
+  return r.empty() ? std::string() : r[0][0].as<std::string>();
+}
+
+bool RunHasProtocol(Tx& tx, const std::string& run_id, const std::string& protocol) {
+  auto r = Exec(tx, kRunHasProtocol, run_id, protocol);
+  return !r.empty() && r[0][0].as<bool>();
 }
 
 void EndJob(Tx& tx, const std::string& job_id, bool release) { Exec(tx, release ? kReleaseJob : kEndJob, job_id); }
@@ -539,11 +659,11 @@ void AddMarkedStale(Tx& tx, const std::string& run_id, int64_t count) {
 }
 
 std::vector<TargetReport> ListRunLog(Tx& tx, const std::string& run_id, const std::string& after_address,
-                                     const std::vector<int>& outcomes, int limit) {
+                                     const std::string& after_protocol, const std::vector<int>& outcomes, int limit) {
   std::vector<std::string> outcome_text;
   for (int o : outcomes) outcome_text.push_back(std::to_string(o));
   std::vector<TargetReport> out;
-  for (const auto& r : Exec(tx, kListLog, run_id, after_address, ArrayLiteral(outcome_text), limit)) {
+  for (const auto& r : Exec(tx, kListLog, run_id, after_address, ArrayLiteral(outcome_text), limit, after_protocol)) {
     TargetReport t;
     t.address = r[0].as<std::string>();
     t.outcome = static_cast<TargetOutcome>(r[1].as<int>());
@@ -559,6 +679,8 @@ std::vector<TargetReport> ListRunLog(Tx& tx, const std::string& run_id, const st
     t.seconds = r[11].as<double>();
     t.worker = r[12].as<std::string>();
     t.reported_at = r[13].as<int64_t>();
+    t.protocol = r[14].as<std::string>();
+    t.endpoints = EndpointsFromJson(r[15].as<std::string>());
     out.push_back(std::move(t));
   }
   return out;
@@ -575,6 +697,12 @@ std::vector<std::string> SourcedDescendants(Tx& tx, const std::string& device_id
 std::vector<std::string> DevicesMissedByRun(Tx& tx, const std::string& run_id, const std::string& source) {
   std::vector<std::string> out;
   for (const auto& r : Exec(tx, kDevicesMissed, run_id, source)) out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+std::vector<std::string> SourcedEndpointsAt(Tx& tx, const std::string& address, const std::string& source) {
+  std::vector<std::string> out;
+  for (const auto& r : Exec(tx, kSourcedEndpoints, address, source)) out.push_back(r[0].as<std::string>());
   return out;
 }
 

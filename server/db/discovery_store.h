@@ -50,9 +50,14 @@ void SetScheduleRun(Tx& tx, const std::string& name, std::optional<Micros> next_
 
 // --- Runs and jobs -------------------------------------------------------------
 
-// Inserts a queued run and its jobs (one per chunk of targets). False when
-// the run's schedule already has a run queued or running.
-bool InsertRun(Tx& tx, const Run& run, const std::vector<std::vector<std::string>>& jobs);
+// A job to insert: a chunk of targets probed with one protocol.
+struct NewJob {
+  std::string protocol;
+  std::vector<std::string> targets;
+};
+// Inserts a queued run and its jobs. False when the run's schedule already
+// has a run queued or running.
+bool InsertRun(Tx& tx, const Run& run, const std::vector<NewJob>& jobs);
 std::optional<Run> GetRun(Tx& tx, const std::string& id);
 // Newest first; after (created_at, id) when `after_id` is set.
 std::vector<Run> ListRuns(Tx& tx, const std::string& schedule, std::optional<Micros> after_created,
@@ -74,10 +79,14 @@ struct LeasedJob {
   std::vector<std::string> credentials;  // names, in order
   std::string limits_json;
   Micros lease_expires_at = 0;
+  std::string protocol;
+  std::vector<int> http_ports;
 };
 // Leases the oldest queued job (or one whose lease expired and that has been
 // leased fewer than `max_attempts` times: the scheduler gives those up) of an
 // active run, with a new lease token; marks its run running. nullopt when none.
+// A run's HTTP jobs are leased only when none of its SNMP jobs is queued or
+// leased.
 std::optional<LeasedJob> LeaseJob(Tx& tx, const std::string& worker, Micros now, Micros lease_micros,
                                   int max_attempts);
 
@@ -91,8 +100,8 @@ LeaseCheck RenewLease(Tx& tx, const std::string& job_id, int64_t token, Micros n
 // written what the lease allows.
 LeaseCheck CheckLease(Tx& tx, const std::string& job_id, int64_t token, std::string* run_id);
 
-// Upserts log rows for targets of `job_id` (a target reported twice keeps
-// the last report).
+// Upserts log rows for targets of `job_id`, under the job's protocol (a
+// target reported twice keeps the last report).
 void RecordTargets(Tx& tx, const std::string& run_id, const std::string& job_id, const std::string& worker,
                    const std::vector<TargetReport>& reports, Micros now);
 
@@ -101,9 +110,19 @@ void RecordTargets(Tx& tx, const std::string& run_id, const std::string& job_id,
 std::optional<size_t> FirstForeignTarget(Tx& tx, const std::string& job_id, const std::vector<std::string>& addresses);
 
 // Those of `addresses` (canonical) that the run's log already has as
-// discovered.
-std::vector<std::string> AlreadyDiscovered(Tx& tx, const std::string& run_id,
+// discovered by `job_id`'s protocol.
+std::vector<std::string> AlreadyDiscovered(Tx& tx, const std::string& run_id, const std::string& job_id,
                                            const std::vector<std::string>& addresses);
+
+// The device CIs (no parent, not retired) recorded at each of `addresses`
+// by their management_ip: (address, id) pairs, one per address (the most
+// recently updated when several claim it).
+std::vector<std::pair<std::string, std::string>> DevicesAt(Tx& tx, const std::vector<std::string>& addresses);
+
+// The protocol of a job ("" when there is no such job).
+std::string JobProtocol(Tx& tx, const std::string& job_id);
+// Whether the run probes with `protocol`.
+bool RunHasProtocol(Tx& tx, const std::string& run_id, const std::string& protocol);
 
 // Ends a held job: done, or back to the queue (`release`).
 void EndJob(Tx& tx, const std::string& job_id, bool release);
@@ -117,10 +136,10 @@ std::optional<RunState> FinishRunIfDone(Tx& tx, const std::string& run_id, Micro
 // Adds to the run's count of CIs it made stale.
 void AddMarkedStale(Tx& tx, const std::string& run_id, int64_t count);
 
-// The run log, by address, after `after_address` ("" from the start);
-// `outcomes` empty: all.
+// The run log, by address and protocol, after (`after_address`,
+// `after_protocol`) ("" from the start); `outcomes` empty: all.
 std::vector<TargetReport> ListRunLog(Tx& tx, const std::string& run_id, const std::string& after_address,
-                                     const std::vector<int>& outcomes, int limit);
+                                     const std::string& after_protocol, const std::vector<int>& outcomes, int limit);
 
 // --- Staleness inputs ------------------------------------------------------------
 
@@ -128,9 +147,13 @@ std::vector<TargetReport> ListRunLog(Tx& tx, const std::string& run_id, const st
 // reported and that are not stale.
 std::vector<std::string> SourcedDescendants(Tx& tx, const std::string& device_id, const std::string& source);
 // Devices (CIs without a parent) that `source` has reported, whose
-// management address was scanned in `run_id` without an answer or fully,
-// and that the run did not report.
+// management address was scanned over SNMP in `run_id` without an answer or
+// fully, and that the run did not report.
 std::vector<std::string> DevicesMissedByRun(Tx& tx, const std::string& run_id, const std::string& source);
+
+// Applications that `source` has reported answering at `address` and that
+// are not stale.
+std::vector<std::string> SourcedEndpointsAt(Tx& tx, const std::string& address, const std::string& source);
 
 // Counts a missed run for `source`'s sightings of `ci_ids` and marks stale
 // those past the source's limits (stale_after_runs, stale_after). With

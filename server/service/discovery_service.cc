@@ -64,12 +64,80 @@ absl::Status CheckCredential(const Credential& c, const CredentialSecret& secret
         return FieldError("credential.priv_key", "given without a privacy protocol");
       }
       return absl::OkStatus();
+    case CredentialKind::kHttpBasic:
+    case CredentialKind::kHttpBearer: {
+      const bool basic = c.kind == CredentialKind::kHttpBasic;
+      if (!secret.community.empty() || !secret.auth_key.empty() || !secret.priv_key.empty() || c.auth_protocol != 0 ||
+          c.priv_protocol != 0) {
+        return FieldError("credential.community", "SNMP fields are not used by HTTP credentials");
+      }
+      if (basic) {
+        if (c.user.empty() || c.user.size() > 255) return FieldError("credential.user", "required, at most 255 bytes");
+        if (c.user.find(':') != std::string::npos) return FieldError("credential.user", "must not contain ':'");
+        if (secret.password.empty() || secret.password.size() > 1024) {
+          return FieldError("credential.password", "required for HTTP basic, at most 1024 bytes");
+        }
+        if (!secret.token.empty()) return FieldError("credential.token", "not used by HTTP basic credentials");
+      } else {
+        if (secret.token.empty() || secret.token.size() > 8192) {
+          return FieldError("credential.token", "required for HTTP bearer, at most 8192 bytes");
+        }
+        if (!c.user.empty() || !secret.password.empty()) {
+          return FieldError("credential.password", "not used by HTTP bearer credentials");
+        }
+      }
+      for (const std::string* v : {&c.user, &secret.password, &secret.token}) {
+        if (std::any_of(v->begin(), v->end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; })) {
+          return FieldError(v == &c.user ? "credential.user"
+                            : basic      ? "credential.password"
+                                         : "credential.token",
+                            "contains a control character");
+        }
+      }
+      return absl::OkStatus();
+    }
   }
-  return FieldError("credential.kind", "required: SNMP v1, v2c or v3");
+  return FieldError("credential.kind", "required: SNMP v1, v2c, v3, HTTP basic or HTTP bearer");
 }
 
 std::string SecretJson(const CredentialSecret& s) {
-  return nlohmann::json{{"community", s.community}, {"auth_key", s.auth_key}, {"priv_key", s.priv_key}}.dump();
+  return nlohmann::json{{"community", s.community},
+                        {"auth_key", s.auth_key},
+                        {"priv_key", s.priv_key},
+                        {"password", s.password},
+                        {"token", s.token}}
+      .dump();
+}
+
+// Protocols and HTTP ports of a schedule or run, checked and put in their
+// canonical form (protocols in the order snmp, http; ports ascending).
+absl::Status CheckProtocols(std::vector<std::string>& protocols, std::vector<int>& ports, std::string_view prefix) {
+  if (protocols.empty()) protocols = {kProtocolSnmp};
+  std::set<std::string> seen;
+  for (size_t i = 0; i < protocols.size(); ++i) {
+    if (protocols[i] != kProtocolSnmp && protocols[i] != kProtocolHttp) {
+      return FieldError(StrCat(prefix, "protocols[", i, "]"), StrCat("\"", protocols[i], "\": use snmp or http"));
+    }
+    if (!seen.insert(protocols[i]).second) {
+      return FieldError(StrCat(prefix, "protocols[", i, "]"), StrCat("\"", protocols[i], "\" is listed twice"));
+    }
+  }
+  protocols.clear();
+  for (const char* p : {kProtocolSnmp, kProtocolHttp}) {
+    if (seen.contains(p)) protocols.emplace_back(p);
+  }
+  if (ports.size() > 32) return FieldError(StrCat(prefix, "http_ports"), "at most 32 ports");
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (ports[i] < 1 || ports[i] > 65535) return FieldError(StrCat(prefix, "http_ports[", i, "]"), "1 to 65535");
+  }
+  std::sort(ports.begin(), ports.end());
+  if (std::adjacent_find(ports.begin(), ports.end()) != ports.end()) {
+    return FieldError(StrCat(prefix, "http_ports"), "a port is listed twice");
+  }
+  if (!ports.empty() && !seen.contains(kProtocolHttp)) {
+    return FieldError(StrCat(prefix, "http_ports"), "given without the http protocol");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckLimits(const ScanLimits& l, std::string_view field) {
@@ -87,10 +155,14 @@ absl::Status CheckLimits(const ScanLimits& l, std::string_view field) {
 absl::StatusOr<std::vector<std::string>> CheckScope(const std::vector<std::string>& targets,
                                                     const std::vector<std::string>& exclusions,
                                                     const std::vector<std::string>& credentials,
-                                                    std::string_view prefix, size_t max_targets) {
+                                                    const std::vector<std::string>& protocols, std::string_view prefix,
+                                                    size_t max_targets) {
   auto expanded = ExpandTargets(targets, exclusions, max_targets);
   if (!expanded.ok()) return Prefixed(expanded.status(), prefix);
-  if (credentials.empty()) return FieldError(StrCat(prefix, "credentials"), "at least one credential is required");
+  // HTTP needs no credential (what answers without one is found).
+  if (credentials.empty() && std::find(protocols.begin(), protocols.end(), kProtocolSnmp) != protocols.end()) {
+    return FieldError(StrCat(prefix, "credentials"), "at least one credential is required for snmp");
+  }
   std::set<std::string> seen;
   for (size_t i = 0; i < credentials.size(); ++i) {
     CMDB_RETURN_IF_ERROR(CheckResourceName(credentials[i], StrCat(prefix, "credentials[", i, "]")));
@@ -123,11 +195,12 @@ absl::StatusOr<std::optional<Micros>> NextRun(const Schedule& s, Micros after) {
   return std::optional<Micros>();
 }
 
-absl::Status CheckSchedule(const Schedule& s, size_t max_targets) {
+absl::Status CheckSchedule(Schedule& s, size_t max_targets) {
   CMDB_RETURN_IF_ERROR(CheckResourceName(s.name, "schedule.name"));
+  CMDB_RETURN_IF_ERROR(CheckProtocols(s.protocols, s.http_ports, "schedule."));
   if (s.description.size() > 1024) return FieldError("schedule.description", "longer than 1024 characters");
   CMDB_RETURN_IF_ERROR(
-      CheckScope(s.targets, s.exclusions, s.credentials, "schedule.", max_targets).status());
+      CheckScope(s.targets, s.exclusions, s.credentials, s.protocols, "schedule.", max_targets).status());
   if (s.interval_seconds && !s.cron.empty()) return FieldError("schedule.cron", "give an interval or a cron expression, not both");
   if (s.interval_seconds && *s.interval_seconds < 60) return FieldError("schedule.interval", "at least 60 s");
   if (!s.cron.empty()) {
@@ -238,8 +311,8 @@ absl::StatusOr<std::vector<Schedule>> DiscoveryService::ListSchedules() {
 absl::StatusOr<Schedule> DiscoveryService::UpdateSchedule(const Schedule& patch, const std::vector<std::string>& mask,
                                                           const std::string& etag) {
   CMDB_RETURN_IF_ERROR(CheckResourceName(patch.name, "schedule.name"));
-  static const std::set<std::string> kFields = {"description", "targets", "exclusions", "credentials",
-                                                "interval",    "cron",    "enabled",    "limits"};
+  static const std::set<std::string> kFields = {"description", "targets", "exclusions", "credentials", "interval",
+                                                "cron",        "enabled", "limits",     "protocols",   "http_ports"};
   for (size_t i = 0; i < mask.size(); ++i) {
     if (!kFields.contains(mask[i])) {
       return FieldError(StrCat("update_mask.paths[", i, "]"), StrCat("\"", mask[i], "\" cannot be updated"));
@@ -261,6 +334,8 @@ absl::StatusOr<Schedule> DiscoveryService::UpdateSchedule(const Schedule& patch,
     if (wants("cron")) s.cron = patch.cron;
     if (wants("enabled")) s.enabled = patch.enabled;
     if (wants("limits")) s.limits = patch.limits;
+    if (wants("protocols")) s.protocols = patch.protocols;
+    if (wants("http_ports")) s.http_ports = patch.http_ports;
     CMDB_RETURN_IF_ERROR(CheckSchedule(s, options_.max_targets_per_run));
     CMDB_RETURN_IF_ERROR(CheckCredentialsExist(tx, s.credentials, "schedule."));
     CMDB_ASSIGN_OR_RETURN(s.next_run_at, NextRun(s, clock_.Now()));
@@ -286,14 +361,20 @@ absl::Status DiscoveryService::DeleteSchedule(const std::string& name) {
 
 absl::StatusOr<Run> DiscoveryService::CreateRun(db::Tx& tx, Run run) {
   const std::string prefix = run.schedule.empty() ? "" : "schedule.";
-  CMDB_ASSIGN_OR_RETURN(std::vector<std::string> addresses,
-                        CheckScope(run.targets, run.exclusions, run.credentials, prefix, options_.max_targets_per_run));
+  CMDB_RETURN_IF_ERROR(CheckProtocols(run.protocols, run.http_ports, prefix));
+  CMDB_ASSIGN_OR_RETURN(
+      std::vector<std::string> addresses,
+      CheckScope(run.targets, run.exclusions, run.credentials, run.protocols, prefix, options_.max_targets_per_run));
   CMDB_RETURN_IF_ERROR(CheckLimits(run.limits, "limits"));
   CMDB_RETURN_IF_ERROR(CheckCredentialsExist(tx, run.credentials, prefix));
   run.id = NewUuid();
   run.state = RunState::kQueued;
-  run.progress.targets_total = static_cast<int>(addresses.size());
-  const auto jobs = ChunkTargets(addresses, options_.job_size);
+  // One target per address and protocol: each is scanned and logged apart.
+  run.progress.targets_total = static_cast<int>(addresses.size() * run.protocols.size());
+  std::vector<db::NewJob> jobs;
+  for (const std::string& protocol : run.protocols) {
+    for (auto& chunk : ChunkTargets(addresses, options_.job_size)) jobs.push_back({protocol, std::move(chunk)});
+  }
   if (!db::InsertRun(tx, run, jobs)) {
     return absl::FailedPreconditionError(StrCat("schedule \"", run.schedule, "\" already has a run queued or running"));
   }
@@ -303,8 +384,8 @@ absl::StatusOr<Run> DiscoveryService::CreateRun(db::Tx& tx, Run run) {
   }
   auto stored = db::GetRun(tx, run.id);
   if (!stored) return absl::InternalError("run vanished after writing it");
-  Log()->info("run {} queued: {} targets in {} jobs{}", run.id, addresses.size(), jobs.size(),
-              run.schedule.empty() ? "" : StrCat(" (schedule ", run.schedule, ")"));
+  Log()->info("run {} queued: {} addresses ({}) in {} jobs{}", run.id, addresses.size(), Join(run.protocols, ", "),
+              jobs.size(), run.schedule.empty() ? "" : StrCat(" (schedule ", run.schedule, ")"));
   return *stored;
 }
 
@@ -322,6 +403,8 @@ absl::StatusOr<Run> DiscoveryService::StartRun(const std::string& schedule, cons
       run.exclusions = s->exclusions;
       run.credentials = s->credentials;
       run.limits = s->limits;
+      run.protocols = s->protocols;
+      run.http_ports = s->http_ports;
     } else {
       run = adhoc;
       run.schedule.clear();
@@ -406,7 +489,7 @@ absl::StatusOr<RunLogPage> DiscoveryService::ListRunLog(const std::string& run_i
   std::string outcome_text;
   for (int o : outcomes) outcome_text += StrCat(o, ",");
   const std::string fingerprint = RequestFingerprint({"log", run_id, outcome_text});
-  std::string after;
+  std::string after, after_protocol;
   if (!page_token.empty()) {
     CMDB_ASSIGN_OR_RETURN(Json state, DecodePageToken(page_token));
     if (!state.is_object() || TokenString(state, "f") != fingerprint || !state.contains("a") ||
@@ -414,18 +497,20 @@ absl::StatusOr<RunLogPage> DiscoveryService::ListRunLog(const std::string& run_i
       return FieldError("page_token", "not a token of this listing");
     }
     after = state["a"].get<std::string>();
+    after_protocol = TokenString(state, "p");
   }
   RunLogPage page;
   bool found = false;
   CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
     found = db::GetRun(tx, run_id).has_value();
-    if (found) page.entries = db::ListRunLog(tx, run_id, after, outcomes, limit + 1);
+    if (found) page.entries = db::ListRunLog(tx, run_id, after, after_protocol, outcomes, limit + 1);
     return absl::OkStatus();
   }));
   if (!found) return absl::NotFoundError(StrCat("no run with id ", run_id));
   if (static_cast<int>(page.entries.size()) > limit) {
     page.entries.resize(limit);
-    page.next_page_token = EncodePageToken({{"f", fingerprint}, {"a", page.entries.back().address}});
+    page.next_page_token =
+        EncodePageToken({{"f", fingerprint}, {"a", page.entries.back().address}, {"p", page.entries.back().protocol}});
   }
   return page;
 }
@@ -450,6 +535,9 @@ absl::StatusOr<std::optional<JobLease>> DiscoveryService::LeaseJob(const std::st
     lease.lease_token = leased->lease_token;
     lease.targets = leased->targets;
     lease.lease_expires_at = leased->lease_expires_at;
+    lease.protocol = leased->protocol;
+    lease.http_ports = leased->http_ports;
+    if (lease.protocol == kProtocolHttp) lease.known_hosts = db::DevicesAt(tx, lease.targets);
     const Json limits = Json::parse(leased->limits_json, nullptr, false);
     if (limits.is_object()) {
       lease.limits.targets_in_flight = limits.value("targets_in_flight", 0);
@@ -474,6 +562,8 @@ absl::StatusOr<std::optional<JobLease>> DiscoveryService::LeaseJob(const std::st
         jc.secret.community = secret.value("community", "");
         jc.secret.auth_key = secret.value("auth_key", "");
         jc.secret.priv_key = secret.value("priv_key", "");
+        jc.secret.password = secret.value("password", "");
+        jc.secret.token = secret.value("token", "");
       }
       lease.credentials.push_back(std::move(jc));
     }
@@ -532,6 +622,20 @@ absl::StatusOr<bool> DiscoveryService::ReportTargets(const std::string& job_id, 
     for (std::string* s : {&t.credential, &t.snmp_version, &t.sys_object_id, &t.sys_name, &t.class_name}) {
       if (s->size() > 1000) s->resize(1000);
     }
+    for (size_t k = 0; k < t.endpoints.size(); ++k) {
+      HttpEndpointReport& e = t.endpoints[k];
+      const std::string ef = StrCat(field, ".endpoints[", k, "]");
+      if (!e.application_id.empty()) CMDB_RETURN_IF_ERROR(CheckId(e.application_id, ef + ".application_id"));
+      if (!e.certificate_id.empty()) CMDB_RETURN_IF_ERROR(CheckId(e.certificate_id, ef + ".certificate_id"));
+      for (std::string* s :
+           {&e.url, &e.server, &e.title, &e.product, &e.version, &e.fingerprint, &e.certificate_sha256}) {
+        if (s->size() > 1000) s->resize(1000);
+      }
+      if (e.errors.size() > 20) e.errors.resize(20);
+      for (auto& err : e.errors) {
+        if (err.size() > 1000) err.resize(1000);
+      }
+    }
   }
   WriteContext context{.actor = worker.empty() ? "worker" : worker, .source = options_.source};
   bool cancelled = false;
@@ -559,19 +663,24 @@ absl::StatusOr<bool> DiscoveryService::ReportTargets(const std::string& job_id, 
     }
     // A target reported again (a retried call) counts its device's missed
     // dependents once per run.
-    std::vector<std::string> again = db::AlreadyDiscovered(tx, run_id, addresses);
+    std::vector<std::string> again = db::AlreadyDiscovered(tx, run_id, job_id, addresses);
     const std::set<std::string> counted(again.begin(), again.end());
     db::RecordTargets(tx, run_id, job_id, worker, reports, clock_.Now());
+    const bool http = db::JobProtocol(tx, job_id) == kProtocolHttp;
+    const std::string& source = http ? options_.http_source : options_.source;
     // A fully collected device: its dependents this source reported before
-    // and not now count a missed run.
+    // and not now count a missed run. A fully probed address: the
+    // endpoints this source reported there before and not now.
     for (const TargetReport& t : reports) {
-      if (t.outcome != TargetOutcome::kDiscovered || t.device_id.empty() || counted.contains(t.address)) continue;
+      if (t.outcome != TargetOutcome::kDiscovered || counted.contains(t.address)) continue;
+      if (!http && t.device_id.empty()) continue;
       std::set<std::string> seen(t.reported_ids.begin(), t.reported_ids.end());
       std::vector<std::string> missed;
-      for (std::string& id : db::SourcedDescendants(tx, t.device_id, options_.source)) {
+      for (std::string& id :
+           http ? db::SourcedEndpointsAt(tx, t.address, source) : db::SourcedDescendants(tx, t.device_id, source)) {
         if (!seen.contains(id)) missed.push_back(std::move(id));
       }
-      marked += db::CountMissed(tx, options_.source, missed, clock_.Now(), /*count_run=*/false);
+      marked += db::CountMissed(tx, source, missed, clock_.Now(), /*count_run=*/false);
     }
     db::AddMarkedStale(tx, run_id, marked);
     return absl::OkStatus();
@@ -584,7 +693,7 @@ absl::Status DiscoveryService::EndRunIfDone(db::Tx& tx, const std::string& run_i
   auto state = db::FinishRunIfDone(tx, run_id, clock_.Now());
   if (!state) return absl::OkStatus();
   int64_t marked = 0;
-  if (*state == RunState::kSucceeded) {
+  if (*state == RunState::kSucceeded && db::RunHasProtocol(tx, run_id, kProtocolSnmp)) {
     // Devices whose address was scanned (without an answer, or fully) and
     // that this run did not report count a missed run of the source.
     marked = db::CountMissed(tx, options_.source, db::DevicesMissedByRun(tx, run_id, options_.source), clock_.Now(),
@@ -639,6 +748,8 @@ absl::Status DiscoveryService::Tick() {
                               run.exclusions = s.exclusions;
                               run.credentials = s.credentials;
                               run.limits = s.limits;
+                              run.protocols = s.protocols;
+                              run.http_ports = s.http_ports;
                               run.requested_by = "scheduler";
                               auto next = NextRun(s, now);
                               std::optional<Micros> next_at = next.ok() ? *next : std::nullopt;

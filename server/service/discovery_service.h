@@ -2,7 +2,7 @@
 // runs split into jobs, the worker protocol (lease, heartbeat, report,
 // complete) with fenced leases, the scheduler's periodic tick, and the
 // staleness a run's results imply. Workers write CIs only through
-// reconciliation (as source "snmp"); this service keeps the runs' state and
+// reconciliation (as source "snmp" or "http"); this service keeps the runs' state and
 // log. Errors:
 //   INVALID_ARGUMENT    bad input, the field named ("schedule.targets[2]: ...")
 //   NOT_FOUND           no such schedule, credential, run or job
@@ -31,7 +31,8 @@ struct DiscoveryOptions {
   int64_t lease_seconds = 60;      // workers heartbeat every third of it
   int max_job_attempts = 5;        // leases of one job before it is given up
   int64_t retention_days = 30;     // ended runs older than this are pruned
-  std::string source = "snmp";     // the reconciliation source the workers write as
+  std::string source = "snmp";     // the reconciliation source SNMP jobs write as
+  std::string http_source = "http";  // and HTTP jobs
 };
 
 struct RunPage {
