@@ -14,10 +14,11 @@ packages=(
   libspdlog-dev libcli11-dev nlohmann-json3-dev
   # tests (openssl makes throwaway TLS certificates)
   googletest libgtest-dev libgmock-dev openssl
-  # discovery: net-snmp, TOML rules, the IANA enterprise-number registry
-  libsnmp-dev libtomlplusplus-dev libwireshark-data
-  # the discovery lab: recorded devices (snmpsimd), a real agent, the tools
-  snmpsim snmpd snmp onesixtyone
+  # discovery: net-snmp, TOML rules, the IANA enterprise-number registry, libcurl (the HTTP probe)
+  libsnmp-dev libtomlplusplus-dev libwireshark-data libcurl4-openssl-dev
+  # the discovery lab: recorded devices (snmpsimd), a real agent, the tools;
+  # nginx and curl for its HTTP/TLS endpoints
+  snmpsim snmpd snmp onesixtyone nginx curl
   # impact pictures: cmdbctl impact -o svg runs Graphviz's dot
   graphviz
 )
@@ -38,3 +39,15 @@ if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
 echo "install-deps: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -q
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Where services can start, Debian's nginx package starts its own server on
+# 0.0.0.0:80; the lab runs nginx of its own on loopback addresses, so the
+# package's service is stopped and disabled.
+if [[ " ${missing[*]} " == *" nginx "* ]] && pgrep -f "master process /usr/sbin/nginx -g" >/dev/null; then
+  echo "install-deps: stopping and disabling the nginx service the package started"
+  if [[ -d /run/systemd/system ]]; then
+    "${sudo[@]}" systemctl disable --now nginx || true
+  else
+    "${sudo[@]}" sh -c 'invoke-rc.d nginx stop; update-rc.d nginx disable' >/dev/null 2>&1 || true
+  fi
+fi

@@ -1,4 +1,4 @@
-// Discovery end to end against the lab (scripts/lab.sh: 43 recorded devices,
+// Discovery end to end against the lab (scripts/lab.sh: 44 recorded devices,
 // one of them SNMPv3 only, a real snmpd, silent addresses): a real cmdbd
 // (embedded PostgreSQL) and real cmdb-discovery worker processes sweep
 // 127.0.1.0/24 and write through reconciliation. Checks that every device
@@ -400,7 +400,7 @@ TEST_F(DiscoveryLab, SweepFindsEveryDeviceOnceWithItsClass) {
     EXPECT_EQ(Attr(ci, "manufacturer"), e["manufacturer"].value_or("")) << address;
     ++checked;
   }
-  EXPECT_EQ(checked, 43);
+  EXPECT_EQ(checked, 44);
   // Every interface of a device is one CI (no duplicates by name).
   std::map<std::string, std::set<std::string>> names;
   for (const auto& i : Cis("class = interface")) {
