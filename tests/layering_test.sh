@@ -29,5 +29,6 @@ forbid "db/ knows nothing of service/ or api/" '#include "(service|api)/' server
 forbid "service/ knows nothing of api/" '#include "api/' server/service
 forbid "db/sql.h (running SQL) stays inside server/db" '#include "db/(sql|rows|sql_util)\.h"' server/core server/service server/api server/main.cc
 forbid "clients and discovery never include server code" '#include "(core|db|service|api)/' clients discovery
+forbid "libcurl only inside discovery/http" '#include <curl/' server clients discovery/snmp discovery/mib discovery/classify discovery/findings discovery/worker
 
 exit $failed

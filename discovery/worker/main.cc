@@ -1,8 +1,8 @@
 // cmdb-discovery: a discovery worker.
 //
-//   cmdb-discovery --server HOST:PORT --token T [--ca-cert FILE] [--rules FILE]
+//   cmdb-discovery --server HOST:PORT --token T [--ca-cert FILE] [--rules FILE] [--http-rules FILE]
 //
-// Leases discovery jobs from cmdbd, sweeps their targets over SNMP and writes
+// Leases discovery jobs from cmdbd, sweeps their targets over SNMP or HTTP and writes
 // what it finds through reconciliation. Run one or many, on one host or
 // many. SIGTERM/SIGINT stop it gracefully: the current job's unfinished
 // targets go back to the server for another worker. Every flag can also come
@@ -23,6 +23,9 @@
 #ifndef CMDB_RULES_FILE
 #define CMDB_RULES_FILE "/usr/share/cmdb/rules/classify.toml"
 #endif
+#ifndef CMDB_HTTP_RULES_FILE
+#define CMDB_HTTP_RULES_FILE "/usr/share/cmdb/rules/http.toml"
+#endif
 
 int main(int argc, char** argv) {
   sigset_t signals;
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
 
   cmdb::discovery::WorkerOptions options;
   std::string rules = CMDB_RULES_FILE;
+  std::string http_rules = CMDB_HTTP_RULES_FILE;
   std::string enterprises;
   std::string log_level = "info";
   CLI::App app{"cmdb-discovery: discovery worker for cmdbd"};
@@ -43,6 +47,12 @@ int main(int argc, char** argv) {
   app.add_flag("--tls", options.tls, "Connect with TLS using the system's roots")->envname("CMDB_TLS");
   app.add_option("--name", options.name, "This worker's name in run logs (default host:pid)")->envname("CMDB_WORKER_NAME");
   app.add_option("--rules", rules, "Classification rules (TOML)")->envname("CMDB_RULES")->capture_default_str();
+  app.add_option("--http-rules", http_rules, "HTTP fingerprint rules (TOML)")
+      ->envname("CMDB_HTTP_RULES")
+      ->capture_default_str();
+  app.add_option("--http-ca-file", options.http_ca_file,
+                 "PEM file of CAs that HTTP certificates may chain to besides the system store (an internal PKI)")
+      ->envname("CMDB_HTTP_CA_FILE");
   app.add_option("--enterprises", enterprises, "IANA enterprise-number registry (TSV; default: Wireshark's copy)")
       ->envname("CMDB_ENTERPRISES");
   app.add_flag("--once", options.once, "Exit when no job is waiting");
@@ -65,6 +75,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::info("{} classification rules from {}", classifier->rule_count(), rules);
+  auto fingerprints = cmdb::discovery::http::Fingerprints::Load(http_rules);
+  if (!fingerprints.ok()) {
+    spdlog::critical("{}", std::string(fingerprints.status().message()));
+    return 2;
+  }
 
   std::atomic<bool> stop{false};
   std::thread waiter([&] {
@@ -73,7 +88,7 @@ int main(int argc, char** argv) {
     spdlog::info("signal {}: finishing (unfinished targets go back to the server)", sig);
     stop = true;
   });
-  cmdb::discovery::Worker worker(options, std::move(*classifier));
+  cmdb::discovery::Worker worker(options, std::move(*classifier), std::move(*fingerprints));
   const int rc = worker.Run(stop);
   if (!stop) {
     pthread_kill(waiter.native_handle(), SIGTERM);

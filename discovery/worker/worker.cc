@@ -18,6 +18,8 @@
 #include <spdlog/spdlog.h>
 
 #include "findings/findings.h"
+#include "findings/http_findings.h"
+#include "findings/payload_util.h"
 #include "mib/decoders.h"
 #include "snmp/engine.h"
 #include "util/status_names.h"
@@ -117,6 +119,7 @@ class Worker::JobRunner {
       : w_(w), job_(job), heartbeat_seconds_(std::max(1, heartbeat_seconds)), stop_(stop) {}
 
   void Run() {
+    if (job_.protocol() == "http") return RunHttp();
     std::vector<SnmpCredential> credentials;
     for (const auto& c : job_.credentials()) credentials.push_back(ToSnmp(c));
     std::vector<std::string> targets(job_.targets().begin(), job_.targets().end());
@@ -165,6 +168,65 @@ class Worker::JobRunner {
       wake_.notify_all();
     }
     heartbeat.join();
+    Complete(targets.size(), snmp_us);
+  }
+
+ private:
+  // An HTTP job: the probe on this thread, then each address's endpoints
+  // written and reported by the writer thread.
+  void RunHttp() {
+    std::vector<http::HttpCredential> credentials;
+    for (const auto& c : job_.credentials()) {
+      if (c.kind() != v1::CREDENTIAL_KIND_HTTP_BASIC && c.kind() != v1::CREDENTIAL_KIND_HTTP_BEARER) continue;
+      http::HttpCredential h;
+      h.name = c.name();
+      h.kind = c.kind() == v1::CREDENTIAL_KIND_HTTP_BASIC ? http::HttpCredential::Kind::kBasic
+                                                          : http::HttpCredential::Kind::kBearer;
+      h.user = c.user();
+      h.password = c.password();
+      h.token = c.token();
+      h.allow_unverified_tls = c.allow_unverified_tls();
+      credentials.push_back(std::move(h));
+    }
+    std::vector<std::string> targets(job_.targets().begin(), job_.targets().end());
+    http::ProbeOptions options;
+    if (job_.http_ports_size() > 0) options.ports.assign(job_.http_ports().begin(), job_.http_ports().end());
+    const auto& limits = job_.limits();
+    if (limits.has_timeout()) {
+      const int ms = static_cast<int>(limits.timeout().seconds() * 1000 + limits.timeout().nanos() / 1000000);
+      if (ms > 0) options.http.connect_timeout_ms = ms;
+    }
+    if (limits.targets_in_flight() > 0) options.http.max_in_flight = limits.targets_in_flight();
+    options.http.extra_ca_file = w_.options_.http_ca_file;
+
+    std::thread heartbeat([this] { Heartbeats(); });
+    std::thread writer([this] { Write(); });
+    const auto start = Clock::now();
+    http::ProbeAddresses(
+        targets, credentials, w_.fingerprints_, options,
+        [this](http::AddressResult r) {
+          std::lock_guard lock(mu_);
+          http_queue_.push_back(std::move(r));
+          wake_.notify_one();
+        },
+        [this] { return stop_ || cancelled_ || lost_; });
+    const auto probe_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+    {
+      std::lock_guard lock(mu_);
+      sweep_done_ = true;
+      wake_.notify_all();
+    }
+    writer.join();
+    {
+      std::lock_guard lock(mu_);
+      job_done_ = true;
+      wake_.notify_all();
+    }
+    heartbeat.join();
+    Complete(targets.size(), probe_us);
+  }
+
+  void Complete(size_t targets, int64_t sweep_us) {
     if (lost_) {
       Log()->warn("job {}: lease lost; its results are left to the worker that took it over", job_.id());
       return;
@@ -176,11 +238,11 @@ class Worker::JobRunner {
     v1::CompleteJobResponse resp;
     grpc::Status s = Call([&](grpc::ClientContext* ctx) { return w_.discovery_->CompleteJob(ctx, req, &resp); });
     if (!s.ok()) Log()->warn("job {}: complete failed: {}", job_.id(), Describe(s));
-    Log()->info("job {} of run {}: {} targets in {:.1f} s, {} devices{}", job_.id(), job_.run_id(), targets.size(),
-                snmp_us / 1e6, devices_, req.release() ? StrRelease() : "");
+    Log()->info("job {} of run {} ({}): {} targets in {:.1f} s, {} {}{}", job_.id(), job_.run_id(),
+                job_.protocol().empty() ? "snmp" : job_.protocol(), targets, sweep_us / 1e6, devices_,
+                job_.protocol() == "http" ? "endpoints" : "devices", req.release() ? StrRelease() : "");
   }
 
- private:
   std::string StrRelease() const { return ", " + std::to_string(unfinished_) + " handed back"; }
 
   // Retries a call on transient errors with backoff, while the lease lasts.
@@ -223,17 +285,23 @@ class Worker::JobRunner {
     auto last_report = Clock::now();
     while (true) {
       std::optional<TargetResult> next;
+      std::optional<http::AddressResult> next_http;
       {
         std::unique_lock lock(mu_);
-        wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return !queue_.empty() || sweep_done_; });
+        wake_.wait_for(lock, std::chrono::milliseconds(500),
+                       [this] { return !queue_.empty() || !http_queue_.empty() || sweep_done_; });
         if (!queue_.empty()) {
           next = std::move(queue_.front());
           queue_.pop_front();
+        } else if (!http_queue_.empty()) {
+          next_http = std::move(http_queue_.front());
+          http_queue_.pop_front();
         } else if (sweep_done_) {
           break;
         }
       }
       if (next) Handle(std::move(*next));
+      if (next_http) HandleHttp(std::move(*next_http));
       if (pending_.results_size() >= w_.options_.report_every ||
           (pending_.results_size() > 0 && Clock::now() - last_report > std::chrono::seconds(1))) {
         Flush();
@@ -330,6 +398,99 @@ class Worker::JobRunner {
     out->set_outcome(outcome == v1::TARGET_OUTCOME_DISCOVERED && !all_written ? v1::TARGET_OUTCOME_PARTIAL : outcome);
   }
 
+  // One address's endpoints: written (applications, certificates, the
+  // host) and reported with what each endpoint answered.
+  void HandleHttp(http::AddressResult r) {
+    ++w_.stats_.targets;
+    if (lost_) return;
+    if (r.cancelled || cancelled_) {
+      ++unfinished_;  // not reported: it goes back to the queue
+      return;
+    }
+    v1::TargetResult* out = pending_.add_results();
+    out->set_address(r.address);
+    out->set_requests(r.requests);
+    out->set_seconds(r.seconds);
+    bool errors = false;
+    for (const auto& e : r.endpoints) {
+      v1::HttpEndpoint* ep = out->add_endpoints();
+      ep->set_url(e.url);
+      ep->set_status(e.status);
+      ep->set_server(ValidUtf8(e.server));
+      ep->set_title(ValidUtf8(e.title));
+      ep->set_product(e.product);
+      ep->set_version(ValidUtf8(e.version));
+      ep->set_fingerprint(e.fingerprint);
+      ep->set_seconds(e.seconds);
+      if (e.certificate) {
+        ep->set_certificate_sha256(e.certificate->fingerprint_sha256);
+        ep->set_certificate_verified(e.certificate->chain_verified && e.certificate->hostname_matches);
+      }
+      for (const auto& err : e.errors) ep->add_errors(ValidUtf8(err));
+      errors = errors || !e.errors.empty();
+    }
+    if (r.endpoints.empty()) {
+      out->set_outcome(v1::TARGET_OUTCOME_NO_RESPONSE);
+      return;
+    }
+    HttpContext ctx;
+    auto known = job_.known_hosts().find(r.address);
+    if (known != job_.known_hosts().end()) ctx.known_host_id = known->second;
+    v1::ReconcileRequest req = BuildHttpFindings(r, ctx);
+    if (req.items_size() == 0) {  // something listens, but nothing answered HTTP
+      out->set_outcome(errors ? v1::TARGET_OUTCOME_PARTIAL : v1::TARGET_OUTCOME_NO_RESPONSE);
+      return;
+    }
+    req.mutable_change()->set_comment("discovery run " + job_.run_id());
+    v1::ReconcileResponse resp;
+    const auto start = Clock::now();
+    grpc::Status s = Call([&](grpc::ClientContext* c) { return w_.reconcile_->Reconcile(c, req, &resp); }, 120);
+    w_.stats_.reconcile_micros += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+    if (!s.ok()) {
+      out->set_outcome(v1::TARGET_OUTCOME_ERROR);
+      out->add_errors("writing the endpoints failed: " + Describe(s));
+      return;
+    }
+    bool all_written = true;
+    for (const auto& item : resp.items()) {
+      const bool written = item.action() == v1::RECONCILE_ACTION_CREATED ||
+                           item.action() == v1::RECONCILE_ACTION_UPDATED ||
+                           item.action() == v1::RECONCILE_ACTION_UNCHANGED;
+      all_written = all_written && written;
+      if (!written && out->errors_size() < 20) out->add_errors(item.ref() + " not written: " + item.reason());
+      if (!written || item.ci_id().empty()) continue;
+      out->add_reported_ids(item.ci_id());
+      if (item.ref() == "host") {
+        out->set_device_id(item.ci_id());
+      } else if (item.ref().rfind("app:", 0) == 0) {
+        const std::string port = item.ref().substr(4);
+        for (auto& ep : *out->mutable_endpoints()) {
+          if (ep.url().size() > port.size() + 2 &&
+              ep.url().compare(ep.url().size() - port.size() - 2, port.size() + 2, ":" + port + "/") == 0) {
+            ep.set_application_id(item.ci_id());
+          }
+        }
+        ++devices_;
+      } else if (item.ref().rfind("cert:", 0) == 0) {
+        const std::string fingerprint = item.ref().substr(5);
+        for (auto& ep : *out->mutable_endpoints()) {
+          if (ep.certificate_sha256() == fingerprint) ep.set_certificate_id(item.ci_id());
+        }
+      }
+    }
+    if (out->device_id().empty()) {
+      auto known_id = job_.known_hosts().find(r.address);
+      if (known_id != job_.known_hosts().end()) out->set_device_id(known_id->second);
+    }
+    for (const auto& rel : resp.relations()) {
+      if (rel.action() == v1::RECONCILE_ACTION_REJECTED && out->errors_size() < 20) {
+        out->add_errors("relation " + std::to_string(rel.index()) + " not written: " + rel.reason());
+        all_written = false;
+      }
+    }
+    out->set_outcome(all_written && !errors ? v1::TARGET_OUTCOME_DISCOVERED : v1::TARGET_OUTCOME_PARTIAL);
+  }
+
   void Flush() {
     if (pending_.results_size() == 0 || lost_) return;
     pending_.set_job_id(job_.id());
@@ -355,6 +516,7 @@ class Worker::JobRunner {
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<TargetResult> queue_;
+  std::deque<http::AddressResult> http_queue_;
   bool sweep_done_ = false, job_done_ = false;
   // Writer thread only:
   v1::ReportTargetsRequest pending_;
@@ -363,8 +525,8 @@ class Worker::JobRunner {
   int unfinished_ = 0;
 };
 
-Worker::Worker(WorkerOptions options, Classifier classifier)
-    : options_(std::move(options)), classifier_(std::move(classifier)) {
+Worker::Worker(WorkerOptions options, Classifier classifier, http::Fingerprints fingerprints)
+    : options_(std::move(options)), classifier_(std::move(classifier)), fingerprints_(std::move(fingerprints)) {
   if (options_.name.empty()) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);

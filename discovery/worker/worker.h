@@ -1,7 +1,8 @@
 // The discovery worker: leases jobs from cmdbd, sweeps their targets with the
-// SNMP engine, turns each answering device into a reconciliation payload
-// (decode, classify, map), writes it through ReconciliationService as source
-// "snmp", and reports every target to the run log. It keeps no state of its
+// SNMP engine (decode, classify, map each answering device) or with the HTTP
+// probe (endpoints, certificates, Redfish; fingerprint rules), writes what it
+// found through ReconciliationService as source "snmp" or "http", and
+// reports every target to the run log. It keeps no state of its
 // own between jobs: any number of workers, on one host or many, share the
 // runs. A lost lease stops the job at once (its late results are refused by
 // the server); a stop hands the unfinished targets back.
@@ -14,6 +15,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "classify/classifier.h"
+#include "http/probe.h"
 #include "cmdb/v1/discovery.grpc.pb.h"
 #include "cmdb/v1/reconcile.grpc.pb.h"
 
@@ -28,6 +30,7 @@ struct WorkerOptions {
   bool once = false;         // exit when no job is waiting (tests, benchmarks)
   int idle_poll_ms = 2000;   // wait between leases when there is no work
   int report_every = 50;     // targets per ReportTargets call (also sent each second)
+  std::string http_ca_file;  // HTTP: CAs trusted besides the system store (an internal PKI)
 };
 
 // Counters of one worker process, for logs and benchmarks.
@@ -39,7 +42,7 @@ struct WorkerStats {
 
 class Worker {
  public:
-  Worker(WorkerOptions options, Classifier classifier);
+  Worker(WorkerOptions options, Classifier classifier, http::Fingerprints fingerprints);
   ~Worker();
 
   // Leases and runs jobs until `stop` turns true (or, with once, until no
@@ -55,6 +58,7 @@ class Worker {
 
   WorkerOptions options_;
   Classifier classifier_;
+  http::Fingerprints fingerprints_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::DiscoveryService::Stub> discovery_;
   std::unique_ptr<v1::ReconciliationService::Stub> reconcile_;
