@@ -1,4 +1,4 @@
-// `cmdbctl credential ...`: the SNMP credentials discovery runs use.
+// `cmdbctl credential ...`: the SNMP and HTTP credentials discovery runs use.
 //
 // Secrets are write-only: they come from a flag, a file (--*-file, "-" for
 // stdin) or an environment variable, go to the server in the create request
@@ -24,6 +24,8 @@ using Stub = DiscoveryClient::Stub;
 constexpr const char* kCommunityEnv = "CMDB_SNMP_COMMUNITY";
 constexpr const char* kAuthKeyEnv = "CMDB_SNMP_AUTH_KEY";
 constexpr const char* kPrivKeyEnv = "CMDB_SNMP_PRIV_KEY";
+constexpr const char* kPasswordEnv = "CMDB_HTTP_PASSWORD";
+constexpr const char* kBearerEnv = "CMDB_HTTP_BEARER";
 
 // A word cmdbctl prints or accepts for an enum value. The first word listed
 // for a value is the one printed; the others are accepted aliases.
@@ -33,12 +35,19 @@ struct EnumWord {
   Enum value;
 };
 
-constexpr EnumWord<v1::CredentialKind> kVersions[] = {
-    {"1", v1::CREDENTIAL_KIND_SNMP_V1}, {"2c", v1::CREDENTIAL_KIND_SNMP_V2C}, {"3", v1::CREDENTIAL_KIND_SNMP_V3},
-    {"v1", v1::CREDENTIAL_KIND_SNMP_V1}, {"v2c", v1::CREDENTIAL_KIND_SNMP_V2C}, {"v3", v1::CREDENTIAL_KIND_SNMP_V3}};
+constexpr EnumWord<v1::CredentialKind> kVersions[] = {{"1", v1::CREDENTIAL_KIND_SNMP_V1},
+                                                      {"2c", v1::CREDENTIAL_KIND_SNMP_V2C},
+                                                      {"3", v1::CREDENTIAL_KIND_SNMP_V3},
+                                                      {"v1", v1::CREDENTIAL_KIND_SNMP_V1},
+                                                      {"v2c", v1::CREDENTIAL_KIND_SNMP_V2C},
+                                                      {"v3", v1::CREDENTIAL_KIND_SNMP_V3},
+                                                      {"http-basic", v1::CREDENTIAL_KIND_HTTP_BASIC},
+                                                      {"http-bearer", v1::CREDENTIAL_KIND_HTTP_BEARER}};
 constexpr EnumWord<v1::CredentialKind> kKinds[] = {{"snmp_v1", v1::CREDENTIAL_KIND_SNMP_V1},
                                                    {"snmp_v2c", v1::CREDENTIAL_KIND_SNMP_V2C},
-                                                   {"snmp_v3", v1::CREDENTIAL_KIND_SNMP_V3}};
+                                                   {"snmp_v3", v1::CREDENTIAL_KIND_SNMP_V3},
+                                                   {"http_basic", v1::CREDENTIAL_KIND_HTTP_BASIC},
+                                                   {"http_bearer", v1::CREDENTIAL_KIND_HTTP_BEARER}};
 constexpr EnumWord<v1::SnmpAuthProtocol> kAuthProtocols[] = {
     {"sha1", v1::SNMP_AUTH_PROTOCOL_SHA1},     {"md5", v1::SNMP_AUTH_PROTOCOL_MD5},
     {"sha224", v1::SNMP_AUTH_PROTOCOL_SHA224}, {"sha256", v1::SNMP_AUTH_PROTOCOL_SHA256},
@@ -109,6 +118,7 @@ Json CredentialJson(const v1::Credential& c) {
           {"auth_protocol", WordOf(kAuthProtocols, c.auth_protocol())},
           {"priv_protocol", WordOf(kPrivProtocols, c.priv_protocol())},
           {"has_secret", c.has_secret()},
+          {"allow_unverified_tls", c.allow_unverified_tls()},
           {"create_time", TimeOrNull(c.has_create_time(), c.create_time())},
           {"update_time", TimeOrNull(c.has_update_time(), c.update_time())}};
 }
@@ -124,6 +134,10 @@ void PrintCredential(const Session& session, const v1::Credential& c) {
     rows.emplace_back("user", c.user());
     rows.emplace_back("auth", WordOf(kAuthProtocols, c.auth_protocol()));
     rows.emplace_back("priv", WordOf(kPrivProtocols, c.priv_protocol()));
+  }
+  if (c.kind() == v1::CREDENTIAL_KIND_HTTP_BASIC) rows.emplace_back("user", c.user());
+  if (c.kind() == v1::CREDENTIAL_KIND_HTTP_BASIC || c.kind() == v1::CREDENTIAL_KIND_HTTP_BEARER) {
+    rows.emplace_back("unverified tls", c.allow_unverified_tls() ? "allowed" : "refused");
   }
   rows.emplace_back("secret", c.has_secret() ? "set" : "none");
   rows.emplace_back("created", TimeOrEmpty(c.has_create_time(), c.create_time()));
@@ -184,13 +198,70 @@ void RunCreate(Session& session, const CreateOptions& o) {
   PrintCredential(session, client.Call(&Stub::CreateCredential, request));
 }
 
+// --- credential create http -------------------------------------------------------
+
+struct HttpCreateOptions {
+  std::string name, description, user, password_file, bearer_file;
+  bool allow_unverified_tls = false, replace = false;
+};
+
+v1::Credential HttpCredentialToCreate(const HttpCreateOptions& o) {
+  v1::Credential c;
+  c.set_name(o.name);
+  c.set_description(o.description);
+  c.set_allow_unverified_tls(o.allow_unverified_tls);
+  if (!o.user.empty()) {
+    c.set_kind(v1::CREDENTIAL_KIND_HTTP_BASIC);
+    c.set_user(o.user);
+    c.set_password(Secret("", o.password_file, "--password-file", kPasswordEnv));
+    if (c.password().empty()) {
+      throw InvalidArgument(std::string("--password-file: required with --user (or ") + kPasswordEnv + ")");
+    }
+    return c;
+  }
+  if (!o.password_file.empty()) throw InvalidArgument("--password-file: give --user with it");
+  c.set_kind(v1::CREDENTIAL_KIND_HTTP_BEARER);
+  c.set_token(Secret("", o.bearer_file, "--bearer-file", kBearerEnv));
+  if (c.token().empty()) {
+    throw InvalidArgument(std::string("--user with --password-file (basic), or --bearer-file (or ") + kBearerEnv +
+                          "): required");
+  }
+  return c;
+}
+
+CLI::App* AddCreateHttp(CLI::App* create, Session& session) {
+  auto o = std::make_shared<HttpCreateOptions>();
+  auto* cmd = create->add_subcommand(
+      "http", std::string("Store an HTTP credential (admin): basic (--user, --password-file or ") + kPasswordEnv +
+                  ") or bearer (--bearer-file or " + kBearerEnv +
+                  "). Sent only over HTTPS to servers whose certificate verifies, unless --allow-unverified-tls");
+  cmd->add_option("NAME", o->name, "Credential name: a-z, 0-9, '_', '.', '-'")->required();
+  cmd->add_option("--description", o->description, "Description");
+  cmd->add_option("--user", o->user, "User name (basic authentication)");
+  auto* password =
+      cmd->add_option("--password-file", o->password_file, "Read the password from this file (\"-\": stdin)");
+  cmd->add_option("--bearer-file", o->bearer_file, "Read the bearer token from this file (\"-\": stdin)")
+      ->excludes(password);
+  cmd->add_flag("--allow-unverified-tls", o->allow_unverified_tls,
+                "Also send it to servers whose certificate does not verify (self-signed controllers)");
+  cmd->add_flag("--replace", o->replace, "Replace the credential of that name, secrets too, if it exists");
+  cmd->callback([&session, o] {
+    v1::CreateCredentialRequest request;
+    *request.mutable_credential() = HttpCredentialToCreate(*o);
+    request.set_replace(o->replace);
+    DiscoveryClient client(session);
+    PrintCredential(session, client.Call(&Stub::CreateCredential, request));
+  });
+  return cmd;
+}
+
 void AddCreate(CLI::App* credential, Session& session) {
   auto o = std::make_shared<CreateOptions>();
   auto* cmd = credential->add_subcommand(
       "create",
       std::string("Store an SNMP credential (admin). Secrets may instead come from files or from ") + kCommunityEnv +
           ", " + kAuthKeyEnv + " and " + kPrivKeyEnv + "; they are never printed");
-  cmd->add_option("NAME", o->name, "Credential name: a-z, 0-9, '_', '.', '-'")->required();
+  cmd->add_option("NAME", o->name, "Credential name: a-z, 0-9, '_', '.', '-'");
   cmd->add_option("--version", o->version, "SNMP version: 1, 2c or 3 (default: 3 with --user, else 2c)");
   cmd->add_option("--description", o->description, "Description");
   auto* community = cmd->add_option("--community", o->community, "Community string (v1/v2c)");
@@ -206,7 +277,12 @@ void AddCreate(CLI::App* credential, Session& session) {
   cmd->add_option("--priv-key-file", o->priv_key_file, "Read the privacy passphrase from this file")
       ->excludes(priv_key);
   cmd->add_flag("--replace", o->replace, "Replace the credential of that name, secrets too, if it exists");
-  cmd->callback([&session, o] { RunCreate(session, *o); });
+  CLI::App* http = AddCreateHttp(cmd, session);
+  cmd->callback([&session, o, http] {
+    if (http->parsed()) return;
+    if (o->name.empty()) throw InvalidArgument("NAME: required");
+    RunCreate(session, *o);
+  });
 }
 
 // --- credential list / delete ---------------------------------------------------

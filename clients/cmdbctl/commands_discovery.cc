@@ -46,7 +46,8 @@ constexpr auto kPollInterval = std::chrono::seconds(1);
 constexpr int kMaxPollFailures = 30;
 
 struct RunOptions {
-  std::vector<std::string> ranges, exclusions, communities, credentials;
+  std::vector<std::string> ranges, exclusions, communities, credentials, protocols;
+  std::vector<int> ports;
   std::string schedule, timeout_run;
   bool wait = false;
   LimitFlags limits;
@@ -56,17 +57,23 @@ v1::StartRunRequest StartRequest(DiscoveryClient& client, const RunOptions& o) {
   v1::StartRunRequest request;
   if (!o.schedule.empty()) {
     if (!o.ranges.empty() || !o.exclusions.empty() || !o.communities.empty() || !o.credentials.empty() ||
-        o.limits.any()) {
-      throw InvalidArgument("--schedule: the run uses the schedule's targets, credentials and limits; give no "
-                            "--range, --exclude, --community, --credential or limits with it");
+        o.limits.any() || !o.protocols.empty() || !o.ports.empty()) {
+      throw InvalidArgument(
+          "--schedule: the run uses the schedule's targets, credentials, protocols and limits; "
+          "give no --range, --exclude, --community, --credential, --protocol, --port or limits "
+          "with it");
     }
     request.set_schedule(o.schedule);
     return request;
   }
   if (NonEmpty(o.ranges).empty()) throw InvalidArgument("--range: required (or --schedule NAME)");
-  if (o.communities.empty() && o.credentials.empty()) {
-    throw InvalidArgument("--community or --credential: at least one is required");
+  const std::vector<std::string> protocols = NonEmpty(o.protocols);
+  const bool snmp = protocols.empty() || std::find(protocols.begin(), protocols.end(), "snmp") != protocols.end();
+  if (snmp && o.communities.empty() && o.credentials.empty()) {
+    throw InvalidArgument("--community or --credential: at least one is required for snmp");
   }
+  for (const auto& p : protocols) request.add_protocols(p);
+  for (int port : o.ports) request.add_http_ports(port);
   for (const auto& r : NonEmpty(o.ranges)) request.add_targets(r);
   for (const auto& x : NonEmpty(o.exclusions)) request.add_exclusions(x);
   // Named credentials first, then the communities, each once.
@@ -201,7 +208,14 @@ void AddRun(CLI::App* discovery, Session& session) {
                   "SNMP v2c community to try (repeatable); stored first (admin) as credential "
                   "adhoc-<8 hex digits of its SHA-256>, never printed")
       ->allow_extra_args(false);
-  AddListOption(cmd, "--credential", &o->credentials, "Stored credential to try, before the communities (repeatable)");
+  AddListOption(cmd, "--credential", &o->credentials,
+                "Stored credential to try, before the communities (repeatable; SNMP and HTTP credentials alike)");
+  AddListOption(cmd, "--protocol", &o->protocols,
+                "What to probe: snmp, http, or snmp,http (default snmp; http finds web endpoints, certificates "
+                "and Redfish controllers)");
+  cmd->add_option("--port", o->ports, "HTTP port to probe (repeatable; default 80, 443, 8080, 8443)")
+      ->check(CLI::Range(1, 65535))
+      ->allow_extra_args(false);
   cmd->add_option("--schedule", o->schedule, "Run this schedule now instead, with its own targets and credentials");
   o->limits.AddTo(cmd, "--snmp-timeout");
   cmd->add_flag("--wait", o->wait,
@@ -262,12 +276,29 @@ void RunLog(Session& session, const std::string& run_id, const std::vector<std::
     PrintJson(json);
     return;
   }
-  Table table({"ADDRESS", "OUTCOME", "CLASS", "SYS_NAME", "CREDENTIAL", "DEVICE_ID", "ERRORS"});
+  Table table({"ADDRESS", "PROTOCOL", "OUTCOME", "CLASS", "SYS_NAME", "CREDENTIAL", "DEVICE_ID", "ERRORS"});
   for (const auto& e : entries) {
-    table.AddRow({e.address(), OutcomeText(e.outcome()), e.class_name(), e.sys_name(), e.credential(), e.device_id(),
-                  Joined(e.errors(), "; ")});
+    table.AddRow({e.address(), e.protocol(), OutcomeText(e.outcome()), e.class_name(), e.sys_name(), e.credential(),
+                  e.device_id(), Joined(e.errors(), "; ")});
   }
   table.Print();
+  // What answered HTTP, one line per endpoint.
+  Table endpoints({"URL", "STATUS", "PRODUCT", "VERSION", "TITLE", "CERT", "ERRORS"});
+  bool any = false;
+  for (const auto& e : entries) {
+    for (const auto& ep : e.endpoints()) {
+      any = true;
+      const std::string cert = ep.certificate_sha256().empty() ? ""
+                                                               : ep.certificate_sha256().substr(0, 16) +
+                                                                     (ep.certificate_verified() ? "" : " (unverified)");
+      endpoints.AddRow({ep.url(), ep.status() ? std::to_string(ep.status()) : "", ep.product(), ep.version(),
+                        ep.title(), cert, Joined(ep.errors(), "; ")});
+    }
+  }
+  if (any) {
+    std::cout << "\n";
+    endpoints.Print();
+  }
 }
 
 void AddRunQueries(CLI::App* discovery, Session& session) {

@@ -18,8 +18,10 @@ using Stub = DiscoveryClient::Stub;
 struct ScheduleFlags {
   std::string name, etag;
   std::optional<std::string> description, interval, cron;
-  std::vector<std::string> targets, exclusions, credentials;
+  std::vector<std::string> targets, exclusions, credentials, protocols;
+  std::vector<int> ports;
   CLI::Option *targets_opt = nullptr, *exclusions_opt = nullptr, *credentials_opt = nullptr;
+  CLI::Option *protocols_opt = nullptr, *ports_opt = nullptr;
   bool enabled = false, disabled = false;
   LimitFlags limits;
 
@@ -35,6 +37,14 @@ struct ScheduleFlags {
     credentials_opt = AddListOption(cmd, "--credential", &credentials,
                                     "Credential names, tried in this order (repeatable" +
                                         std::string(update ? "; replaces the list)" : ")"));
+    protocols_opt = AddListOption(
+        cmd, "--protocol", &protocols,
+        "What to probe: snmp, http, or snmp,http (default snmp" + std::string(update ? "; replaces the list)" : ")"));
+    ports_opt = cmd->add_option("--port", ports,
+                                "HTTP port to probe (repeatable; default 80, 443, 8080, 8443" +
+                                    std::string(update ? "; replaces the list)" : ")"))
+                    ->check(CLI::Range(1, 65535))
+                    ->allow_extra_args(false);
     auto* interval_opt = cmd->add_option("--interval", interval, "Run every so often, e.g. 1h or 1d (at least 1m; 0: "
                                                                  "only by hand)")
                              ->check(kDuration);
@@ -45,10 +55,7 @@ struct ScheduleFlags {
     cmd->add_flag("--disabled", disabled, "Runs only when started by hand")->excludes(enabled_opt);
     limits.AddTo(cmd, "--timeout,--snmp-timeout");
     if (update) cmd->add_option("--etag", etag, "Fail with ABORTED unless the schedule still has this etag");
-    if (!update) {
-      targets_opt->required();
-      credentials_opt->required();
-    }
+    if (!update) targets_opt->required();
   }
 
   bool given(const CLI::Option* option) const { return option != nullptr && option->count() > 0; }
@@ -77,6 +84,14 @@ struct ScheduleFlags {
     if (given(credentials_opt)) {
       for (const auto& c : NonEmpty(credentials)) s.add_credentials(c);
       changed("credentials");
+    }
+    if (given(protocols_opt)) {
+      for (const auto& p : NonEmpty(protocols)) s.add_protocols(p);
+      changed("protocols");
+    }
+    if (given(ports_opt)) {
+      for (int port : ports) s.add_http_ports(port);
+      changed("http_ports");
     }
     // An interval and a cron expression exclude each other: setting one
     // clears the other.

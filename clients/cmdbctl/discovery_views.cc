@@ -123,6 +123,8 @@ Json ScheduleJson(const v1::DiscoverySchedule& s) {
           {"cron", s.cron()},
           {"enabled", s.enabled()},
           {"limits", LimitsJson(s.limits())},
+          {"protocols", Strings(s.protocols())},
+          {"http_ports", Json(std::vector<int>(s.http_ports().begin(), s.http_ports().end()))},
           {"create_time", TimeOrNull(s.has_create_time(), s.create_time())},
           {"update_time", TimeOrNull(s.has_update_time(), s.update_time())},
           {"next_run_time", TimeOrNull(s.has_next_run_time(), s.next_run_time())},
@@ -150,6 +152,8 @@ Json RunJson(const v1::DiscoveryRun& r) {
           {"exclusions", Strings(r.exclusions())},
           {"credentials", Strings(r.credentials())},
           {"limits", LimitsJson(r.limits())},
+          {"protocols", Strings(r.protocols())},
+          {"http_ports", Json(std::vector<int>(r.http_ports().begin(), r.http_ports().end()))},
           {"progress", ProgressJson(r.progress())},
           {"requested_by", r.requested_by()},
           {"error", r.error()},
@@ -158,6 +162,29 @@ Json RunJson(const v1::DiscoveryRun& r) {
           {"end_time", TimeOrNull(r.has_end_time(), r.end_time())},
           {"marked_stale", r.marked_stale()}};
 }
+
+namespace {
+// A target's HTTP endpoints, as TargetResultJson shows them.
+Json EndpointsJson(const v1::TargetResult& t) {
+  Json out = Json::array();
+  for (const auto& e : t.endpoints()) {
+    out.push_back({{"url", e.url()},
+                   {"status", e.status()},
+                   {"server", e.server()},
+                   {"title", e.title()},
+                   {"product", e.product()},
+                   {"version", e.version()},
+                   {"fingerprint", e.fingerprint()},
+                   {"certificate_sha256", e.certificate_sha256()},
+                   {"certificate_verified", e.certificate_verified()},
+                   {"application_id", e.application_id()},
+                   {"certificate_id", e.certificate_id()},
+                   {"errors", Strings(e.errors())},
+                   {"seconds", e.seconds()}});
+  }
+  return out;
+}
+}  // namespace
 
 // {"address", "outcome", "credential", "snmp_version", "sys_object_id",
 //  "sys_name", "class", "device_id", "errors", "varbinds", "requests",
@@ -177,7 +204,9 @@ Json TargetResultJson(const v1::TargetResult& t) {
           {"seconds", t.seconds()},
           {"worker", t.worker()},
           {"time", TimeOrNull(t.has_time(), t.time())},
-          {"reported_ids", Strings(t.reported_ids())}};
+          {"reported_ids", Strings(t.reported_ids())},
+          {"protocol", t.protocol()},
+          {"endpoints", EndpointsJson(t)}};
 }
 
 // How long the run took (or has taken by its last update): "" before it
@@ -208,6 +237,7 @@ void PrintRun(const Session& session, const v1::DiscoveryRun& r) {
                     {"targets", Joined(r.targets(), ", ")}};
   if (r.exclusions_size() > 0) rows.emplace_back("exclusions", Joined(r.exclusions(), ", "));
   rows.emplace_back("credentials", Joined(r.credentials(), ", "));
+  if (r.protocols_size() > 0) rows.emplace_back("protocols", Joined(r.protocols(), ", "));
   rows.emplace_back("created", TimeOrEmpty(r.has_create_time(), r.create_time()));
   rows.emplace_back("started", TimeOrEmpty(r.has_start_time(), r.start_time()));
   rows.emplace_back("ended", TimeOrEmpty(r.has_end_time(), r.end_time()));
@@ -238,6 +268,12 @@ void PrintSchedule(const Session& session, const v1::DiscoverySchedule& s) {
   rows.emplace_back("targets", Joined(s.targets(), ", "));
   if (s.exclusions_size() > 0) rows.emplace_back("exclusions", Joined(s.exclusions(), ", "));
   rows.emplace_back("credentials", Joined(s.credentials(), ", "));
+  if (s.protocols_size() > 0) rows.emplace_back("protocols", Joined(s.protocols(), ", "));
+  if (s.http_ports_size() > 0) {
+    std::string ports;
+    for (int p : s.http_ports()) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+    rows.emplace_back("http_ports", ports);
+  }
   rows.emplace_back("etag", s.etag());
   rows.emplace_back("created", TimeOrEmpty(s.has_create_time(), s.create_time()));
   rows.emplace_back("updated", TimeOrEmpty(s.has_update_time(), s.update_time()));
