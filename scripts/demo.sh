@@ -3,8 +3,9 @@
 # embedded PostgreSQL (data in $CMDB_DEMO_DIR, default /var/tmp/cmdb-demo),
 # loads an example estate through cmdbctl, then shows the estate, a change
 # with its history, an as-of read, findings reconciled (preview, apply,
-# re-run), the change feed, and SNMP discovery of the lab network
-# (scripts/lab.sh: 43 recorded devices and a real agent on 127.0.1.0/24) by a
+# re-run), the change feed, and discovery of the lab network (scripts/lab.sh:
+# recorded devices and a real agent on 127.0.1.0/24 over SNMP; web endpoints,
+# certificates and Redfish controllers on 127.0.2.1-16 over HTTP/TLS) by a
 # cmdb-discovery worker: what it found, by class, and some LLDP/CDP links.
 # The server, the worker and the lab keep running afterwards;
 # `scripts/demo.sh stop` stops them.
@@ -145,12 +146,12 @@ step "sw-access-1 now: the fields discovery set are marked with their source"
 step "The last events of the change feed (other tools sync from it with cmdbctl watch --since CURSOR)"
 "$cmdbctl" watch --until-caught-up | tail -n 4
 
-step "Discovery: starting the lab network (recorded devices on 127.0.1.1-43, snmpd on .50, silent addresses)"
+step "Discovery: starting the lab network (recorded devices on 127.0.1.1-43 and .51, snmpd on .50, silent addresses; HTTP on 127.0.2.1-16)"
 scripts/lab.sh start
 
 step "A discovery worker connects (it could run on any host; start more to scale out)"
 "$repo/build/bin/cmdb-discovery" --server "127.0.0.1:$port" --token "$worker_token" --name demo-worker \
-  >"$demo_dir/worker.log" 2>&1 &
+  --http-ca-file "${CMDB_LAB_DIR:-/tmp/cmdb-lab}/http/ca.pem" >"$demo_dir/worker.log" 2>&1 &
 echo $! >"$demo_dir/worker.pid"
 echo "worker pid $(cat "$demo_dir/worker.pid"), log $demo_dir/worker.log"
 
@@ -180,6 +181,22 @@ nexus=$("$cmdbctl" -o json ci list --filter 'attributes.management_ip = "127.0.1
 
 step "Topology from LLDP/CDP: interfaces connected to interfaces (a few)"
 "$cmdbctl" rel list --type connected_to | head -n 12 || true  # head closes the pipe early
+
+step "HTTP/TLS: web endpoints, certificates and Redfish controllers on 127.0.2.1-16 (nginx, made at lab start)"
+printf '%s\n' cmdb-lab-redfish >"$demo_dir/bmc-password"
+chmod 600 "$demo_dir/bmc-password"
+"$cmdbctl" credential create http lab-bmc --user labbmc --password-file "$demo_dir/bmc-password" \
+  --description "the lab's Redfish controllers"
+"$cmdbctl" discovery run --range 127.0.1.51 --range 127.0.2.1-127.0.2.16 --protocol snmp,http \
+  --credential lab-public --credential lab-bmc --wait
+http_run=$("$cmdbctl" -o json discovery runs --limit 1 | json_field id)
+"$cmdbctl" discovery log "$http_run" | sed -n '/^URL/,$p'
+
+step "Certificates found, and whether they verify (the worker trusts the lab CA: --http-ca-file)"
+"$cmdbctl" ci list --class certificate
+
+step "The server SNMP found on 127.0.1.51 is the one its controller (127.0.2.7) describes over Redfish"
+"$cmdbctl" ci list --filter 'attributes.serial_number = "437XR1138R2"'
 
 step "Rescan: nothing changed, so nothing is written"
 before=$("$cmdbctl" watch --until-caught-up | wc -l)
