@@ -60,11 +60,11 @@ INSERT INTO ci_attribute (class_name, name, type, required, indexed, description
 
 CREATE INDEX ci_attr_system_uuid_idx ON ci ((attributes -> 'system_uuid')) WHERE attributes ? 'system_uuid';
 
--- A server seen through its management controller is found again by its
--- system UUID when it reports no serial number.
-UPDATE identification_rule SET position = 5 WHERE class_name = 'hardware' AND position = 4;
-INSERT INTO identification_rule (class_name, position, fields, within_parent) VALUES
-  ('hardware', 4, '{system_uuid}', false);
+-- The system UUID is not an identification rule: cloned UUIDs are common
+-- (one per image, or a vendor's sample value), and a server with a serial
+-- number must not match another by it. A controller that reports no serial
+-- number gives the system UUID as the source's own key instead
+-- (discovery/findings/http_findings.h).
 
 -- A management controller outranks SNMP on the hardware facts it reads from
 -- the board; the name a device gives itself over SNMP outranks the one its

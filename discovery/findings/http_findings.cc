@@ -135,6 +135,10 @@ class Builder {
     std::string name = !s.hostname.empty() ? s.hostname : s.serial_number;
     if (name.empty()) name = s.manufacturer + " " + s.model;
     item->set_name(Clip(name));
+    // Identified by its serial number; without one, by its system UUID as
+    // this source's own key (UUIDs are cloned too often to identify a
+    // server across sources).
+    if (s.serial_number.empty() && s.chassis_serial.empty()) item->set_source_key("system-uuid:" + s.uuid);
     Struct* a = item->mutable_attributes();
     SetString(a, "manufacturer", s.manufacturer);
     SetString(a, "model", s.model);

@@ -6,9 +6,9 @@
 //     fingerprint) that `secures` each endpoint serving it, exclusively: a
 //     renewed certificate takes the relationship over from the old one;
 //   - the host: the system a Redfish service describes (a `server`,
-//     identified by serial number or system UUID, so a server SNMP found is
-//     the same CI), with the controller's network interface and address as
-//     its dependents; else the device already recorded at the address
+//     identified by serial number, so a server SNMP found is the same CI;
+//     without one, by its system UUID as this source's own key), with the
+//     controller's network interface and address as its dependents; else the device already recorded at the address
 //     (`known_host_id`); else a `computer` created for the address
 //     (create-only: it never overwrites what another source says of it).
 // No I/O.

@@ -25,8 +25,6 @@ const Statement kFindIdentifiers{
     "identity_find",
     "SELECT i.kind, i.value, i.ci_id::text FROM unnest($1::text[], $2::text[]) AS k(kind, value) "
     "JOIN ci_identifier i ON i.kind = k.kind AND i.value = k.value"};
-const Statement kIdentifierKindsOf{
-    "identity_kinds_of", "SELECT DISTINCT kind FROM ci_identifier WHERE ci_id = $1::uuid AND kind = ANY($2::text[])"};
 const Statement kAddSourceKeys{
     "identity_add_source_keys",
     "INSERT INTO ci_identifier (kind, value, ci_id) "
@@ -190,13 +188,6 @@ std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<Identifie
   for (const auto& r : Exec(tx, kFindIdentifiers, ArrayLiteral(kinds), ArrayLiteral(values))) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
   }
-  return out;
-}
-
-std::vector<std::string> IdentifierKindsOf(Tx& tx, const std::string& ci_id, const std::vector<std::string>& kinds) {
-  std::vector<std::string> out;
-  if (kinds.empty()) return out;
-  for (const auto& r : Exec(tx, kIdentifierKindsOf, ci_id, ArrayLiteral(kinds))) out.push_back(r[0].as<std::string>());
   return out;
 }
 

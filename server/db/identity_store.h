@@ -26,9 +26,6 @@ struct IdentifierMatch {
 std::vector<IdentifierMatch> FindIdentifiers(Tx& tx, const std::vector<IdentifierKey>& keys);
 
 // Stores source keys (kind "source:<name>") for CIs.
-// The kinds among `kinds` of which `ci_id` holds an identifier.
-std::vector<std::string> IdentifierKindsOf(Tx& tx, const std::string& ci_id, const std::vector<std::string>& kinds);
-
 void AddSourceKeys(Tx& tx, const std::vector<IdentifierKey>& keys, const std::vector<std::string>& ci_ids);
 
 // What a finding claims about a CI's attributes: these values, and these

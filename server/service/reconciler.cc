@@ -372,16 +372,8 @@ class Reconciler {
       return Conflict(i, std::move(decision.reason), std::move(decision.candidates));
     }
     if (decision.kind == MatchDecision::kMatch) {
-      if (std::string stronger = ContradictedBy(w, decision); !stronger.empty()) {
-        // The CI has another value of an identifier that ranks above the
-        // one that matched (another serial number, the same cloned system
-        // UUID): a different thing.
-        w.outcome.reason =
-            StrCat("not ", decision.ci_id, " (matched by ", decision.matched_by, "): its ", stronger, " differs");
-      } else {
-        w.ci_id = std::move(decision.ci_id);
-        w.outcome.matched_by = std::move(decision.matched_by);
-      }
+      w.ci_id = std::move(decision.ci_id);
+      w.outcome.matched_by = std::move(decision.matched_by);
     }
     if (w.ci_id.empty()) {
       w.create = true;
@@ -395,28 +387,6 @@ class Reconciler {
       return Conflict(i, StrCat("the same CI as item \"", other, "\""), {});
     }
     for (const auto& key : w.keys) claimed_.emplace(std::make_pair(key.kind, key.value), i);
-  }
-
-  // The kind of a stronger identifier (an earlier rule set) the item has
-  // and the matched CI holds with another value ("" when none): the item
-  // held no match under it, so the CI's value differs.
-  std::string ContradictedBy(const Work& w, const MatchDecision& decision) {
-    int matched_set = -1;
-    for (const auto& k : w.keys) {
-      if (k.kind == decision.matched_by) matched_set = k.set_index;
-    }
-    std::vector<std::string> stronger;
-    for (const auto& k : w.keys) {
-      // Within-parent sets are left out: a renamed interface is still the
-      // interface its MAC says.
-      if (k.set_index >= 0 && k.set_index < matched_set && !k.kind.starts_with("parent:") &&
-          std::find(stronger.begin(), stronger.end(), k.kind) == stronger.end()) {
-        stronger.push_back(k.kind);
-      }
-    }
-    if (stronger.empty()) return "";
-    const std::vector<std::string> held = db::IdentifierKindsOf(tx_, decision.ci_id, stronger);
-    return held.empty() ? "" : held.front();
   }
 
   // Applies the finding to `current` (nullptr: a new CI).
@@ -468,7 +438,7 @@ class Reconciler {
     w.outcome.ci_id = w.ci_id;
     if (current == nullptr) {
       w.outcome.action = ReconcileAction::kCreated;
-      if (w.outcome.reason.empty()) w.outcome.reason = "no CI matched";
+      w.outcome.reason = "no CI matched";
     } else {
       w.outcome.action = w.outcome.diff.empty() ? ReconcileAction::kUnchanged : ReconcileAction::kUpdated;
       w.outcome.reason = StrCat("matched by ", w.outcome.matched_by);
