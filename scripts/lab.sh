@@ -285,19 +285,26 @@ probe() {
   fi
 }
 
-# Probes the given rows in parallel; fills result[i].
-declare -A result=()
-probe_rows() {
-  local tmp i pids=()
+# Runs PROBE on the given rows in parallel; PROBE prints the row's state,
+# which goes to the associative array named RESULT.
+parallel_probe() { # PROBE RESULT row...
+  local probe_fn=$1 tmp i pids=()
+  local -n into=$2
+  shift 2
   tmp=$(mktemp -d)
   for i in "$@"; do
-    probe "$i" >"$tmp/$i" &
+    "$probe_fn" "$i" >"$tmp/$i" &
     pids+=($!)
   done
   if ((${#pids[@]})); then wait "${pids[@]}" || true; fi
-  for i in "$@"; do result[$i]=$(<"$tmp/$i"); done
+  # shellcheck disable=SC2034,SC2004  # `into` names the caller's array
+  for i in "$@"; do into[$i]=$(<"$tmp/$i"); done
   rm -rf "$tmp"
 }
+
+# Probes the given rows in parallel; fills result[i].
+declare -A result=()
+probe_rows() { parallel_probe probe result "$@"; }
 
 # --- start ----------------------------------------------------------------------------
 
@@ -1132,17 +1139,7 @@ probe_http() {
 
 # Probes the given rows of http.tsv in parallel; fills hresult[i].
 declare -A hresult=()
-probe_http_rows() {
-  local tmp i pids=()
-  tmp=$(mktemp -d)
-  for i in "$@"; do
-    probe_http "$i" >"$tmp/$i" &
-    pids+=($!)
-  done
-  if ((${#pids[@]})); then wait "${pids[@]}" || true; fi
-  for i in "$@"; do hresult[$i]=$(<"$tmp/$i"); done
-  rm -rf "$tmp"
-}
+probe_http_rows() { parallel_probe probe_http hresult "$@"; }
 
 wait_for_http() {
   local pending=("${!h_addr[@]}") next i started=$SECONDS limit=30 bound missing

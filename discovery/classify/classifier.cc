@@ -78,33 +78,9 @@ bool Search(const std::regex& re, std::string_view text, Match* m = nullptr) {
 
 std::string Trim(std::string_view s) { return std::string(text::Strip(s)); }
 
-// Replaces $0..$9 in `format` with the match's groups ($0 the whole match);
-// "$$" is a dollar. With no match, $0 is `whole` and other groups are empty.
+// text::Expand, trimmed.
 std::string Expand(std::string_view format, const Match* m, std::string_view whole) {
-  std::string out;
-  for (size_t i = 0; i < format.size(); ++i) {
-    char c = format[i];
-    if (c == '$' && i + 1 < format.size()) {
-      char d = format[i + 1];
-      if (d == '$') {
-        out.push_back('$');
-        ++i;
-        continue;
-      }
-      if (d >= '0' && d <= '9') {
-        size_t g = static_cast<size_t>(d - '0');
-        if (m == nullptr) {
-          if (g == 0) out.append(whole);
-        } else if (g < m->size() && (*m)[g].matched) {
-          out.append((*m)[g].first, (*m)[g].second);
-        }
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(c);
-  }
-  return Trim(out);
+  return Trim(text::Expand(format, m, whole));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// Internal to cmdb_classify: small string helpers on std::string_view
-// (Debian's abseil has its own absl::string_view, which its string functions
-// require). Not part of the module's interface.
+// Small string helpers on std::string_view for the discovery rule matchers
+// (classify/ and the HTTP fingerprints in http/; Debian's abseil has its own
+// absl::string_view, which its string functions require). Header-only, not
+// part of either module's interface.
 #pragma once
 
 #include <cctype>
@@ -8,11 +9,45 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace cmdb::discovery::text {
+
+// A regular-expression match over a string_view.
+using Match = std::match_results<std::string_view::const_iterator>;
+
+// Replaces $0..$9 in `format` with the match's groups ($0 the whole match);
+// "$$" is a dollar. With no match (`m` null), $0 is `whole` and other
+// groups are empty.
+inline std::string Expand(std::string_view format, const Match* m, std::string_view whole) {
+  std::string out;
+  for (size_t i = 0; i < format.size(); ++i) {
+    const char c = format[i];
+    if (c == '$' && i + 1 < format.size()) {
+      const char d = format[i + 1];
+      if (d == '$') {
+        out.push_back('$');
+        ++i;
+        continue;
+      }
+      if (d >= '0' && d <= '9') {
+        const auto g = static_cast<size_t>(d - '0');
+        if (m == nullptr) {
+          if (g == 0) out.append(whole);
+        } else if (g < m->size() && (*m)[g].matched) {
+          out.append((*m)[g].first, (*m)[g].second);
+        }
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
 
 inline void Append(std::string& out, std::string_view s) { out.append(s); }
 inline void Append(std::string& out, const char* s) { out.append(s); }

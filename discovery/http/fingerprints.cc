@@ -21,13 +21,14 @@
 #include <string>
 #include <unordered_set>
 
+#include "classify/text_util.h"
 #include "http/probe.h"
 
 namespace cmdb::discovery::http {
 namespace {
 
 using Json = nlohmann::json;
-using Match = std::match_results<std::string_view::const_iterator>;
+using text::Match;
 
 // What one regex search sees at most, and how much consecutive windows of a
 // long body line overlap (a match up to kOverlap bytes long is always found).
@@ -558,33 +559,7 @@ class RuleParser {
   std::string id_;
 };
 
-// Replaces $0..$9 in `format` with the match's groups; "$$" is a dollar.
-std::string Expand(std::string_view format, const Match* m, std::string_view whole) {
-  std::string out;
-  for (size_t i = 0; i < format.size(); ++i) {
-    char c = format[i];
-    if (c == '$' && i + 1 < format.size()) {
-      char d = format[i + 1];
-      if (d == '$') {
-        out.push_back('$');
-        ++i;
-        continue;
-      }
-      if (d >= '0' && d <= '9') {
-        size_t g = static_cast<size_t>(d - '0');
-        if (m == nullptr) {
-          if (g == 0) out.append(whole);
-        } else if (g < m->size() && (*m)[g].matched) {
-          out.append((*m)[g].first, (*m)[g].second);
-        }
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(c);
-  }
-  return out;
-}
+using text::Expand;
 
 // The path of a URL as requested: "/" for "http://host:port", the part from
 // the first '/' after the authority otherwise, without query and fragment.

@@ -141,33 +141,19 @@ class Worker::JobRunner {
     plan.scalars.insert(plan.scalars.end(), probes.values.begin(), probes.values.end());
     plan.subtrees.insert(plan.subtrees.end(), probes.subtrees.begin(), probes.subtrees.end());
 
-    std::thread heartbeat([this] { Heartbeats(); });
-    std::thread writer([this] { Write(); });
-    const auto start = Clock::now();
     SnmpEngine engine;
-    engine.Run(
-        targets, credentials, plan, options,
-        [this](TargetResult r) {
-          std::lock_guard lock(mu_);
-          queue_.push_back(std::move(r));
-          wake_.notify_one();
-        },
-        [this] { return stop_ || cancelled_ || lost_; });
-    const auto snmp_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+    const int64_t snmp_us = Sweep([&] {
+      engine.Run(
+          targets, credentials, plan, options,
+          [this](TargetResult r) {
+            std::lock_guard lock(mu_);
+            queue_.push_back(std::move(r));
+            wake_.notify_one();
+          },
+          [this] { return stop_ || cancelled_ || lost_; });
+    });
     w_.stats_.snmp_micros += snmp_us;
     w_.stats_.pdus += engine.stats().pdus_sent;
-    {
-      std::lock_guard lock(mu_);
-      sweep_done_ = true;
-      wake_.notify_all();
-    }
-    writer.join();
-    {
-      std::lock_guard lock(mu_);
-      job_done_ = true;
-      wake_.notify_all();
-    }
-    heartbeat.join();
     Complete(targets.size(), snmp_us);
   }
 
@@ -199,18 +185,29 @@ class Worker::JobRunner {
     if (limits.targets_in_flight() > 0) options.http.max_in_flight = limits.targets_in_flight();
     options.http.extra_ca_file = w_.options_.http_ca_file;
 
+    const int64_t probe_us = Sweep([&] {
+      http::ProbeAddresses(
+          targets, credentials, w_.fingerprints_, options,
+          [this](http::AddressResult r) {
+            std::lock_guard lock(mu_);
+            http_queue_.push_back(std::move(r));
+            wake_.notify_one();
+          },
+          [this] { return stop_ || cancelled_ || lost_; });
+    });
+    Complete(targets.size(), probe_us);
+  }
+
+  // Runs `sweep` on this thread with the heartbeat and writer threads
+  // alongside; returns when the writer has handled every result and the
+  // heartbeats have stopped. Returns the sweep's duration in microseconds.
+  template <typename Fn>
+  int64_t Sweep(Fn&& sweep) {
     std::thread heartbeat([this] { Heartbeats(); });
     std::thread writer([this] { Write(); });
     const auto start = Clock::now();
-    http::ProbeAddresses(
-        targets, credentials, w_.fingerprints_, options,
-        [this](http::AddressResult r) {
-          std::lock_guard lock(mu_);
-          http_queue_.push_back(std::move(r));
-          wake_.notify_one();
-        },
-        [this] { return stop_ || cancelled_ || lost_; });
-    const auto probe_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+    sweep();
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
     {
       std::lock_guard lock(mu_);
       sweep_done_ = true;
@@ -223,7 +220,7 @@ class Worker::JobRunner {
       wake_.notify_all();
     }
     heartbeat.join();
-    Complete(targets.size(), probe_us);
+    return micros;
   }
 
   void Complete(size_t targets, int64_t sweep_us) {

@@ -45,7 +45,7 @@ class CmdbctlE2E : public ::testing::Test {
     EXPECT_TRUE(cmdbd_->Stop()) << "cmdbd did not stop cleanly";
     // No secret any test sent (tokens, communities, SNMPv3 passphrases)
     // is in cmdbd's log or PostgreSQL's, for the whole suite.
-    for (const std::string log : {dir_ + "/cmdbd.log", dir_ + "/data/postgresql.log"}) {
+    for (const std::string& log : {dir_ + "/cmdbd.log", dir_ + "/data/postgresql.log"}) {
       std::ifstream in(log);
       std::stringstream text;
       text << in.rdbuf();
