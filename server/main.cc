@@ -53,6 +53,7 @@ namespace {
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string db_url;
+  std::string read_db_url;
   std::string data_dir = "cmdb-data";
   std::string tokens;
   std::string tls_cert;
@@ -159,7 +160,7 @@ std::optional<cmdb::SecretBox> LoadSecretKey(const Config& config, bool* failed)
   return std::move(*box);
 }
 
-// Overwrites, in place, the password of a --db-url given on the command
+// Overwrites, in place, the password of a --db-url or --read-db-url given on the command
 // line (URI user:password@ or a password= word), so that the process list
 // no longer shows it. Returns whether there was one.
 bool HidePasswordsInArguments(int argc, char** argv) {
@@ -184,10 +185,12 @@ bool HidePasswordsInArguments(int argc, char** argv) {
   };
   for (int i = 1; i < argc; ++i) {
     std::string_view arg(argv[i]);
-    if (arg.starts_with("--db-url=")) {
-      blank(argv[i] + strlen("--db-url="));
-    } else if (arg == "--db-url" && i + 1 < argc) {
-      blank(argv[++i]);
+    for (const std::string_view flag : {"--db-url", "--read-db-url"}) {
+      if (arg.starts_with(flag) && arg.size() > flag.size() && arg[flag.size()] == '=') {
+        blank(argv[i] + flag.size() + 1);
+      } else if (arg == flag && i + 1 < argc) {
+        blank(argv[++i]);
+      }
     }
   }
   return hid;
@@ -298,6 +301,11 @@ int Serve(const Config& config, sigset_t signals) {
   cmdb::db::Database::Options db_options;
   db_options.url = target->url;
   db_options.pool_size = config.db_pool_size;
+  db_options.read_url = config.read_db_url;
+  db_options.read_pool_size = config.db_pool_size;
+  if (!config.read_db_url.empty()) {
+    spdlog::info("reads of CIs and relationships go to the read replica once it has each caller's writes");
+  }
   auto db = cmdb::db::Database::Connect(db_options);
   if (!db.ok()) {
     spdlog::critical("{}", cmdb::ToStd(db.status().message()));
@@ -467,6 +475,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", config.listen, "gRPC address HOST:PORT")->envname("CMDB_LISTEN")->capture_default_str();
   app.add_option("--db-url", config.db_url, "PostgreSQL connection URL; absent: embedded PostgreSQL in --data-dir")
       ->envname("CMDB_DB_URL");
+  app.add_option("--read-db-url", config.read_db_url,
+                 "A streaming replica of the database for Get, List, history and as-of reads (read-your-writes "
+                 "per caller); absent: all reads on the primary")
+      ->envname("CMDB_READ_DB_URL");
   app.add_option("--data-dir", config.data_dir, "Directory of the embedded PostgreSQL")
       ->envname("CMDB_DATA_DIR")
       ->capture_default_str();
@@ -567,8 +579,9 @@ int main(int argc, char** argv) {
       ->envname("CMDB_DB_URL_FILE");
   CLI11_PARSE(app, argc, argv);
   if (HidePasswordsInArguments(argc, argv)) {
-    std::cerr << "cmdbd: warning: --db-url on the command line holds a password; it is hidden from the process "
-                 "list now, but use --db-url-file, CMDB_DB_URL or a ~/.pgpass file instead\n";
+    std::cerr << "cmdbd: warning: a database URL on the command line holds a password; it is hidden from the "
+                 "process list now, but use --db-url-file, CMDB_DB_URL / CMDB_READ_DB_URL or a ~/.pgpass file "
+                 "instead\n";
   }
   if (!db_url_file.empty()) {
     if (!config.db_url.empty()) {

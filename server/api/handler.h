@@ -18,6 +18,7 @@
 
 #include "api/auth.h"
 #include "api/status_map.h"
+#include "core/caller.h"
 #include "core/strings.h"
 
 namespace cmdb::api {
@@ -43,7 +44,8 @@ grpc::Status RefuseNulText(const google::protobuf::Message& request, std::initia
 // returns Check's UNAUTHENTICATED or PERMISSION_DENIED. Then a NUL in any
 // string of `request` is INVALID_ARGUMENT naming its field, except in the
 // top-level fields listed in `per_item` (the handler judges those item by
-// item). Returns fn's status mapped to gRPC, or INTERNAL for an exception.
+// item). fn runs in a CallerScope of the principal. Returns fn's status
+// mapped to gRPC, or INTERNAL for an exception.
 template <typename Fn>
 grpc::Status HandleCall(const Authenticator& auth, grpc::ServerContextBase* ctx, std::string_view method,
                         const google::protobuf::Message& request, Fn&& fn,
@@ -56,6 +58,7 @@ grpc::Status HandleCall(const Authenticator& auth, grpc::ServerContextBase* ctx,
     if (!principal.ok()) {
       status = ToGrpcStatus(principal.status());
     } else if (status = RefuseNulText(request, per_item); status.ok()) {
+      const CallerScope caller(principal->name);  // read-your-writes on a replica (db/database.h)
       status = ToGrpcStatus(fn(*principal));
     }
   } catch (const std::exception& e) {

@@ -1,14 +1,18 @@
 #include "db/database.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
+#include "core/caller.h"
 #include "core/strings.h"
 #include "db/catalog_store.h"
 #include "db/sql.h"
@@ -35,6 +39,13 @@ const Statement kInsertChangeset{
     "changeset_insert",
     "INSERT INTO changeset (actor, source, comment, external_ref) VALUES ($1, $2, $3, $4) RETURNING id"};
 const Statement kSealChangeset{"changeset_seal", "SELECT cmdb_seal_changeset($1)"};
+// WAL positions as byte offsets: where a committed write ends (on the
+// primary, after its commit), and how far a replica has replayed (a
+// promoted replica, no longer replaying, has everything it holds).
+const Statement kWalPosition{"wal_position", "SELECT (pg_current_wal_lsn() - '0/0')::bigint"};
+const Statement kReplayedPosition{"wal_replayed",
+                                  "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                                  "ELSE pg_current_wal_lsn() END - '0/0')::bigint"};
 
 std::shared_ptr<spdlog::logger> Log() {
   static auto logger = [] {
@@ -51,12 +62,12 @@ Statement::Statement(std::string name, std::string sql) : name_(std::move(name))
 }
 
 // ---------------------------------------------------------------------------
-// Pool: connections (created on demand up to the pool size, waited for with
-// a bounded wait) and the catalog of the newest generation seen.
+// ConnectionPool: connections (created on demand up to the pool size, waited
+// for with a bounded wait) and the catalog of the newest generation seen.
 
-class Database::Pool {
+class ConnectionPool {
  public:
-  explicit Pool(const Options& options) : options_(options) {}
+  explicit ConnectionPool(const Database::Options& options) : options_(options) {}
 
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Open();
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
@@ -72,7 +83,7 @@ class Database::Pool {
   }
 
  private:
-  const Options& options_;
+  const Database::Options& options_;
   mutable std::mutex mu_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
@@ -103,10 +114,107 @@ std::string WithConnectTimeout(const std::string& url, int64_t seconds) {
 pqxx::transaction_base& Sql(Tx& tx) { return tx.txn_; }
 
 // ---------------------------------------------------------------------------
+// Replica: the read replica's pool, how far it has replayed (as last seen:
+// it only grows), the commit position of each caller's last write, and
+// since when it failed to answer.
+
+class Database::Replica {
+ public:
+  explicit Replica(const Options& primary) : options_(primary), pool_(options_) {
+    options_.url = WithConnectTimeout(primary.read_url, 2);
+    options_.pool_size = primary.read_pool_size;
+    // A lost replica must not hold readers for the primary's acquire timeout.
+    options_.acquire_timeout = absl::Seconds(2);
+  }
+
+  ConnectionPool& pool() { return pool_; }
+
+  void Wrote(std::string_view caller, int64_t position) {
+    std::lock_guard lock(mu_);
+    auto& last = written_[std::string(caller)];
+    // A failed read of the position is forgotten by the next write.
+    last = last == std::numeric_limits<int64_t>::max() ? position : std::max(last, position);
+  }
+
+  // Keeps where the write just committed on `conn` ends, for the caller
+  // that made it.
+  void RecordCommit(pqxx::connection& conn) {
+    const std::string_view caller = CallerScope::Current();
+    if (caller.empty()) return;  // the server's own work: no one reads it back
+    try {
+      pqxx::nontransaction txn(conn);
+      const int64_t position = txn.exec_prepared(kWalPosition.name())[0][0].as<int64_t>();
+      txn.commit();
+      Wrote(caller, position);
+    } catch (const std::exception& e) {
+      // Committed, but where its WAL ends is unknown: this caller reads
+      // from the primary until its next write.
+      Log()->warn("cannot read the WAL position after a commit: {}", LogSafe(e.what()));
+      Wrote(caller, std::numeric_limits<int64_t>::max());
+    }
+  }
+
+  // The position the replica must have replayed for `caller` (0: none).
+  int64_t NeededBy(std::string_view caller) {
+    if (caller.empty()) return 0;
+    std::lock_guard lock(mu_);
+    auto it = written_.find(std::string(caller));
+    return it == written_.end() ? 0 : it->second;
+  }
+
+  // Whether the replica has replayed `needed`, asking it when what was
+  // last seen is not enough. nullopt when it cannot be asked.
+  std::optional<bool> HasReplayed(int64_t needed) {
+    if (needed <= replayed_.load()) return true;
+    auto connection = pool_.Acquire();
+    if (!connection.ok()) return std::nullopt;
+    std::unique_ptr<pqxx::connection> conn = std::move(*connection);
+    try {
+      pqxx::nontransaction txn(*conn);
+      const int64_t now = txn.exec_prepared(kReplayedPosition.name())[0][0].as<int64_t>();
+      txn.commit();
+      pool_.Release(std::move(conn));
+      int64_t seen = replayed_.load();
+      while (seen < now && !replayed_.compare_exchange_weak(seen, now)) {
+      }
+      return needed <= now;
+    } catch (const std::exception& e) {
+      if (conn && !conn->is_open()) conn.reset();
+      pool_.Release(std::move(conn));
+      Log()->debug("read replica: cannot read its replay position: {}", LogSafe(e.what()));
+      return std::nullopt;
+    }
+  }
+
+  bool Down() {
+    std::lock_guard lock(mu_);
+    return std::chrono::steady_clock::now() < down_until_;
+  }
+
+  void MarkDown(const absl::Status& why, absl::Duration retry_after) {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= down_until_) {
+      Log()->warn("read replica unavailable ({}); reading from the primary for {} s", ToStd(why.message()),
+                  absl::ToInt64Seconds(retry_after));
+    }
+    down_until_ = now + absl::ToChronoMilliseconds(retry_after);
+  }
+
+ private:
+  Options options_;
+  ConnectionPool pool_;
+  std::atomic<int64_t> replayed_{0};
+  std::mutex mu_;
+  std::unordered_map<std::string, int64_t> written_;
+  std::chrono::steady_clock::time_point down_until_{};
+};
+
+// ---------------------------------------------------------------------------
 // Tx
 
-Tx::Tx(Database& db, pqxx::transaction_base& txn, const WriteContext* context)
-    : db_(db), txn_(txn), context_(context) {}
+Tx::Tx(ConnectionPool& pool, pqxx::transaction_base& txn, const WriteContext* context)
+    : pool_(pool), txn_(txn), context_(context) {}
 
 void Tx::Begin() {
   if (context_ == nullptr) return;  // reads fetch the catalog generation when they need it
@@ -117,7 +225,7 @@ void Tx::Begin() {
 
 absl::StatusOr<std::shared_ptr<const Catalog>> Tx::catalog() {
   if (!generation_) generation_ = Exec(*this, kBeginRead)[0][0].as<int64_t>();
-  return db_.pool_->CatalogFor(txn_, *generation_);
+  return pool_.CatalogFor(txn_, *generation_);
 }
 
 void Tx::LockCatalogForChange() {
@@ -142,7 +250,10 @@ int64_t Tx::ChangesetId() {
 // ---------------------------------------------------------------------------
 // Database
 
-Database::Database(Options options) : options_(std::move(options)), pool_(std::make_unique<Pool>(options_)) {}
+Database::Database(Options options)
+    : options_(std::move(options)),
+      pool_(std::make_unique<ConnectionPool>(options_)),
+      replica_(options_.read_url.empty() ? nullptr : std::make_unique<Replica>(options_)) {}
 
 Database::~Database() = default;
 
@@ -152,10 +263,17 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Connect(Options options) {
   auto connection = db->pool_->Open();
   if (!connection.ok()) return connection.status();
   db->pool_->Release(std::move(*connection));
+  if (db->replica_) {
+    // A replica that is away at start is only logged: reads go to the
+    // primary until it answers.
+    if (!db->replica_->HasReplayed(1).has_value()) {  // 1: past what was seen, so it is asked
+      db->replica_->MarkDown(absl::UnavailableError("cannot connect"), db->options_.replica_retry_after);
+    }
+  }
   return db;
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Pool::Open() {
+absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Open() {
   try {
     auto c = std::make_unique<pqxx::connection>(options_.url);
     pqxx::nontransaction setup(*c);
@@ -171,7 +289,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Pool::Open() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Pool::Acquire() {
+absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Acquire() {
   std::unique_lock lock(mu_);
   const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(options_.acquire_timeout);
   while (idle_.empty() && open_count_ >= options_.pool_size) {
@@ -196,7 +314,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Pool::Acquire() {
   return c;
 }
 
-void Database::Pool::Release(std::unique_ptr<pqxx::connection> connection) {
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection) {
   std::lock_guard lock(mu_);
   if (connection && connection->is_open()) {
     idle_.push_back(std::move(connection));
@@ -206,7 +324,7 @@ void Database::Pool::Release(std::unique_ptr<pqxx::connection> connection) {
   available_.notify_one();
 }
 
-std::shared_ptr<const Catalog> Database::Pool::CatalogFor(pqxx::transaction_base& txn, int64_t generation) {
+std::shared_ptr<const Catalog> ConnectionPool::CatalogFor(pqxx::transaction_base& txn, int64_t generation) {
   {
     std::lock_guard lock(catalog_mu_);
     if (catalog_ && catalog_->generation() == generation) return catalog_;
@@ -306,29 +424,29 @@ absl::Status StatusFromException(const std::exception& e) {
 }
 
 template <typename TxnType>
-absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn,
-                                          bool commit) {
+absl::StatusOr<WriteResult> Database::Run(ConnectionPool& pool, const WriteContext* context,
+                                          const std::function<absl::Status(Tx&)>& fn, bool commit) {
   thread_local std::mt19937 jitter(std::random_device{}());
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    auto connection = pool_->Acquire();
+    auto connection = pool.Acquire();
     if (!connection.ok()) return connection.status();
     std::unique_ptr<pqxx::connection> conn = std::move(*connection);
     bool retry = false;
     try {
       TxnType txn(*conn);
-      Tx tx(*this, txn, context);
+      Tx tx(pool, txn, context);
       tx.Begin();
       absl::Status status = fn(tx);
       if (!status.ok()) {
         txn.abort();
-        pool_->Release(std::move(conn));
+        pool.Release(std::move(conn));
         return status;
       }
       WriteResult result;
       if (!commit) {
         txn.abort();
-        pool_->Release(std::move(conn));
+        pool.Release(std::move(conn));
         return result;
       }
       if (tx.catalog_changed_) Exec(tx, kBumpGeneration);
@@ -344,7 +462,8 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
         result.changeset = std::move(info);
       }
       txn.commit();
-      pool_->Release(std::move(conn));
+      if (replica_ && context != nullptr) replica_->RecordCommit(*conn);
+      pool.Release(std::move(conn));
       return result;
     } catch (const pqxx::in_doubt_error& e) {
       conn.reset();
@@ -361,9 +480,9 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
       last = StatusFromException(e);
     }
     if (conn && !conn->is_open()) conn.reset();
-    pool_->Release(std::move(conn));
+    pool.Release(std::move(conn));
     if (!retry) break;
-    pool_->CountRetry();
+    pool.CountRetry();
     // Back off a little, with jitter, before trying again.
     std::uniform_int_distribution<int> ms(1, 5 << std::min(attempt, 5));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms(jitter)));
@@ -372,16 +491,32 @@ absl::StatusOr<WriteResult> Database::Run(const WriteContext* context, const std
 }
 
 absl::StatusOr<WriteResult> Database::Write(const WriteContext& context, const std::function<absl::Status(Tx&)>& fn) {
-  return Run<pqxx::work>(&context, fn);
+  return Run<pqxx::work>(*pool_, &context, fn);
 }
 
 absl::StatusOr<WriteResult> Database::DryRun(const WriteContext& context,
                                              const std::function<absl::Status(Tx&)>& fn) {
-  return Run<pqxx::work>(&context, fn, /*commit=*/false);
+  return Run<pqxx::work>(*pool_, &context, fn, /*commit=*/false);
 }
 
 absl::Status Database::Read(const std::function<absl::Status(Tx&)>& fn) {
-  return Run<pqxx::nontransaction>(nullptr, fn).status();
+  return Run<pqxx::nontransaction>(*pool_, nullptr, fn).status();
+}
+
+absl::Status Database::ReadReplica(const std::function<absl::Status(Tx&)>& fn) {
+  if (!replica_ || replica_->Down()) return Read(fn);
+  const std::optional<bool> caught_up = replica_->HasReplayed(replica_->NeededBy(CallerScope::Current()));
+  if (!caught_up.has_value()) {
+    replica_->MarkDown(absl::UnavailableError("no answer"), options_.replica_retry_after);
+    return Read(fn);
+  }
+  if (!*caught_up) return Read(fn);  // the caller's last write is not there yet
+  absl::Status status = Run<pqxx::nontransaction>(replica_->pool(), nullptr, fn).status();
+  if (absl::IsUnavailable(status)) {
+    replica_->MarkDown(status, options_.replica_retry_after);
+    return Read(fn);
+  }
+  return status;
 }
 
 }  // namespace cmdb::db

@@ -10,6 +10,13 @@
 // to absl::Status (UNAVAILABLE for a lost database, ABORTED for a conflict
 // that persisted, ALREADY_EXISTS for a unique violation, ...).
 //
+// With Options::read_url (a streaming replica), Database::ReadReplica runs
+// the reads that may be served from it there, with read-your-writes per
+// caller: each write's commit position (WAL LSN) is kept for the caller
+// that made it (CallerScope, core/caller.h), and a caller's read goes to
+// the replica only once the replica has replayed that position; until
+// then, and whenever the replica cannot be reached, it goes to the primary.
+//
 // This header names no libpqxx type that callers could use: services get a
 // Tx to hand to the stores, and only code inside db/ runs SQL on it (through
 // the private header db/sql.h).
@@ -47,11 +54,11 @@ class Statement {
 };
 
 class Database;
+class ConnectionPool;  // connections and the catalog cache, in database.cc
 
 // One transaction. Valid only inside the function given to Write/Read.
 class Tx {
  public:
-  Tx(Database& db, pqxx::transaction_base& txn, const WriteContext* context);
 
   // The transaction's timestamp (PostgreSQL's now()): every row this
   // transaction writes carries it. Write transactions only.
@@ -82,9 +89,10 @@ class Tx {
  private:
   friend class Database;
   friend pqxx::transaction_base& Sql(Tx& tx);
+  Tx(ConnectionPool& pool, pqxx::transaction_base& txn, const WriteContext* context);
   void Begin();
 
-  Database& db_;
+  ConnectionPool& pool_;
   pqxx::transaction_base& txn_;
   const WriteContext* context_;
   Micros now_ = 0;
@@ -105,6 +113,12 @@ class Database {
     absl::Duration acquire_timeout = absl::Seconds(10);
     int max_attempts = 8;
     absl::Duration statement_timeout = absl::Seconds(120);
+    // A streaming replica for ReadReplica (libpq URL); empty: none.
+    std::string read_url;
+    int read_pool_size = 16;
+    // After the replica failed to answer, reads go to the primary for this
+    // long before it is tried again.
+    absl::Duration replica_retry_after = absl::Seconds(5);
   };
 
   // Connects once to check the URL. UNAVAILABLE when the database cannot be reached.
@@ -116,6 +130,11 @@ class Database {
   // writes nothing. The result has no changeset.
   absl::StatusOr<WriteResult> DryRun(const WriteContext& context, const std::function<absl::Status(Tx&)>& fn);
   absl::Status Read(const std::function<absl::Status(Tx&)>& fn);
+  // Read, on the replica when there is one, it answers and it has replayed
+  // the calling principal's last write; on the primary otherwise. For reads
+  // that may lag other callers' writes by the replica's delay (Get, List,
+  // history, as-of), never for a read that decides a write.
+  absl::Status ReadReplica(const std::function<absl::Status(Tx&)>& fn);
 
   // Whether the database answers now: `SELECT 1` on a connection of its own
   // (a busy pool is not a dead database), opened again when lost, with a
@@ -129,15 +148,16 @@ class Database {
 
  private:
   friend class Tx;
-  class Pool;  // connections and the catalog cache, in database.cc
+  class Replica;  // the read replica's pool and replay positions, in database.cc
   explicit Database(Options options);
 
   template <typename TxnType>
-  absl::StatusOr<WriteResult> Run(const WriteContext* context, const std::function<absl::Status(Tx&)>& fn,
+  absl::StatusOr<WriteResult> Run(ConnectionPool& pool, const WriteContext* context, const std::function<absl::Status(Tx&)>& fn,
                                   bool commit = true);
 
   Options options_;
-  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<Replica> replica_;  // null without Options::read_url
 };
 
 // Maps an exception from the database client to a status (no retry logic).

@@ -96,7 +96,7 @@ absl::StatusOr<Ci> CiService::Get(const std::string& id, std::optional<Micros> a
   CMDB_RETURN_IF_ERROR(CheckId(id, "id"));
   const std::string key = CanonicalUuid(id);
   std::optional<Ci> ci;
-  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+  CMDB_RETURN_IF_ERROR(db_.ReadReplica([&](db::Tx& tx) {
     ci = as_of ? db::GetCiAsOf(tx, key, *as_of) : db::GetCi(tx, key);
     return absl::OkStatus();
   }));
@@ -111,7 +111,7 @@ absl::StatusOr<CiListPage> CiService::List(CiListQuery query) {
   if (query.page_size < 0) return FieldError("page_size", "must not be negative");
   query.page_size = EffectivePageSize(limits_, query.page_size);
   absl::StatusOr<CiListPage> page;
-  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+  CMDB_RETURN_IF_ERROR(db_.ReadReplica([&](db::Tx& tx) {
     CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
     page = db::ListCis(tx, *catalog, query);
     return absl::OkStatus();
@@ -204,7 +204,7 @@ absl::StatusOr<CiHistoryPage> CiService::History(const std::string& raw_id, int 
     before = token["before"].get<int64_t>();
   }
   CiHistoryPage page;
-  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+  CMDB_RETURN_IF_ERROR(db_.ReadReplica([&](db::Tx& tx) {
     page.versions = db::CiHistory(tx, id, before, limit);
     return absl::OkStatus();
   }));

@@ -29,7 +29,7 @@ absl::StatusOr<Relationship> RelationshipService::Get(const std::string& raw_id,
   CMDB_RETURN_IF_ERROR(CheckId(raw_id, "id"));
   const std::string id = CanonicalUuid(raw_id);
   std::optional<Relationship> rel;
-  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+  CMDB_RETURN_IF_ERROR(db_.ReadReplica([&](db::Tx& tx) {
     rel = as_of ? db::GetRelationshipAsOf(tx, id, *as_of) : db::GetRelationship(tx, id);
     return absl::OkStatus();
   }));
@@ -45,7 +45,7 @@ absl::StatusOr<RelationshipPage> RelationshipService::List(RelationshipListQuery
     query.ci_id = CanonicalUuid(query.ci_id);
   }
   absl::StatusOr<RelationshipPage> page;
-  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+  CMDB_RETURN_IF_ERROR(db_.ReadReplica([&](db::Tx& tx) {
     page = db::ListRelationships(tx, query);
     return absl::OkStatus();
   }));
