@@ -294,7 +294,7 @@ const Statement kRenewLease{
     "RETURNING epoch_us(j.lease_expires_at)"};
 const Statement kLeaseState{
     "job_lease_state",
-    "SELECT j.state, j.lease_token = $2, r.state, r.id::text FROM discovery_job j "
+    "SELECT j.state, j.lease_token = $2, r.state, r.id::text, j.protocol FROM discovery_job j "
     "JOIN discovery_run r ON r.id = j.run_id WHERE j.id = $1::uuid FOR UPDATE OF j"};
 const Statement kAlreadyDiscovered{"log_already_discovered",
                                    "SELECT host(address) FROM discovery_target_log "
@@ -331,7 +331,6 @@ const Statement kRecordTargets{
     "  class_name = EXCLUDED.class_name, device_id = EXCLUDED.device_id, errors = EXCLUDED.errors, "
     "  varbinds = EXCLUDED.varbinds, requests = EXCLUDED.requests, seconds = EXCLUDED.seconds, "
     "  worker = EXCLUDED.worker, reported_at = EXCLUDED.reported_at, endpoints = EXCLUDED.endpoints"};
-const Statement kJobProtocol{"job_protocol", "SELECT protocol FROM discovery_job WHERE id = $1::uuid"};
 const Statement kRunHasProtocol{"run_has_protocol",
                                 "SELECT $2 = ANY(protocols) FROM discovery_run WHERE id = $1::uuid"};
 const Statement kEndJob{"job_end", "UPDATE discovery_job SET state = 3, lease_expires_at = NULL WHERE id = $1::uuid"};
@@ -365,10 +364,11 @@ const Statement kListLog{
 
 const Statement kSourcedDescendants{
     "disc_sourced_descendants",
-    "WITH RECURSIVE d(id, depth) AS ("
-    "  SELECT id, 1 FROM ci WHERE parent_id = $1::uuid "
-    "  UNION ALL SELECT c.id, d.depth + 1 FROM ci c JOIN d ON c.parent_id = d.id WHERE d.depth < 8) "
-    "SELECT d.id::text FROM d JOIN ci_source cs ON cs.ci_id = d.id AND cs.source = $2 WHERE NOT cs.stale"};
+    "WITH RECURSIVE d(root, id, depth) AS ("
+    "  SELECT parent_id, id, 1 FROM ci WHERE parent_id = ANY($1::uuid[]) "
+    "  UNION ALL SELECT d.root, c.id, d.depth + 1 FROM ci c JOIN d ON c.parent_id = d.id WHERE d.depth < 8) "
+    "SELECT d.root::text, d.id::text FROM d JOIN ci_source cs ON cs.ci_id = d.id AND cs.source = $2 "
+    "WHERE NOT cs.stale"};
 const Statement kDevicesMissed{"disc_devices_missed",
                                "WITH scanned AS (SELECT address FROM discovery_target_log "
                                "                 WHERE run_id = $1::uuid AND protocol = 'snmp' AND outcome IN (1, 3)), "
@@ -381,8 +381,8 @@ const Statement kDevicesMissed{"disc_devices_missed",
 
 const Statement kSourcedEndpoints{
     "disc_sourced_endpoints",
-    "SELECT c.id::text FROM ci c JOIN ci_source cs ON cs.ci_id = c.id AND cs.source = $2 "
-    "WHERE NOT cs.stale AND c.attributes ? 'address' AND c.attributes->>'address' = $1 "
+    "SELECT c.attributes->>'address', c.id::text FROM ci c JOIN ci_source cs ON cs.ci_id = c.id AND cs.source = $2 "
+    "WHERE NOT cs.stale AND c.attributes ? 'address' AND c.attributes->>'address' = ANY($1::text[]) "
     "  AND c.class_name IN (WITH RECURSIVE k(name) AS (SELECT 'application'::text "
     "                        UNION ALL SELECT cc.name FROM ci_class cc JOIN k ON cc.parent = k.name) "
     "                       SELECT name FROM k)"};
@@ -559,16 +559,22 @@ std::optional<LeasedJob> LeaseJob(Tx& tx, const std::string& worker, Micros now,
   return job;
 }
 
-LeaseCheck CheckLease(Tx& tx, const std::string& job_id, int64_t token, std::string* run_id) {
+Lease CheckLease(Tx& tx, const std::string& job_id, int64_t token) {
+  Lease lease;
   auto r = Exec(tx, kLeaseState, job_id, token);
-  if (r.empty()) return LeaseCheck::kLost;
-  if (run_id) *run_id = r[0][3].as<std::string>();
+  if (r.empty()) return lease;
+  lease.run_id = r[0][3].as<std::string>();
+  lease.protocol = r[0][4].as<std::string>();
   const int job_state = r[0][0].as<int>();
   const bool token_matches = r[0][1].as<bool>();
   const int run_state = r[0][2].as<int>();
-  if (!token_matches) return LeaseCheck::kLost;
-  if (run_state == static_cast<int>(RunState::kCancelled) || job_state == 5) return LeaseCheck::kCancelled;
-  return job_state == 2 ? LeaseCheck::kHeld : LeaseCheck::kLost;
+  if (!token_matches) return lease;
+  if (run_state == static_cast<int>(RunState::kCancelled) || job_state == 5) {
+    lease.check = LeaseCheck::kCancelled;
+  } else if (job_state == 2) {
+    lease.check = LeaseCheck::kHeld;
+  }
+  return lease;
 }
 
 LeaseCheck RenewLease(Tx& tx, const std::string& job_id, int64_t token, Micros now, Micros lease_micros,
@@ -578,7 +584,7 @@ LeaseCheck RenewLease(Tx& tx, const std::string& job_id, int64_t token, Micros n
     if (expires_at) *expires_at = r[0][0].as<int64_t>();
     return LeaseCheck::kHeld;
   }
-  LeaseCheck check = CheckLease(tx, job_id, token, nullptr);
+  const LeaseCheck check = CheckLease(tx, job_id, token).check;
   return check == LeaseCheck::kHeld ? LeaseCheck::kLost : check;
 }
 
@@ -629,11 +635,6 @@ std::vector<std::pair<std::string, std::string>> DevicesAt(Tx& tx, const std::ve
     out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
   }
   return out;
-}
-
-std::string JobProtocol(Tx& tx, const std::string& job_id) {
-  auto r = Exec(tx, kJobProtocol, job_id);
-  return r.empty() ? std::string() : r[0][0].as<std::string>();
 }
 
 bool RunHasProtocol(Tx& tx, const std::string& run_id, const std::string& protocol) {
@@ -688,9 +689,13 @@ std::vector<TargetReport> ListRunLog(Tx& tx, const std::string& run_id, const st
 
 // --- Staleness inputs
 
-std::vector<std::string> SourcedDescendants(Tx& tx, const std::string& device_id, const std::string& source) {
-  std::vector<std::string> out;
-  for (const auto& r : Exec(tx, kSourcedDescendants, device_id, source)) out.push_back(r[0].as<std::string>());
+std::vector<std::pair<std::string, std::string>> SourcedDescendants(Tx& tx, const std::vector<std::string>& device_ids,
+                                                                    const std::string& source) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (device_ids.empty()) return out;
+  for (const auto& r : Exec(tx, kSourcedDescendants, ArrayLiteral(device_ids), source)) {
+    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+  }
   return out;
 }
 
@@ -700,9 +705,13 @@ std::vector<std::string> DevicesMissedByRun(Tx& tx, const std::string& run_id, c
   return out;
 }
 
-std::vector<std::string> SourcedEndpointsAt(Tx& tx, const std::string& address, const std::string& source) {
-  std::vector<std::string> out;
-  for (const auto& r : Exec(tx, kSourcedEndpoints, address, source)) out.push_back(r[0].as<std::string>());
+std::vector<std::pair<std::string, std::string>> SourcedEndpointsAt(Tx& tx, const std::vector<std::string>& addresses,
+                                                                    const std::string& source) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (addresses.empty()) return out;
+  for (const auto& r : Exec(tx, kSourcedEndpoints, ArrayLiteral(addresses), source)) {
+    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+  }
   return out;
 }
 

@@ -91,6 +91,13 @@ std::optional<LeasedJob> LeaseJob(Tx& tx, const std::string& worker, Micros now,
                                   int max_attempts);
 
 enum class LeaseCheck { kHeld, kCancelled, kLost };
+// A job's lease as CheckLease found it, with the job's run and protocol
+// (empty when there is no such job).
+struct Lease {
+  LeaseCheck check = LeaseCheck::kLost;
+  std::string run_id;
+  std::string protocol;
+};
 // Extends a lease held with `token`. kCancelled when the job's run was
 // cancelled; kLost when another worker holds it or it ended.
 LeaseCheck RenewLease(Tx& tx, const std::string& job_id, int64_t token, Micros now, Micros lease_micros,
@@ -98,7 +105,7 @@ LeaseCheck RenewLease(Tx& tx, const std::string& job_id, int64_t token, Micros n
 // Checks a lease without extending it, and locks the job until the end of
 // the transaction, so the lease cannot be taken over before the caller has
 // written what the lease allows.
-LeaseCheck CheckLease(Tx& tx, const std::string& job_id, int64_t token, std::string* run_id);
+Lease CheckLease(Tx& tx, const std::string& job_id, int64_t token);
 
 // Upserts log rows for targets of `job_id`, under the job's protocol (a
 // target reported twice keeps the last report).
@@ -119,8 +126,6 @@ std::vector<std::string> AlreadyDiscovered(Tx& tx, const std::string& run_id, co
 // recently updated when several claim it).
 std::vector<std::pair<std::string, std::string>> DevicesAt(Tx& tx, const std::vector<std::string>& addresses);
 
-// The protocol of a job ("" when there is no such job).
-std::string JobProtocol(Tx& tx, const std::string& job_id);
 // Whether the run probes with `protocol`.
 bool RunHasProtocol(Tx& tx, const std::string& run_id, const std::string& protocol);
 
@@ -143,17 +148,19 @@ std::vector<TargetReport> ListRunLog(Tx& tx, const std::string& run_id, const st
 
 // --- Staleness inputs ------------------------------------------------------------
 
-// CIs below `device_id` (its dependents, and theirs) that `source` has
-// reported and that are not stale.
-std::vector<std::string> SourcedDescendants(Tx& tx, const std::string& device_id, const std::string& source);
+// CIs below each of `device_ids` (its dependents, and theirs) that `source`
+// has reported and that are not stale: (device id, CI id) pairs.
+std::vector<std::pair<std::string, std::string>> SourcedDescendants(Tx& tx, const std::vector<std::string>& device_ids,
+                                                                    const std::string& source);
 // Devices (CIs without a parent) that `source` has reported, whose
 // management address was scanned over SNMP in `run_id` without an answer or
 // fully, and that the run did not report.
 std::vector<std::string> DevicesMissedByRun(Tx& tx, const std::string& run_id, const std::string& source);
 
-// Applications that `source` has reported answering at `address` and that
-// are not stale.
-std::vector<std::string> SourcedEndpointsAt(Tx& tx, const std::string& address, const std::string& source);
+// Applications that `source` has reported answering at each of `addresses`
+// and that are not stale: (address, CI id) pairs.
+std::vector<std::pair<std::string, std::string>> SourcedEndpointsAt(Tx& tx, const std::vector<std::string>& addresses,
+                                                                    const std::string& source);
 
 // Counts a missed run for `source`'s sightings of `ci_ids` and marks stale
 // those past the source's limits (stale_after_runs, stale_after). With

@@ -3,6 +3,7 @@
 #include "service/discovery_service.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -643,8 +644,8 @@ absl::StatusOr<bool> DiscoveryService::ReportTargets(const std::string& job_id, 
   auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
     cancelled = false;
     marked = 0;
-    std::string run_id;
-    switch (db::CheckLease(tx, job_id, lease_token, &run_id)) {
+    const db::Lease lease = db::CheckLease(tx, job_id, lease_token);
+    switch (lease.check) {
       case db::LeaseCheck::kHeld:
         break;
       case db::LeaseCheck::kCancelled:
@@ -654,6 +655,7 @@ absl::StatusOr<bool> DiscoveryService::ReportTargets(const std::string& job_id, 
         return absl::FailedPreconditionError(
             StrCat("lease of job ", job_id, " was lost: another worker holds it or it ended; results not recorded"));
     }
+    const std::string& run_id = lease.run_id;
     std::vector<std::string> addresses;
     addresses.reserve(reports.size());
     for (const TargetReport& t : reports) addresses.push_back(t.address);
@@ -666,22 +668,27 @@ absl::StatusOr<bool> DiscoveryService::ReportTargets(const std::string& job_id, 
     std::vector<std::string> again = db::AlreadyDiscovered(tx, run_id, job_id, addresses);
     const std::set<std::string> counted(again.begin(), again.end());
     db::RecordTargets(tx, run_id, job_id, worker, reports, clock_.Now());
-    const bool http = db::JobProtocol(tx, job_id) == kProtocolHttp;
+    const bool http = lease.protocol == kProtocolHttp;
     const std::string& source = http ? options_.http_source : options_.source;
     // A fully collected device: its dependents this source reported before
     // and not now count a missed run. A fully probed address: the
-    // endpoints this source reported there before and not now.
+    // endpoints this source reported there before and not now. Read for
+    // all of them at once, keyed by device (SNMP) or address (HTTP).
+    std::map<std::string, std::set<std::string>> reported;  // device or address -> the CIs reported now
     for (const TargetReport& t : reports) {
       if (t.outcome != TargetOutcome::kDiscovered || counted.contains(t.address)) continue;
       if (!http && t.device_id.empty()) continue;
-      std::set<std::string> seen(t.reported_ids.begin(), t.reported_ids.end());
-      std::vector<std::string> missed;
-      for (std::string& id :
-           http ? db::SourcedEndpointsAt(tx, t.address, source) : db::SourcedDescendants(tx, t.device_id, source)) {
-        if (!seen.contains(id)) missed.push_back(std::move(id));
-      }
-      marked += db::CountMissed(tx, source, missed, clock_.Now(), /*count_run=*/false);
+      // A device answering at two addresses of the job: what either reported.
+      reported[http ? t.address : t.device_id].insert(t.reported_ids.begin(), t.reported_ids.end());
     }
+    std::vector<std::string> keys;
+    for (const auto& [key, ids] : reported) keys.push_back(key);
+    std::set<std::string> missed;
+    for (auto& [key, id] :
+         http ? db::SourcedEndpointsAt(tx, keys, source) : db::SourcedDescendants(tx, keys, source)) {
+      if (!reported.at(key).contains(id)) missed.insert(std::move(id));
+    }
+    marked += db::CountMissed(tx, source, {missed.begin(), missed.end()}, clock_.Now(), /*count_run=*/false);
     db::AddMarkedStale(tx, run_id, marked);
     return absl::OkStatus();
   });
@@ -709,11 +716,11 @@ absl::Status DiscoveryService::CompleteJob(const std::string& job_id, int64_t le
   CMDB_RETURN_IF_ERROR(CheckId(job_id, "job_id"));
   WriteContext context{.actor = "worker", .source = options_.source};
   return db_.Write(context, [&](db::Tx& tx) -> absl::Status {
-              std::string run_id;
-              switch (db::CheckLease(tx, job_id, lease_token, &run_id)) {
+              const db::Lease lease = db::CheckLease(tx, job_id, lease_token);
+              switch (lease.check) {
                 case db::LeaseCheck::kHeld:
                   db::EndJob(tx, job_id, release);
-                  return release ? absl::OkStatus() : EndRunIfDone(tx, run_id);
+                  return release ? absl::OkStatus() : EndRunIfDone(tx, lease.run_id);
                 case db::LeaseCheck::kCancelled:
                   return absl::OkStatus();
                 case db::LeaseCheck::kLost:
