@@ -460,11 +460,12 @@ class Worker::JobRunner {
       if (item.ref() == "host") {
         out->set_device_id(item.ci_id());
       } else if (item.ref().rfind("app:", 0) == 0) {
+        // "app:<port>" (http_findings.h); the reported endpoints are in
+        // the probe's order.
         const std::string port = item.ref().substr(4);
-        for (auto& ep : *out->mutable_endpoints()) {
-          if (ep.url().size() > port.size() + 2 &&
-              ep.url().compare(ep.url().size() - port.size() - 2, port.size() + 2, ":" + port + "/") == 0) {
-            ep.set_application_id(item.ci_id());
+        for (size_t i = 0; i < r.endpoints.size(); ++i) {
+          if (std::to_string(r.endpoints[i].port) == port) {
+            out->mutable_endpoints(static_cast<int>(i))->set_application_id(item.ci_id());
           }
         }
         ++devices_;

@@ -361,6 +361,33 @@ TEST_F(HttpDiscovery, HostilePortsEndWithClearErrors) {
   EXPECT_EQ(errors["127.0.2.15"], "") << "a plain page has no error";
 }
 
+// The run log links each endpoint to the application and certificate CIs
+// written for it.
+TEST_F(HttpDiscovery, RunLogNamesEachEndpointsCis) {
+  ASSERT_FALSE(first_run_.empty());
+  const auto apps = CisBy("application", "url");
+  const auto certs = CisBy("certificate", "fingerprint_sha256");
+  int linked = 0;
+  for (const Json& entry : LogOf(first_run_)) {
+    for (const Json& ep : entry["endpoints"]) {
+      const std::string url = ep.value("url", "");
+      SCOPED_TRACE(url);
+      if (ep.value("status", 0) == 0) {
+        EXPECT_EQ(ep.value("application_id", ""), "") << "no HTTP answer, no application";
+        continue;
+      }
+      if (!apps.contains(url)) continue;  // reached only through a redirect elsewhere
+      EXPECT_EQ(ep.value("application_id", ""), apps.at(url).value("id", ""));
+      const std::string fp = ep.value("certificate_sha256", "");
+      if (!fp.empty() && certs.contains(fp)) {
+        EXPECT_EQ(ep.value("certificate_id", ""), certs.at(fp).value("id", ""));
+      }
+      ++linked;
+    }
+  }
+  EXPECT_GE(linked, 10) << "endpoints answered HTTP in the lab";
+}
+
 TEST_F(HttpDiscovery, RenewedCertificateIsANewCiAndTakesOverSecures) {
   const std::string old_fp = Openssl("web1").fingerprint;
   Output renew = RunProgram({"/usr/bin/env", "CMDB_LAB_RENEW_CERTS=1", "/bin/bash",
