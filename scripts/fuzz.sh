@@ -22,7 +22,7 @@ while (($# > 0)); do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(filter page_token attributes import reconcile snmp rules)
+all=(filter page_token attributes import reconcile snmp rules http_rules http_response redfish certificate)
 if ((${#targets[@]} == 0)); then targets=("${all[@]}"); fi
 for t in "${targets[@]}"; do
   if [[ ! -f "tests/fuzz/${t}_fuzz.cc" ]]; then
@@ -32,11 +32,13 @@ for t in "${targets[@]}"; do
 done
 
 # The longest input a target is given: the size of what it parses in
-# practice, with room to spare (kMaxFilterLength is 4096).
+# practice, with room to spare (kMaxFilterLength is 4096; a Redfish
+# system resource is about 5 KB, and redfish reads several at once).
 max_len() {
   case "$1" in
     filter) echo 4200 ;;
     page_token) echo 2048 ;;
+    redfish) echo 16384 ;;
     *) echo 8192 ;;
   esac
 }
@@ -105,7 +107,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t FAILED (exit $rc): ${kept[*]:-no input saved}; log: $keep/$t.log" >&2
     failed+=("$t")
   fi
-  summary+=("$(printf '%-11s %6s s  %10s runs  cov %6s  crashes %s' "$t" "$elapsed" "${runs:-?}" "${cov:-?}" \
+  summary+=("$(printf '%-13s %6s s  %10s runs  cov %6s  crashes %s' "$t" "$elapsed" "${runs:-?}" "${cov:-?}" \
     "$crashes")")
 done
 

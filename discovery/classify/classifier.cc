@@ -110,6 +110,10 @@ class RuleParser {
     auto pattern = node.value<std::string>();
     if (!node.is_string() || !pattern) return Error(field, "expected a string (regex)");
     if (pattern->empty()) return Error(field, "empty regex");
+    if (text::HugeRegexNumber(*pattern)) {
+      return Error(field, text::Cat("bad regex '", *pattern,
+                                    "': a back-reference or repetition count of more than 9 digits"));
+    }
     try {
       return std::regex(*pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
     } catch (const std::regex_error& e) {

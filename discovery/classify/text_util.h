@@ -19,6 +19,38 @@ namespace cmdb::discovery::text {
 // A regular-expression match over a string_view.
 using Match = std::match_results<std::string_view::const_iterator>;
 
+// At most `max_bytes` bytes of `s`, cut before a UTF-8 sequence rather
+// than inside one (when what is there looks like one: at most 3 bytes are
+// given back).
+inline std::string_view CutBeforeChar(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t cut = max_bytes;
+  while (cut + 3 > max_bytes && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  if ((static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) cut = max_bytes;
+  return s.substr(0, cut);
+}
+
+// libstdc++'s regex compiler reads the number of a back-reference (\12)
+// or of a repetition ({2}, {2,5}) into a long without checking for
+// overflow: 19 digits are undefined behaviour. A number there of more than
+// 9 digits is refused before compiling; no rule needs one.
+inline bool HugeRegexNumber(std::string_view pattern) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    bool counted = pattern[i] == '\\' || pattern[i] == '{';
+    if (pattern[i] == ',') {
+      size_t j = i;
+      while (j > 0 && digit(pattern[j - 1])) --j;
+      counted = j > 0 && pattern[j - 1] == '{';
+    }
+    if (!counted) continue;
+    size_t digits = 0;
+    while (i + 1 + digits < pattern.size() && digit(pattern[i + 1 + digits])) ++digits;
+    if (digits > 9) return true;
+  }
+  return false;
+}
+
 // Replaces $0..$9 in `format` with the match's groups ($0 the whole match);
 // "$$" is a dollar. With no match (`m` null), $0 is `whole` and other
 // groups are empty.

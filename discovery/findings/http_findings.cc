@@ -5,6 +5,8 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "findings/payload_util.h"
 
@@ -240,7 +242,11 @@ class Builder {
     if (c.not_before != 0) SetString(a, "not_before", Rfc3339(c.not_before));
     if (c.not_after != 0) SetString(a, "not_after", Rfc3339(c.not_after));
     SetString(a, "fingerprint_sha256", c.fingerprint_sha256);
-    SetList(a, "subject_alt_names", c.subject_alt_names);
+    // A SAN is the certificate's bytes (an IA5String may hold any byte):
+    // made UTF-8 like every other text, or the server refuses the report.
+    std::vector<std::string> alt_names;
+    for (const std::string& name : c.subject_alt_names) alt_names.push_back(Clip(name));
+    SetList(a, "subject_alt_names", alt_names);
     SetString(a, "key_type", c.key_type);
     if (c.key_bits > 0) SetNumber(a, "key_bits", c.key_bits);
     SetString(a, "signature_algorithm", c.signature_algorithm);

@@ -50,12 +50,14 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
-// White space runs collapsed to one space, trimmed.
+// White space runs collapsed to one space, trimmed. Control characters
+// count as white space: a NUL in a value or a title would make the CMDB
+// refuse the whole report.
 std::string Collapse(std::string_view s) {
   std::string out;
   bool space = false;
   for (char c : s) {
-    if (IsSpace(c)) {
+    if (IsSpace(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       space = !out.empty();
       continue;
     }
@@ -325,6 +327,9 @@ class RuleParser {
     auto pattern = node.value<std::string>();
     if (!node.is_string() || !pattern) return Error(key, "expected a string (regex)");
     if (pattern->empty()) return Error(key, "empty regex");
+    if (text::HugeRegexNumber(*pattern)) {
+      return Error(key, "bad regex '" + *pattern + "': a back-reference or repetition count of more than 9 digits");
+    }
     try {
       return std::regex(*pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
     } catch (const std::regex_error& e) {
@@ -771,7 +776,7 @@ std::string Evaluate(const ValueSpec& spec, const Rule& rule, Views& views) {
   } else {
     out = Expand(spec.literal, nullptr, text);
   }
-  return CutChars(Collapse(out), kMaxValue);
+  return std::string(text::CutBeforeChar(Collapse(out), kMaxValue));
 }
 
 std::string Evaluate(const Value& value, const Rule& rule, Views& views) {

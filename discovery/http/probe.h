@@ -106,9 +106,10 @@ class Fingerprints {
 
 // The <title> of an HTML document: the text of the first <title> element,
 // the basic character references decoded (&amp; &lt; &gt; &quot; &apos;
-// &#39; &nbsp; and numeric ones), white space collapsed to single spaces and
-// trimmed, cut to at most 200 characters (whole UTF-8 sequences). "" when
-// there is none. Pure; reads at most the first 256 KiB of `html`.
+// &#39; &nbsp; and numeric ones), white space and control characters
+// collapsed to single spaces and trimmed, cut to at most 200 characters
+// (whole UTF-8 sequences). "" when there is none. Pure; reads at most the
+// first 256 KiB of `html`.
 std::string ExtractTitle(std::string_view html);
 
 struct ProbeOptions {

@@ -10,6 +10,8 @@
 #include <set>
 #include <string>
 
+#include "classify/text_util.h"
+
 namespace cmdb::discovery::http::redfish {
 namespace {
 
@@ -21,10 +23,18 @@ constexpr size_t kMaxLink = 512;
 // At most this many entries of one array are read (members, addresses).
 constexpr size_t kMaxArray = 4096;
 
+// A server's text as a value: control characters (NUL too, which the
+// CMDB's store refuses) read as spaces, white space trimmed, at most
+// kMaxValue bytes, never cut inside a UTF-8 sequence.
 std::string Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s.substr(0, kMaxValue));
+  auto blank = [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  std::string out(text::CutBeforeChar(s, kMaxValue));
+  for (char& c : out) {
+    if (blank(c)) c = ' ';
+  }
+  return out;
 }
 
 std::string Lower(std::string s) {

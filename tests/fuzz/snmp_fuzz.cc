@@ -4,9 +4,8 @@
 // shipped rules (classify/classifier.h, FactsFromWalk and Classify) and the
 // findings (findings/findings.h, BuildFindings), as worker.cc chains them.
 //
-// Beyond "no crash", the payload must be one the server accepts: it parses
-// back from its wire form (protobuf refuses strings that are not UTF-8) and
-// holds no NUL in any string (the server refuses the whole request).
+// Beyond "no crash", the payload must be one the server accepts: it keeps
+// the promise of findings_check.h.
 //
 // Encoding, records until the input ends (a record cut short is dropped):
 //   oid     a count byte (mod 33) and that many arcs, each a base-128 varint
@@ -22,17 +21,16 @@
 // (snmprec_to_seed.py makes more).
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "classify/classifier.h"
 #include "findings/findings.h"
+#include "findings_check.h"
 #include "fuzz_check.h"
 #include "mib/decoders.h"
 #include "snmp/varbind.h"
-#include "util/text_scan.h"
 
 namespace {
 
@@ -161,15 +159,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const cmdb::v1::ReconcileRequest request =
       discovery::BuildFindings(inventory, classification, {.address = "192.0.2.1", .observed_unix_s = 1700000000});
 
-  std::string wire;
-  cmdb::v1::ReconcileRequest parsed;
-  if (!request.SerializeToString(&wire) || !parsed.ParseFromString(wire)) {
-    std::fprintf(stderr, "%s\n", request.DebugString().c_str());
-    cmdb::fuzz::Fail("the findings do not parse back (a string that is not UTF-8?)");
-  }
-  if (std::optional<std::string> path = cmdb::proto_util::FindNulText(request)) {
-    std::fprintf(stderr, "NUL in %s\n", path->c_str());
-    cmdb::fuzz::Fail("the findings hold a NUL, which the server refuses");
-  }
+  cmdb::fuzz::CheckFindings(request);
   return 0;
 }
