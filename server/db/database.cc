@@ -16,6 +16,7 @@
 #include "core/strings.h"
 #include "db/catalog_store.h"
 #include "db/sql.h"
+#include "db/sql_util.h"
 
 namespace cmdb::db {
 namespace {
@@ -97,19 +98,6 @@ class ConnectionPool {
   std::mutex probe_mu_;
   std::unique_ptr<pqxx::connection> probe_;  // Database::Probe's own connection
 };
-
-namespace {
-
-// `url` (a URI or key=value words) with libpq's connect_timeout set.
-std::string WithConnectTimeout(const std::string& url, int64_t seconds) {
-  const std::string setting = StrCat("connect_timeout=", std::max<int64_t>(1, seconds));
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    return StrCat(url, url.find('?') == std::string::npos ? "?" : "&", setting);
-  }
-  return StrCat(url, " ", setting);
-}
-
-}  // namespace
 
 pqxx::transaction_base& Sql(Tx& tx) { return tx.txn_; }
 

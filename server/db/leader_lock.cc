@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/strings.h"
+#include "db/sql_util.h"
 
 namespace cmdb::db {
 namespace {
@@ -32,10 +33,7 @@ bool LeaderLock::Check() {
     if (!session_ || !session_->connection.is_open()) {
       held_ = false;
       session_.reset();
-      const std::string sep = url_.starts_with("postgres://") || url_.starts_with("postgresql://")
-                                  ? (url_.find('?') == std::string::npos ? "?" : "&")
-                                  : " ";
-      session_ = std::make_unique<Session>(StrCat(url_, sep, "connect_timeout=2"));
+      session_ = std::make_unique<Session>(WithConnectTimeout(url_, 2));
     }
     pqxx::nontransaction txn(session_->connection);
     if (held_) {

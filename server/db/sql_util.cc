@@ -1,5 +1,9 @@
 #include "db/sql_util.h"
 
+#include <algorithm>
+
+#include "core/strings.h"
+
 namespace cmdb::db {
 
 std::string ArrayLiteral(const std::vector<std::string>& items) {
@@ -35,6 +39,14 @@ std::string EscapeLike(std::string_view text) {
     out.push_back(c);
   }
   return out;
+}
+
+std::string WithConnectTimeout(const std::string& url, int64_t seconds) {
+  const std::string setting = StrCat("connect_timeout=", std::max<int64_t>(1, seconds));
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    return StrCat(url, url.find('?') == std::string::npos ? "?" : "&", setting);
+  }
+  return StrCat(url, " ", setting);
 }
 
 }  // namespace cmdb::db

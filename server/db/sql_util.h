@@ -1,6 +1,7 @@
-// Small helpers for building statement parameters.
+// Small helpers for building statement parameters and connection strings.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,5 +18,9 @@ std::vector<std::string> ParseTextArray(const pqxx::field& field);
 
 // Escapes LIKE wildcards so `text` matches literally: % _ and backslash.
 std::string EscapeLike(std::string_view text);
+
+// `url` (a URI or key=value words) with libpq's connect_timeout set to
+// `seconds` (at least 1).
+std::string WithConnectTimeout(const std::string& url, int64_t seconds);
 
 }  // namespace cmdb::db
