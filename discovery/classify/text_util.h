@@ -1,7 +1,7 @@
-// Small string helpers on std::string_view for the discovery rule matchers
-// (classify/ and the HTTP fingerprints in http/; Debian's abseil has its own
-// absl::string_view, which its string functions require). Header-only, not
-// part of either module's interface.
+// Small string helpers on std::string_view shared by discovery's modules
+// (the rule matchers in classify/ and http/, the MIB decoders, the payload
+// mappings; Debian's abseil has its own absl::string_view, which its string
+// functions require). Header-only, not part of any module's interface.
 #pragma once
 
 #include <cctype>
@@ -18,6 +18,45 @@ namespace cmdb::discovery::text {
 
 // A regular-expression match over a string_view.
 using Match = std::match_results<std::string_view::const_iterator>;
+
+// Length of the valid UTF-8 sequence at s[i] (1 to 4), or 0 when the bytes
+// there are not one (overlong forms, surrogates and code points above
+// U+10FFFF are not).
+inline size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  const uint8_t c = b(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2, cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3, cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  return n;
+}
+
+// Appends the byte `c` read as Latin-1, in UTF-8.
+inline void AppendLatin1(std::string& out, uint8_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else {
+    out.push_back(static_cast<char>(0xc0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+  }
+}
 
 // At most `max_bytes` bytes of `s`, cut before a UTF-8 sequence rather
 // than inside one (when what is there looks like one: at most 3 bytes are

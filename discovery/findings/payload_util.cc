@@ -3,6 +3,8 @@
 
 #include <ctime>
 
+#include "classify/text_util.h"
+
 namespace cmdb::discovery {
 
 using google::protobuf::Struct;
@@ -15,24 +17,11 @@ std::string ValidUtf8(const std::string& s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    // The second byte's range excludes overlong forms, surrogates and code
-    // points above U+10FFFF.
-    const unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-    const unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-    if (n > 1 && i + n > s.size()) n = 0;
-    for (size_t k = 1; k < n; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) n = 0;
-    }
-    if (n == 0) {
-      out.push_back(static_cast<char>(0xc0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-      ++i;
-    } else {
+    if (const size_t n = text::Utf8SequenceLength(s, i); n > 0) {
       out.append(s, i, n);
       i += n;
+    } else {
+      text::AppendLatin1(out, static_cast<uint8_t>(s[i++]));
     }
   }
   return out;

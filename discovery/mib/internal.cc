@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "classify/text_util.h"
+
 namespace cmdb::discovery::mib::internal {
 
 std::optional<std::string_view> Bytes(const Value* v) {
@@ -38,46 +40,6 @@ std::optional<Oid> ObjectId(const Value* v) {
   return v->oid;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t Utf8Length(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  uint8_t c = b(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t cp;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2, cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3, cp = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3f);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
-    return 0;
-  }
-  return n;
-}
-
-void AppendCodePoint(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else {  // Latin-1 byte: two UTF-8 bytes
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
-
-}  // namespace
-
 std::string CleanText(std::string_view bytes) {
   if (auto nul = bytes.find('\0'); nul != std::string_view::npos) bytes = bytes.substr(0, nul);
   std::string out;
@@ -85,7 +47,7 @@ std::string CleanText(std::string_view bytes) {
   for (size_t i = 0; i < bytes.size();) {
     size_t before = out.size();
     uint8_t c = static_cast<uint8_t>(bytes[i]);
-    size_t n = Utf8Length(bytes, i);
+    size_t n = text::Utf8SequenceLength(bytes, i);
     if (c == '\r') {
       out.push_back('\n');
       n = (i + 1 < bytes.size() && bytes[i + 1] == '\n') ? 2 : 1;
@@ -97,7 +59,7 @@ std::string CleanText(std::string_view bytes) {
       if (c >= 0x80 && c < 0xa0) {
         out.push_back(' ');  // C1 control read as Latin-1
       } else {
-        AppendCodePoint(out, c);
+        text::AppendLatin1(out, c);
       }
       n = 1;
     } else if (n == 2 && c == 0xc2 && static_cast<uint8_t>(bytes[i + 1]) < 0xa0) {
