@@ -689,14 +689,25 @@ std::vector<TargetReport> ListRunLog(Tx& tx, const std::string& run_id, const st
 
 // --- Staleness inputs
 
-std::vector<std::pair<std::string, std::string>> SourcedDescendants(Tx& tx, const std::vector<std::string>& device_ids,
-                                                                    const std::string& source) {
+namespace {
+
+// The (key, CI id) rows of a statement over an array of keys and a source.
+std::vector<std::pair<std::string, std::string>> IdsByKey(Tx& tx, const Statement& statement,
+                                                          const std::vector<std::string>& keys,
+                                                          const std::string& source) {
   std::vector<std::pair<std::string, std::string>> out;
-  if (device_ids.empty()) return out;
-  for (const auto& r : Exec(tx, kSourcedDescendants, ArrayLiteral(device_ids), source)) {
+  if (keys.empty()) return out;
+  for (const auto& r : Exec(tx, statement, ArrayLiteral(keys), source)) {
     out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> SourcedDescendants(Tx& tx, const std::vector<std::string>& device_ids,
+                                                                    const std::string& source) {
+  return IdsByKey(tx, kSourcedDescendants, device_ids, source);
 }
 
 std::vector<std::string> DevicesMissedByRun(Tx& tx, const std::string& run_id, const std::string& source) {
@@ -707,12 +718,7 @@ std::vector<std::string> DevicesMissedByRun(Tx& tx, const std::string& run_id, c
 
 std::vector<std::pair<std::string, std::string>> SourcedEndpointsAt(Tx& tx, const std::vector<std::string>& addresses,
                                                                     const std::string& source) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (addresses.empty()) return out;
-  for (const auto& r : Exec(tx, kSourcedEndpoints, ArrayLiteral(addresses), source)) {
-    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
-  }
-  return out;
+  return IdsByKey(tx, kSourcedEndpoints, addresses, source);
 }
 
 int64_t CountMissed(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros now,
