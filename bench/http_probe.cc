@@ -56,12 +56,15 @@
 #include "absl/strings/str_join.h"
 #include "http/engine.h"
 #include "http/probe.h"
+#include "support/nginx.h"
 
 namespace cmdb::discovery::http {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using cmdb::testing::ReadFile;
+using cmdb::testing::WriteFile;
 
 constexpr char kSubnet[] = "127.0.6";  // .1 to .16
 constexpr int kAddresses = 16;
@@ -71,18 +74,6 @@ double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
 }
 
 // User + system CPU seconds of this process (RUSAGE_SELF) or of its
@@ -183,73 +174,44 @@ int RunProcess(const std::vector<std::string>& argv, const std::string& out, con
   return status;
 }
 
-bool CanConnect(const std::string& address, int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, address.c_str(), &sin.sin_addr);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0;
-  close(fd);
-  return ok;
-}
-
 // --- the nginx serving the endpoints ----------------------------------------
 
 class BenchNginx {
  public:
-  ~BenchNginx() { Stop(); }
-
   // Makes the temporary directory, the CA and the leaf, writes nginx.conf
   // and starts nginx; true when every endpoint accepts TCP connections.
   bool Start(const std::vector<Endpoint>& endpoints, int workers, std::string* error) {
-    char pattern[] = "/tmp/cmdb-bench-http-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) {
-      *error = "cannot make a temporary directory";
+    if (!nginx_.MakeDir("cmdb-bench-http")) {
+      *error = nginx_.error();
       return false;
     }
-    dir_ = pattern;
-    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                              fs::perms::others_read | fs::perms::others_exec);
     return MakeCertificates(error) && StartNginx(endpoints, workers, error);
   }
 
   // Stops nginx and removes the directory (unless kept); safe to call twice.
-  void Stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-    if (!dir_.empty() && !keep_) {
-      std::error_code ignored;
-      fs::remove_all(dir_, ignored);
-      dir_.clear();
-    }
-  }
+  void Stop() { nginx_.Stop(); }
 
-  const fs::path& dir() const { return dir_; }
-  pid_t pid() const { return pid_; }
-  void keep() { keep_ = true; }
-  fs::path ca() const { return dir_ / "ca.pem"; }
+  const fs::path& dir() const { return nginx_.dir(); }
+  pid_t pid() const { return nginx_.pid(); }
+  void keep() { nginx_.Keep(); }
+  fs::path ca() const { return dir() / "ca.pem"; }
 
  private:
   bool Sh(const std::string& command, std::string* error) {
-    const std::string line = absl::StrCat("cd '", dir_.string(), "' && (", command, ") >>commands.log 2>&1");
+    const std::string line = absl::StrCat("cd '", dir().string(), "' && (", command, ") >>commands.log 2>&1");
     if (std::system(line.c_str()) == 0) return true;
-    *error = absl::StrCat("failed: ", command, "\n", ReadFile(dir_ / "commands.log"));
+    *error = absl::StrCat("failed: ", command, "\n", ReadFile(dir() / "commands.log"));
     return false;
   }
 
   bool MakeCertificates(std::string* error) {
     std::vector<std::string> sans = {"DNS:bench.cmdb.test"};
     for (int i = 1; i <= kAddresses; ++i) sans.push_back(absl::StrCat("IP:", kSubnet, ".", i));
-    WriteFile(dir_ / "req.cnf", "[req]\ndistinguished_name = dn\n[dn]\n");
-    WriteFile(dir_ / "leaf.ext", absl::StrCat("basicConstraints = CA:FALSE\n"
-                                              "keyUsage = digitalSignature, keyEncipherment\n"
-                                              "extendedKeyUsage = serverAuth\nsubjectAltName = ",
-                                              absl::StrJoin(sans, ", "), "\n"));
+    WriteFile(dir() / "req.cnf", "[req]\ndistinguished_name = dn\n[dn]\n");
+    WriteFile(dir() / "leaf.ext", absl::StrCat("basicConstraints = CA:FALSE\n"
+                                               "keyUsage = digitalSignature, keyEncipherment\n"
+                                               "extendedKeyUsage = serverAuth\nsubjectAltName = ",
+                                               absl::StrJoin(sans, ", "), "\n"));
     const std::string rsa = " -newkey rsa:2048 -nodes -config req.cnf";
     for (const std::string& c : {
              "openssl req -x509" + rsa + " -keyout ca.key -out ca.pem -days 30" +
@@ -265,52 +227,32 @@ class BenchNginx {
   }
 
   bool StartNginx(const std::vector<Endpoint>& endpoints, int workers, std::string* error) {
-    const std::string d = dir_.string();
+    const std::string d = dir().string();
     std::string listen;
+    std::vector<std::pair<std::string, int>> listeners;
     for (const Endpoint& e : endpoints) {
       absl::StrAppend(&listen, "    listen ", e.address, ":", e.port, " ssl http2;\n");
+      listeners.emplace_back(e.address, e.port);
     }
     // About 1 KB, like a small landing page.
     std::string filler;
     for (int i = 0; i < 12; ++i) absl::StrAppend(&filler, "<p>Configuration item ", i, " of the bench estate.</p>");
-    const std::string conf = absl::StrCat(
-        geteuid() == 0 ? "user root;\n" : "", "daemon off;\nworker_processes ", workers, ";\npid ", d,
-        "/nginx.pid;\nerror_log ", d, "/error.log warn;\nworker_rlimit_nofile 16384;\n",
-        "events { worker_connections 8192; }\nhttp {\n  access_log off;\n  default_type text/html;\n",
-        "  client_body_temp_path ", d, "/body;\n  proxy_temp_path ", d, "/proxy;\n  fastcgi_temp_path ", d,
-        "/fastcgi;\n  uwsgi_temp_path ", d, "/uwsgi;\n  scgi_temp_path ", d, "/scgi;\n", "  server {\n", listen,
-        "    ssl_certificate ", d, "/leaf.pem;\n    ssl_certificate_key ", d, "/leaf.key;\n",
-        "    location / { return 200 '<html><head><title>Bench $server_addr:$server_port</title></head><body>", filler,
-        "</body></html>\\n'; }\n  }\n}\n");
-    WriteFile(dir_ / "nginx.conf", conf);
+    const std::string conf = nginx_.Conf(
+        absl::StrCat("  server {\n", listen, "    ssl_certificate ", d, "/leaf.pem;\n    ssl_certificate_key ", d,
+                     "/leaf.key;\n",
+                     "    location / { return 200 '<html><head><title>Bench $server_addr:$server_port</title></head>"
+                     "<body>",
+                     filler, "</body></html>\\n'; }\n  }\n"),
+        8192, absl::StrCat("worker_processes ", workers, ";\nworker_rlimit_nofile 16384;\n"));
     std::fflush(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);  // gone with this benchmark, however it ends
-      const std::string log = d + "/nginx.out";
-      if (freopen(log.c_str(), "a", stdout) == nullptr || freopen(log.c_str(), "a", stderr) == nullptr) _exit(126);
-      execl("/usr/sbin/nginx", "nginx", "-p", d.c_str(), "-c", (d + "/nginx.conf").c_str(), "-e",
-            (d + "/error.log").c_str(), static_cast<char*>(nullptr));
-      _exit(127);
+    if (!nginx_.Start("/usr/sbin/nginx", conf, listeners)) {
+      *error = nginx_.error();
+      return false;
     }
-    for (int attempt = 0; attempt < 200; ++attempt) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        *error = absl::StrCat("nginx exited: ", ReadFile(dir_ / "nginx.out"), ReadFile(dir_ / "error.log"));
-        return false;
-      }
-      const bool all = std::all_of(endpoints.begin(), endpoints.end(),
-                                   [](const Endpoint& e) { return CanConnect(e.address, e.port); });
-      if (all) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    *error = "nginx did not listen on every endpoint within 10 s: " + ReadFile(dir_ / "error.log");
-    return false;
+    return true;
   }
 
-  fs::path dir_;
-  pid_t pid_ = -1;
-  bool keep_ = false;
+  cmdb::testing::NginxServer nginx_;
 };
 
 BenchNginx* g_nginx = nullptr;

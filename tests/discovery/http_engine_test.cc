@@ -38,12 +38,20 @@
 #include "absl/strings/str_replace.h"
 #include "http/certificate.h"
 #include "http/engine.h"
+#include "support/nginx.h"
 
 namespace cmdb::discovery::http {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using cmdb::testing::CanConnect;
+using cmdb::testing::NginxServer;
+using cmdb::testing::ReadFile;
+using cmdb::testing::Spawn;
+using cmdb::testing::StopProcess;
+using cmdb::testing::Which;
+using cmdb::testing::WriteFile;
 
 // nginx listeners.
 constexpr char kGood[] = "127.0.4.1";        // leaf of the lab CA, IP and DNS SANs; also plain http on :8080
@@ -70,26 +78,6 @@ constexpr char kPage[] = "<html><head><title>CMDB lab</title></head><body>lab pa
 
 std::string Url(const char* host, int port, const std::string& path, bool tls = true) {
   return absl::StrCat(tls ? "https://" : "http://", host, ":", port, path);
-}
-
-std::string Which(const std::string& name) {
-  for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/sbin/", "/usr/local/bin/"}) {
-    std::string path = std::string(dir) + name;
-    if (access(path.c_str(), X_OK) == 0) return path;
-  }
-  return {};
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
 }
 
 // Runs a shell command in `dir`, its output appended to dir/commands.log.
@@ -264,41 +252,6 @@ class HostileServers {
 
 // ---- The lab ----
 
-bool CanConnect(const char* address, int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, address, &sin.sin_addr);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0;
-  close(fd);
-  return ok;
-}
-
-// Starts `argv` with its output in `log`; its standard input is `stdin_fd`
-// (or /dev/null when -1). It is sent SIGTERM when this process ends.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, int stdin_fd = -1) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);  // gone with this test, however it ends
-    const int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
-    dup2(in, 0);
-    if (freopen(log.c_str(), "a", stdout) == nullptr || freopen(log.c_str(), "a", stderr) == nullptr) _exit(126);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-void Stop(pid_t pid) {
-  if (pid <= 0) return;
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
-}
-
 class HttpEngineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -308,14 +261,12 @@ class HttpEngineTest : public ::testing::Test {
       skip_ = "nginx or openssl is not installed";
       return;
     }
-    char pattern[] = "/tmp/cmdb-http-lab-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) {
-      setup_error_ = "cannot make a temporary directory";
+    nginx_ = new NginxServer();
+    if (!nginx_->MakeDir("cmdb-http-lab")) {
+      setup_error_ = nginx_->error();
       return;
     }
-    dir_ = pattern;
-    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                              fs::perms::others_read | fs::perms::others_exec);
+    dir_ = nginx_->dir();
     if (!MakeCertificates() || !StartNginx(nginx)) {
       setup_error_ = absl::StrCat(setup_error_, "\n--- commands.log ---\n", ReadFile(dir_ / "commands.log"),
                                   "\n--- error.log ---\n", ReadFile(dir_ / "error.log"));
@@ -329,16 +280,12 @@ class HttpEngineTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete hostile_;
     hostile_ = nullptr;
-    Stop(nginx_pid_);
-    nginx_pid_ = -1;
-    Stop(s_server_pid_);
+    StopProcess(s_server_pid_);
     s_server_pid_ = -1;
     if (s_server_stdin_ >= 0) close(s_server_stdin_);
     s_server_stdin_ = -1;
-    if (!dir_.empty() && std::getenv("CMDB_KEEP_HTTP_LAB") == nullptr) {
-      std::error_code ignored;
-      fs::remove_all(dir_, ignored);
-    }
+    delete nginx_;  // stops it and removes its directory
+    nginx_ = nullptr;
   }
 
   void SetUp() override {
@@ -427,17 +374,14 @@ location = /bearer { if ($http_authorization = 'Bearer @TOKEN@') { return 200 'b
                           "/", name, ".pem;\n    ssl_certificate_key ", d, "/", name, ".key;\n    include ", d,
                           "/common.conf;\n  }\n");
     };
-    std::string conf = absl::StrCat(
-        geteuid() == 0 ? "user root;\n" : "", "daemon off;\nworker_processes 1;\npid ", d, "/nginx.pid;\nerror_log ", d,
-        "/error.log warn;\nevents { worker_connections 2048; }\nhttp {\n  access_log off;\n  server_tokens on;\n",
-        "  default_type text/html;\n  client_body_temp_path ", d, "/body;\n  proxy_temp_path ", d,
-        "/proxy;\n  fastcgi_temp_path ", d, "/fastcgi;\n  uwsgi_temp_path ", d, "/uwsgi;\n  scgi_temp_path ", d,
-        "/scgi;\n", tls(kGood, "good"), tls(kExpired, "expired"), tls(kSelfSigned, "self"),
-        tls(kWrongHost, "wronghost"), "  server {\n    listen ", kGood, ":", kPlainPort, ";\n    include ", d,
-        "/common.conf;\n  }\n}\n");
-    WriteFile(dir_ / "nginx.conf", conf);
-
-    nginx_pid_ = Spawn({nginx, "-p", d, "-c", d + "/nginx.conf", "-e", d + "/error.log"}, d + "/nginx.out");
+    const std::string conf = nginx_->Conf(
+        absl::StrCat(tls(kGood, "good"), tls(kExpired, "expired"), tls(kSelfSigned, "self"), tls(kWrongHost, "wronghost"),
+                     "  server {\n    listen ", kGood, ":", kPlainPort, ";\n    include ", d, "/common.conf;\n  }\n"),
+        2048);
+    if (!nginx_->Start(nginx, conf, {{kGood, kTlsPort}, {kWrongHost, kTlsPort}, {kGood, kPlainPort}})) {
+      setup_error_ = nginx_->error();
+      return false;
+    }
     // s_server's standard input stays open (and silent) until the end.
     int in[2];
     if (pipe(in) != 0) {
@@ -450,23 +394,15 @@ location = /bearer { if ($http_authorization = 'Bearer @TOKEN@') { return 200 'b
     close(in[0]);
     s_server_stdin_ = in[1];
     for (int i = 0; i < 200; ++i) {
-      if (waitpid(nginx_pid_, nullptr, WNOHANG) == nginx_pid_) {
-        nginx_pid_ = -1;
-        setup_error_ = "nginx exited: " + ReadFile(dir_ / "nginx.out");
-        return false;
-      }
       if (waitpid(s_server_pid_, nullptr, WNOHANG) == s_server_pid_) {
         s_server_pid_ = -1;
         setup_error_ = "openssl s_server exited: " + ReadFile(dir_ / "s_server.out");
         return false;
       }
-      if (CanConnect(kGood, kTlsPort) && CanConnect(kWrongHost, kTlsPort) && CanConnect(kGood, kPlainPort) &&
-          CanConnect(kTlsSilent, kTlsPort)) {
-        return true;
-      }
+      if (CanConnect(kTlsSilent, kTlsPort)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    setup_error_ = "nginx or openssl s_server did not start listening within 10 s";
+    setup_error_ = "openssl s_server did not start listening within 10 s";
     return false;
   }
 
@@ -527,7 +463,7 @@ location = /bearer { if ($http_authorization = 'Bearer @TOKEN@') { return 200 'b
   static inline std::string openssl_;
   static inline std::string nginx_version_;
   static inline fs::path dir_;
-  static inline pid_t nginx_pid_ = -1;
+  static inline NginxServer* nginx_ = nullptr;
   static inline pid_t s_server_pid_ = -1;
   static inline int s_server_stdin_ = -1;
   static inline HostileServers* hostile_ = nullptr;

@@ -10,5 +10,6 @@ target_compile_definitions(http_probe_test PRIVATE CMDB_SOURCE_DIR="${PROJECT_SO
 # Skips when nginx or openssl is missing.
 add_executable(http_probe_lab_test ${CMAKE_CURRENT_LIST_DIR}/http_probe_lab_test.cc)
 target_compile_definitions(http_probe_lab_test PRIVATE CMDB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+target_include_directories(http_probe_lab_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(http_probe_lab_test PRIVATE cmdb_http_probe GTest::gtest_main Threads::Threads cmdb_warnings)
 gtest_discover_tests(http_probe_lab_test DISCOVERY_MODE PRE_TEST PROPERTIES LABELS lab RUN_SERIAL TRUE)

@@ -30,6 +30,7 @@
 #include <gtest/gtest.h>
 
 #include "http/probe.h"
+#include "support/nginx.h"
 
 #ifndef CMDB_SOURCE_DIR
 #error "CMDB_SOURCE_DIR must be defined"
@@ -39,6 +40,9 @@ namespace cmdb::discovery::http {
 namespace {
 
 namespace fs = std::filesystem;
+using cmdb::testing::NginxServer;
+using cmdb::testing::ReadFile;
+using cmdb::testing::Which;
 
 constexpr char kBmc[] = "127.0.5.1";      // nginx: :8443 TLS with the mockup, :8080 plain
 constexpr char kEndless[] = "127.0.5.2";  // :8080 in this process: a 200 head, then a body without end
@@ -48,34 +52,6 @@ constexpr int kClosedPort = 9;
 
 constexpr char kPassword[] = "Bmc-Pass-4411";
 constexpr char kWrongPassword[] = "Not-The-Pass-0000";
-
-std::string Which(const std::string& name) {
-  for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/usr/local/sbin/", "/usr/local/bin/"}) {
-    std::string path = std::string(dir) + name;
-    if (access(path.c_str(), X_OK) == 0) return path;
-  }
-  return {};
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::trunc) << text; }
-
-bool CanConnect(const char* address, int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, address, &sin.sin_addr);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0;
-  close(fd);
-  return ok;
-}
 
 // A server on kEndless:kPlainPort that answers anything with a 200 head and
 // then sends body bytes until the client goes away.
@@ -136,12 +112,12 @@ class ProbeLab : public ::testing::Test {
       skip_ = "nginx or openssl is not installed";
       return;
     }
-    char tmpl[] = "/tmp/cmdb-probe-lab-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) {
-      setup_error_ = "mkdtemp failed";
+    nginx_ = new NginxServer();
+    if (!nginx_->MakeDir("cmdb-probe-lab")) {
+      setup_error_ = nginx_->error();
       return;
     }
-    dir_ = tmpl;
+    dir_ = nginx_->dir();
     const std::string d = dir_.string();
     const std::string mockup = std::string(CMDB_SOURCE_DIR) + "/tests/lab/redfish/public-rackmount1";
     fs::create_directories(dir_ / "www" / "redfish");
@@ -155,59 +131,32 @@ class ProbeLab : public ::testing::Test {
       setup_error_ = "openssl failed: " + ReadFile(dir_ / "setup.log");
       return;
     }
-    const std::string conf =
-        std::string(geteuid() == 0 ? "user root;\n" : "") + "daemon off;\nworker_processes 1;\npid " + d +
-        "/nginx.pid;\nerror_log " + d + "/error.log warn;\nevents { worker_connections 512; }\nhttp {\n" +
-        "  access_log off;\n  server_tokens on;\n  default_type text/html;\n  client_body_temp_path " + d +
-        "/body;\n  proxy_temp_path " + d + "/proxy;\n  fastcgi_temp_path " + d + "/fastcgi;\n  uwsgi_temp_path " + d +
-        "/uwsgi;\n  scgi_temp_path " + d + "/scgi;\n" + "  server {\n    listen " + kBmc + ":" +
-        std::to_string(kTlsPort) + " ssl http2;\n    ssl_certificate " + d + "/bmc.pem;\n    ssl_certificate_key " + d +
-        "/bmc.key;\n    root " + d + "/www;\n" +
-        "    location = / { return 200 '<html><head><title>Probe &amp;   lab</title></head></html>'; }\n" +
+    const std::string conf = nginx_->Conf(
+        "  server {\n    listen " + std::string(kBmc) + ":" + std::to_string(kTlsPort) +
+        " ssl http2;\n    ssl_certificate " + d + "/bmc.pem;\n    ssl_certificate_key " + d + "/bmc.key;\n    root " +
+        d + "/www;\n" + "    location = / { return 200 '<html><head><title>Probe &amp;   lab</title></head></html>'; }\n" +
         "    location = /redfish/v1/ { default_type application/json; try_files /redfish/v1/index.json =404; }\n" +
         "    location /redfish/v1/ { default_type application/json; auth_basic bmc; auth_basic_user_file " + d +
         "/htpasswd; try_files $uri/index.json $uri =404; }\n  }\n" + "  server {\n    listen " + kBmc + ":" +
         std::to_string(kPlainPort) + ";\n" +
-        "    location = / { return 200 '<html><head><title>plain</title></head></html>'; }\n  }\n}\n";
-    WriteFile(dir_ / "nginx.conf", conf);
-    nginx_pid_ = fork();
-    if (nginx_pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (freopen((d + "/nginx.out").c_str(), "a", stderr) == nullptr) _exit(126);
-      execl(nginx.c_str(), nginx.c_str(), "-p", d.c_str(), "-c", (d + "/nginx.conf").c_str(), "-e",
-            (d + "/error.log").c_str(), static_cast<char*>(nullptr));
-      _exit(127);
+        "    location = / { return 200 '<html><head><title>plain</title></head></html>'; }\n  }\n");
+    if (!nginx_->Start(nginx, conf, {{kBmc, kTlsPort}, {kBmc, kPlainPort}})) {
+      setup_error_ = nginx_->error();
+      return;
     }
     endless_ = new EndlessServer();
     if (!endless_->Start()) {
       setup_error_ = "cannot listen on 127.0.5.2:8080";
       return;
     }
-    bool up = false;
-    for (int i = 0; i < 200 && !up; ++i) {
-      if (waitpid(nginx_pid_, nullptr, WNOHANG) == nginx_pid_) {
-        nginx_pid_ = -1;
-        setup_error_ = "nginx exited: " + ReadFile(dir_ / "nginx.out") + ReadFile(dir_ / "error.log");
-        return;
-      }
-      up = CanConnect(kBmc, kTlsPort) && CanConnect(kBmc, kPlainPort);
-      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (!up) {
-      setup_error_ = "nginx did not listen within 10 s";
-      return;
-    }
     RunProbe();
   }
 
   static void TearDownTestSuite() {
-    if (nginx_pid_ > 0) {
-      kill(nginx_pid_, SIGTERM);
-      waitpid(nginx_pid_, nullptr, 0);
-    }
+    delete nginx_;  // stops it and removes its directory
+    nginx_ = nullptr;
     delete endless_;
     endless_ = nullptr;
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   static void RunProbe() {
@@ -250,7 +199,7 @@ class ProbeLab : public ::testing::Test {
 
   static inline std::string skip_, setup_error_;
   static inline fs::path dir_;
-  static inline pid_t nginx_pid_ = -1;
+  static inline NginxServer* nginx_ = nullptr;
   static inline EndlessServer* endless_ = nullptr;
   static inline std::map<std::string, AddressResult> results_;
   static inline int calls_ = 0;
