@@ -15,6 +15,7 @@ target_link_libraries(cmdb_http
 # cmdb_http_rules: the pure part of the probe (fingerprint rules, Redfish
 # JSON, HTML titles): no engine, no I/O beyond reading the rules file.
 add_library(cmdb_http_rules STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/fingerprint_rules.cc
   ${CMAKE_CURRENT_LIST_DIR}/fingerprints.cc
   ${CMAKE_CURRENT_LIST_DIR}/redfish.cc)
 target_include_directories(cmdb_http_rules PUBLIC ${PROJECT_SOURCE_DIR}/discovery)
