@@ -3,6 +3,7 @@
 find_package(tomlplusplus REQUIRED)
 add_library(cmdb_classify STATIC
   ${CMAKE_CURRENT_LIST_DIR}/classifier.cc
+  ${CMAKE_CURRENT_LIST_DIR}/facts.cc
   ${CMAKE_CURRENT_LIST_DIR}/enterprises.cc
 )
 target_link_libraries(cmdb_classify
