@@ -81,7 +81,9 @@ class CmdbdProcess {
     Output t = RunProgram({CMDBD_PATH, "token", "create", "--role", role, "--name", name, "--tokens", dir_ + "/tokens"},
                           dir_ + "/token.err");
     EXPECT_EQ(t.exit_code, 0) << t.err;
-    return t.out.substr(0, t.out.find('\n'));
+    std::string token = t.out.substr(0, t.out.find('\n'));
+    if (!token.empty()) tokens_.push_back(token);
+    return token;
   }
 
   // Starts cmdbd and waits for its "listening on" line; returns HOST:PORT
@@ -134,19 +136,23 @@ class CmdbdProcess {
     address_.clear();
   }
 
+  // Removes the directory, after checking that no token this process made
+  // appears in cmdbd's log or its embedded PostgreSQL's: every test that
+  // runs a cmdbd checks its logs for secrets this way.
   void RemoveDir() {
+    const std::string logs[] = {Log(), ReadAll(dir_ + "/data/postgresql.log")};
+    for (const std::string& token : tokens_) {
+      for (const std::string& log : logs) {
+        EXPECT_EQ(log.find(token), std::string::npos) << "a token appears in a log of " << dir_;
+      }
+    }
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
   const std::string& dir() const { return dir_; }
   // The whole log so far.
-  std::string Log() const {
-    std::ifstream in(dir_ + "/cmdbd.log");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string Log() const { return ReadAll(dir_ + "/cmdbd.log"); }
   pid_t pid() const { return pid_; }
   const std::string& address() const { return address_; }
 
@@ -168,9 +174,17 @@ class CmdbdProcess {
   }
 
  private:
+  static std::string ReadAll(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
   std::string dir_;
   std::string address_;
   pid_t pid_ = -1;
+  std::vector<std::string> tokens_;  // made by Token(): must appear in no log
 };
 
 }  // namespace cmdb::testing
