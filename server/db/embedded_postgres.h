@@ -38,6 +38,9 @@ class EmbeddedPostgres {
 
   // Fast shutdown (pg_ctl stop -m fast). Idempotent.
   absl::Status Stop();
+  // Leaves the cluster running when this object goes away (a test cluster
+  // that outlives the program starting it; `pg_ctl stop` ends it later).
+  void Detach() { running_ = false; }
 
   // Whether the cluster's postmaster is running (pg_ctl status).
   bool Alive() const;

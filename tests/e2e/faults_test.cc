@@ -59,7 +59,8 @@ TEST(FaultsTest, DatabaseLostUnderLoadAndBack) {
   std::this_thread::sleep_for(std::chrono::seconds(3));
   const auto during = writers.codes();
   // Back again, on the same data directory.
-  (*pg).release();  // its destructor would stop the cluster the test restarts
+  (*pg)->Detach();  // its destructor would stop the cluster the test restarts
+  pg->reset();
   auto again = db::EmbeddedPostgres::Start(pg_options);
   ASSERT_TRUE(again.ok()) << again.status();
   const double to_serving = WaitForHealth(*channel, 1, std::chrono::seconds(30));

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Leave it running for the tests; `stop` ends it.
-  (*pg).release();
+  (*pg)->Detach();
   std::printf("test PostgreSQL running in %s\n", dir.c_str());
   return 0;
 }
