@@ -36,6 +36,7 @@ if [[ -n "$sanitize" ]]; then
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
   export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+  export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp}"
   cd "$dir"
   ctest --output-on-failure -j "$(nproc)" --timeout 1800 -L 'unit|api|db' "$@"
   exit 0
