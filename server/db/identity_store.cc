@@ -8,6 +8,7 @@
 #include "core/time.h"
 #include "db/rows.h"
 #include "db/sql_util.h"
+#include "db/stream_store.h"
 #include "db/sql.h"
 
 namespace cmdb::db {
@@ -74,20 +75,27 @@ const Statement kClearStale{
     "identity_clear_stale",
     "UPDATE ci SET stale = false, stale_since = NULL WHERE id = ANY($1::uuid[]) AND stale "
     "AND NOT EXISTS (SELECT 1 FROM ci_source s WHERE s.ci_id = ci.id AND s.stale)"};
-const Statement kEndRun{
-    "identity_end_run",
-    "WITH seen(id) AS (SELECT unnest($2::uuid[])), "
-    "missed AS (UPDATE ci_source cs SET missed_runs = cs.missed_runs + 1, "
-    "             stale = (s.stale_after_runs > 0 AND cs.missed_runs + 1 >= s.stale_after_runs) "
-    "                  OR (s.stale_after IS NOT NULL AND $3::timestamptz - cs.last_seen >= s.stale_after) "
-    "           FROM source s "
-    "           WHERE s.name = $1 AND cs.source = $1 AND NOT cs.stale "
-    "             AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.id = cs.ci_id) "
-    "           RETURNING cs.ci_id, cs.stale), "
-    "marked AS (UPDATE ci SET stale = true, stale_since = $3::timestamptz FROM missed m "
-    "           WHERE ci.id = m.ci_id AND m.stale AND NOT ci.stale RETURNING ci.id), "
-    "counted AS (UPDATE source SET runs = runs + 1, last_run_at = $3::timestamptz WHERE name = $1) "
-    "SELECT count(*) FROM marked"};
+// Ends a complete run whose sightings are what SEEN selects.
+#define CMDB_END_RUN_SQL(SEEN)                                                                 \
+  "WITH seen(id) AS (" SEEN "), "                                                              \
+  "missed AS (UPDATE ci_source cs SET missed_runs = cs.missed_runs + 1, "                      \
+  "             stale = (s.stale_after_runs > 0 AND cs.missed_runs + 1 >= s.stale_after_runs) " \
+  "                  OR (s.stale_after IS NOT NULL AND $3::timestamptz - cs.last_seen >= s.stale_after) " \
+  "           FROM source s "                                                                  \
+  "           WHERE s.name = $1 AND cs.source = $1 AND NOT cs.stale "                          \
+  "             AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.id = cs.ci_id) "                 \
+  "           RETURNING cs.ci_id, cs.stale), "                                                 \
+  "marked AS (UPDATE ci SET stale = true, stale_since = $3::timestamptz FROM missed m "        \
+  "           WHERE ci.id = m.ci_id AND m.stale AND NOT ci.stale RETURNING ci.id), "           \
+  "counted AS (UPDATE source SET runs = runs + 1, last_run_at = $3::timestamptz WHERE name = $1) " \
+  "SELECT count(*) FROM marked"
+const Statement kEndRun{"identity_end_run", CMDB_END_RUN_SQL("SELECT unnest($2::uuid[])")};
+// A stream's sightings are the CIs of its working table (db/stream_store.h)
+// and $2's; the table exists only inside the stream's transaction, so the
+// statement is not prepared.
+const char kEndStreamRun[] = CMDB_END_RUN_SQL(
+    "SELECT ci_id FROM pg_temp.stream_item WHERE ci_id IS NOT NULL UNION ALL SELECT unnest($2::uuid[])");
+#undef CMDB_END_RUN_SQL
 const Statement kNoteRun{"identity_note_run", "UPDATE source SET last_run_at = $2::timestamptz WHERE name = $1"};
 const Statement kSweepStale{
     "identity_sweep_stale",
@@ -286,6 +294,10 @@ int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std
 
 int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen, Micros now) {
   return Exec(tx, kEndRun, source, ArrayLiteral(seen), ToSqlTimestamp(now))[0][0].as<int64_t>();
+}
+
+int64_t EndCompleteStreamRun(Tx& tx, const std::string& source, Micros now) {
+  return Sql(tx).exec_params(kEndStreamRun, source, "{}", ToSqlTimestamp(now))[0][0].as<int64_t>();
 }
 
 void NoteRun(Tx& tx, const std::string& source, Micros now) { Exec(tx, kNoteRun, source, ToSqlTimestamp(now)); }
