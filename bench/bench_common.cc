@@ -100,7 +100,7 @@ InProcessServer::InProcessServer(const std::string& url, int pool_size, int max_
   }
   pool_ = std::make_unique<WorkerPool>(2);  // as in cmdbd
   api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, auth_, limits_});
-  reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, auth_, limits_);
+  reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, auth_);
   services.insert(services.begin(), {api_.get(), reconcile_api_.get()});
   api::ServerOptions server_options;
   server_options.listen = "127.0.0.1:0";

@@ -344,7 +344,7 @@ int Serve(const Config& config, sigset_t signals) {
     spdlog::warn("**************************************************************");
   }
   cmdb::api::CmdbApi api({cis, relationships, classes, feed, feed_pool, auth, config.limits});
-  cmdb::api::ReconcileApi reconcile_api(reconcile, auth, config.limits);
+  cmdb::api::ReconcileApi reconcile_api(reconcile, auth);
   cmdb::api::DiscoveryApi discovery_api(discovery, auth);
   cmdb::api::ImpactApi impact_api(impact, auth);
   cmdb::api::ServerOptions server_options;
@@ -509,6 +509,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-stream-items", config.limits.max_stream_items, "Most items in one StreamReconcile")
       ->envname("CMDB_MAX_STREAM_ITEMS")
       ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
+  app.add_option("--max-stream-results", config.limits.max_stream_results,
+                 "Most item (and relation) results a StreamReconcile answer lists")
+      ->envname("CMDB_MAX_STREAM_RESULTS")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_option("--max-large-reconciles", config.limits.max_large_reconciles,
                  "Reconcile payloads of over 10000 items run this many at a time; others wait their turn")

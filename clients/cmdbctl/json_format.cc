@@ -230,7 +230,8 @@ Json RelationResultJson(const cmdb::v1::RelationResult& rel) {
 Json ReconcileSummaryJson(const cmdb::v1::ReconcileResponse& r) {
   return {{"dry_run", r.dry_run()},   {"changeset_id", r.changeset_id()}, {"created", r.created()},
           {"updated", r.updated()},   {"unchanged", r.unchanged()},       {"conflicts", r.conflicts()},
-          {"rejected", r.rejected()}, {"marked_stale", r.marked_stale()}};
+          {"rejected", r.rejected()}, {"marked_stale", r.marked_stale()},
+          {"items_omitted", r.items_omitted()}, {"relations_omitted", r.relations_omitted()}};
 }
 
 Json IdentificationRulesJson(const cmdb::v1::IdentificationRules& rules) {

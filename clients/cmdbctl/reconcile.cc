@@ -127,7 +127,8 @@ Json ItemsJson(const ReconcilePayload& p, const v1::ReconcileResponse& response)
   Json items = Json::array();
   for (int i = 0; i < response.items_size(); ++i) {
     Json item = ItemResultJson(response.items(i));
-    if (static_cast<size_t>(i) < p.item_lines.size()) item["line"] = p.item_lines[i];
+    const size_t index = static_cast<size_t>(response.items(i).index());  // a stream may list some only
+    if (index < p.item_lines.size()) item["line"] = p.item_lines[index];
     items.push_back(std::move(item));
   }
   return items;
@@ -187,9 +188,10 @@ void PrintTables(const ReconcilePayload& p, const v1::ReconcileResponse& respons
   Table items({"REF", "ACTION", "CI", "MATCHED_BY/REASON", "CHANGES"});
   for (int i = 0; i < response.items_size(); ++i) {
     const auto& item = response.items(i);
-    const bool has_line = static_cast<size_t>(i) < p.item_lines.size();
+    const size_t index = static_cast<size_t>(item.index());
+    const bool has_line = index < p.item_lines.size();
     const std::string ref =
-        item.ref().empty() && has_line ? "(line " + std::to_string(p.item_lines[i]) + ")" : item.ref();
+        item.ref().empty() && has_line ? "(line " + std::to_string(p.item_lines[index]) + ")" : item.ref();
     items.AddRow({ref, ReconcileActionText(item.action()), item.ci_id(), ReasonText(item), ChangesText(item)});
   }
   items.Print();
@@ -222,6 +224,10 @@ void PrintSummary(const v1::ReconcileResponse& r) {
             << " unchanged, " << r.conflicts() << " conflicts, " << r.rejected() << " rejected, " << r.marked_stale()
             << " marked stale";
   if (!r.relations().empty()) std::cerr << "; relations: " << RelationCounts(r);
+  if (r.items_omitted() > 0 || r.relations_omitted() > 0) {
+    std::cerr << " (not listed: " << r.items_omitted() << " item and " << r.relations_omitted()
+              << " relation results; problems are listed first)";
+  }
   std::cerr << "\n";
 }
 

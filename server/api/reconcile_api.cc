@@ -50,9 +50,9 @@ void RuleToProto(const ReconciliationRuleDef& rule, v1::ReconciliationRule* out)
   for (const auto& s : rule.sources) out->add_sources(s);
 }
 
-// Appends one chunk's items and relations to `into`.
-absl::Status AppendChunk(const v1::ReconcileRequest& chunk, ReconcileInput& into) {
-  const size_t offset = into.items.size();
+// Appends one chunk's items and relations to `into`; its first item is
+// items[offset] of the payload.
+absl::Status AppendChunk(const v1::ReconcileRequest& chunk, size_t offset, ReconcileInput& into) {
   for (int i = 0; i < chunk.items_size(); ++i) {
     const auto& item = chunk.items(i);
     const std::string field = StrCat("items[", offset + static_cast<size_t>(i), "]");
@@ -112,13 +112,14 @@ absl::StatusOr<ReconcileInput> ReconcileInputFromProto(const v1::ReconcileReques
   input.source = req.source();
   input.dry_run = req.dry_run();
   input.complete_run = req.complete_run();
-  CMDB_RETURN_IF_ERROR(AppendChunk(req, input));
+  CMDB_RETURN_IF_ERROR(AppendChunk(req, 0, input));
   return input;
 }
 
 void ReconcileOutputToProto(const ReconcileOutput& out, v1::ReconcileResponse* resp) {
   for (const ItemOutcome& item : out.items) {
     auto* r = resp->add_items();
+    r->set_index(item.index);
     r->set_ref(item.ref);
     r->set_action(ActionEnum(item.action));
     r->set_ci_id(item.ci_id);
@@ -147,12 +148,14 @@ void ReconcileOutputToProto(const ReconcileOutput& out, v1::ReconcileResponse* r
   }
   resp->set_dry_run(out.dry_run);
   if (out.changeset) resp->set_changeset_id(std::to_string(out.changeset->id));
-  resp->set_created(out.Count(ReconcileAction::kCreated));
-  resp->set_updated(out.Count(ReconcileAction::kUpdated));
-  resp->set_unchanged(out.Count(ReconcileAction::kUnchanged));
-  resp->set_conflicts(out.Count(ReconcileAction::kConflict));
-  resp->set_rejected(out.Count(ReconcileAction::kRejected));
+  resp->set_created(static_cast<int32_t>(out.Count(ReconcileAction::kCreated)));
+  resp->set_updated(static_cast<int32_t>(out.Count(ReconcileAction::kUpdated)));
+  resp->set_unchanged(static_cast<int32_t>(out.Count(ReconcileAction::kUnchanged)));
+  resp->set_conflicts(static_cast<int32_t>(out.Count(ReconcileAction::kConflict)));
+  resp->set_rejected(static_cast<int32_t>(out.Count(ReconcileAction::kRejected)));
   resp->set_marked_stale(static_cast<int32_t>(out.marked_stale));
+  resp->set_items_omitted(static_cast<int32_t>(out.items_omitted));
+  resp->set_relations_omitted(static_cast<int32_t>(out.relations_omitted));
 }
 
 template <typename Fn>
@@ -168,47 +171,83 @@ grpc::Status ReconcileApi::Reconcile(grpc::ServerContext* ctx, const v1::Reconci
   return Handle(ctx, "Reconcile", *req, [&](const Principal& p) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, req->change()));
     CMDB_ASSIGN_OR_RETURN(ReconcileInput input, ReconcileInputFromProto(*req));
-    CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/false, ctx->deadline()));
+    CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, ctx->deadline()));
     ReconcileOutputToProto(out, resp);
     return absl::OkStatus();
   });
 }
 
+namespace {
+
+// The chunks of a StreamReconcile call, read one at a time; staged as
+// their items and relations only (the header is the first chunk's).
+class ProtoPayloadStream : public PayloadStream {
+ public:
+  explicit ProtoPayloadStream(grpc::ServerReader<v1::ReconcileRequest>* reader) : reader_(reader) {}
+
+  // The first chunk, which carries the payload's header. False when the
+  // stream sent none.
+  bool ReadFirst() {
+    if (!reader_->Read(&first_)) return false;
+    pending_first_ = true;
+    return true;
+  }
+  const v1::ReconcileRequest& first() const { return first_; }
+
+  absl::StatusOr<std::optional<Chunk>> Next() override {
+    v1::ReconcileRequest chunk;
+    if (pending_first_) {
+      pending_first_ = false;
+      chunk.mutable_items()->Swap(first_.mutable_items());
+      chunk.mutable_relations()->Swap(first_.mutable_relations());
+    } else if (!reader_->Read(&chunk)) {
+      return std::nullopt;
+    }
+    if (auto bad = proto_util::FindNulText(chunk, {"items", "relations"})) {
+      return absl::InvalidArgumentError(StrCat(*bad, ": contains a NUL character"));
+    }
+    Chunk out;
+    out.entries = chunk.items_size() + chunk.relations_size();
+    v1::ReconcileRequest body;  // items and relations only
+    body.mutable_items()->Swap(chunk.mutable_items());
+    body.mutable_relations()->Swap(chunk.mutable_relations());
+    out.bytes = body.SerializeAsString();
+    return out;
+  }
+
+  absl::Status Decode(std::string_view bytes, size_t item_offset, ReconcileInput& into) const override {
+    v1::ReconcileRequest chunk;
+    if (!chunk.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return absl::InternalError("a staged chunk of the stream could not be read");
+    }
+    return AppendChunk(chunk, item_offset, into);
+  }
+
+ private:
+  grpc::ServerReader<v1::ReconcileRequest>* reader_;
+  v1::ReconcileRequest first_;
+  bool pending_first_ = false;
+};
+
+}  // namespace
+
 grpc::Status ReconcileApi::StreamReconcile(grpc::ServerContext* ctx, grpc::ServerReader<v1::ReconcileRequest>* reader,
                                            v1::ReconcileResponse* resp) {
   return Handle(ctx, "StreamReconcile", v1::ReconcileRequest::default_instance(),
                 [&](const Principal& p) -> absl::Status {
-                  ReconcileInput input;
-                  WriteContext context;
-                  v1::ReconcileRequest chunk;
-                  bool first = true;
-                  size_t total = 0;
-                  PayloadGate::Permit permit;
-                  while (reader->Read(&chunk)) {
-                    if (auto bad = proto_util::FindNulText(chunk, {"items", "relations"})) {
-                      return absl::InvalidArgumentError(StrCat(*bad, ": contains a NUL character"));
-                    }
-                    total += static_cast<size_t>(chunk.items_size() + chunk.relations_size());
-                    if (total > static_cast<size_t>(limits_.max_stream_items)) {
-                      return absl::InvalidArgumentError(
-                          StrCat("items: more than ", limits_.max_stream_items, " items and relations in one stream"));
-                    }
-                    if (total > static_cast<size_t>(limits_.large_payload_items) && !permit.held()) {
-                      // Past this size the stream waits its turn before it
-                      // holds more (payload_gate.h).
-                      CMDB_ASSIGN_OR_RETURN(permit, service_.AdmitLarge(ctx->deadline()));
-                    }
-                    if (first) {  // the payload's header comes with the first chunk
-                      CMDB_ASSIGN_OR_RETURN(context, WriteContextFrom(p.name, chunk.change()));
-                      CMDB_ASSIGN_OR_RETURN(input, ReconcileInputFromProto(chunk));
-                      first = false;
-                    } else {
-                      CMDB_RETURN_IF_ERROR(AppendChunk(chunk, input));
-                    }
+                  ProtoPayloadStream stream(reader);
+                  if (!stream.ReadFirst()) return absl::InvalidArgumentError("items: the stream sent no chunk");
+                  if (auto bad = proto_util::FindNulText(stream.first(), {"items", "relations"})) {
+                    return absl::InvalidArgumentError(StrCat(*bad, ": contains a NUL character"));
                   }
-                  if (first) return absl::InvalidArgumentError("items: the stream sent no chunk");
-                  CMDB_ASSIGN_OR_RETURN(ReconcileOutput out, service_.Reconcile(context, input, /*streamed=*/true,
-                                                                                ctx->deadline(), &permit));
+                  // The payload's header comes with the first chunk.
+                  CMDB_ASSIGN_OR_RETURN(WriteContext context, WriteContextFrom(p.name, stream.first().change()));
+                  ReconcileInput header;
+                  header.source = stream.first().source();
+                  header.dry_run = stream.first().dry_run();
+                  header.complete_run = stream.first().complete_run();
+                  CMDB_ASSIGN_OR_RETURN(ReconcileOutput out,
+                                        service_.ReconcileStream(context, header, stream, ctx->deadline()));
                   ReconcileOutputToProto(out, resp);
                   return absl::OkStatus();
                 });

@@ -1,20 +1,20 @@
 // The cmdb.v1.ReconciliationService implementation: thin handlers over
 // ReconcileService (Reconcile, StreamReconcile, Merge) and its
 // ReconcileAdmin (rules, sources, duplicate candidates), with the same
-// authentication, logging and status mapping as CmdbApi. StreamReconcile gathers its chunks into one payload.
+// authentication, logging and status mapping as CmdbApi. StreamReconcile hands
+// its chunks to ReconcileService::ReconcileStream one at a time.
 #pragma once
 
 #include "api/auth.h"
 #include "cmdb/v1/reconcile.grpc.pb.h"
-#include "service/limits.h"
 #include "service/reconcile_service.h"
 
 namespace cmdb::api {
 
 class ReconcileApi final : public v1::ReconciliationService::Service {
  public:
-  ReconcileApi(ReconcileService& service, const Authenticator& auth, const Limits& limits)
-      : service_(service), admin_(service.admin()), auth_(auth), limits_(limits) {}
+  ReconcileApi(ReconcileService& service, const Authenticator& auth)
+      : service_(service), admin_(service.admin()), auth_(auth) {}
 
   grpc::Status Reconcile(grpc::ServerContext* ctx, const v1::ReconcileRequest* req,
                          v1::ReconcileResponse* resp) override;
@@ -46,7 +46,6 @@ class ReconcileApi final : public v1::ReconciliationService::Service {
   ReconcileService& service_;
   ReconcileAdmin& admin_;  // rules, sources and duplicates
   const Authenticator& auth_;
-  const Limits& limits_;
 };
 
 // Conversions, exposed for tests.

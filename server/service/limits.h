@@ -14,6 +14,8 @@ struct Limits {
   int max_batch_items = 50000;
   // Items + relations in one StreamReconcile (one transaction).
   int max_stream_items = 1000000;
+  // Item results (and relation results) a StreamReconcile answer lists.
+  int max_stream_results = 10000;
   // Payloads over large_payload_items items + relations are reconciled at
   // most max_large_reconciles at a time (service/payload_gate.h).
   int large_payload_items = 10000;

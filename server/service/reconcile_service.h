@@ -64,22 +64,27 @@ class ReconcileService {
   // The outcome of every item and relation, and the changeset (none when
   // nothing changed, or for a dry run). INVALID_ARGUMENT for a bad payload
   // as a whole (source name, no items, too many items, repeated refs);
-  // item-level problems are REJECTED outcomes. `streamed` payloads may
-  // hold up to Limits::max_stream_items. Database errors as db::Database
-  // maps them (ABORTED, UNAVAILABLE, ...).
-  // A payload over Limits::large_payload_items waits for a slot of the
-  // large-payload gate until `deadline` (RESOURCE_EXHAUSTED after it),
-  // unless the caller holds one (`admitted`, see AdmitLarge).
+  // item-level problems are REJECTED outcomes. Up to
+  // Limits::max_batch_items. Database errors as db::Database maps them
+  // (ABORTED, UNAVAILABLE, ...). A payload over Limits::large_payload_items
+  // waits for a slot of the large-payload gate until `deadline`
+  // (RESOURCE_EXHAUSTED after it).
   absl::StatusOr<ReconcileOutput> Reconcile(
-      const WriteContext& context, const ReconcileInput& input, bool streamed = false,
-      std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max(),
-      const PayloadGate::Permit* admitted = nullptr);
+      const WriteContext& context, const ReconcileInput& input,
+      std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max());
 
-  // A slot of the large-payload gate, for a stream that has grown past
-  // Limits::large_payload_items while it is read; held until destroyed.
-  absl::StatusOr<PayloadGate::Permit> AdmitLarge(std::chrono::system_clock::time_point deadline) {
-    return gate_.Enter(deadline);
-  }
+  // A stream of chunks forming one payload whose source, dry_run and
+  // complete_run are `header`'s, in one transaction, holding one slice in
+  // memory at a time (service/reconciler.h): each chunk is staged in the
+  // database as it is read, then the stream is reconciled from there. The
+  // answer counts everything and lists at most Limits::max_stream_results
+  // item and relation outcomes. Up to Limits::max_stream_items; past
+  // Limits::large_payload_items the stream waits for a slot of the
+  // large-payload gate until `deadline`. Errors as Reconcile, and `stream`'s.
+  absl::StatusOr<ReconcileOutput> ReconcileStream(
+      const WriteContext& context, const ReconcileInput& header, PayloadStream& stream,
+      std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max());
+
   PayloadGate& gate() { return gate_; }
 
   // Merges `duplicate_id` into `survivor_id`: the survivor takes the
@@ -102,6 +107,10 @@ class ReconcileService {
   ReconcileAdmin& admin() { return admin_; }
 
  private:
+  // A dry run created nothing: the ids it handed out are removed from the
+  // answer (a diff naming a new parent names the item instead).
+  static void ForgetProvisionalIds(ReconcileOutput& output);
+
   db::Database& db_;
   const Limits& limits_;
   const Clock& clock_;

@@ -1,7 +1,5 @@
-// ReconcileActionName and ReconcileOutput::Count.
+// ReconcileActionName.
 #include "service/reconcile_types.h"
-
-#include <algorithm>
 
 namespace cmdb {
 
@@ -14,11 +12,6 @@ std::string_view ReconcileActionName(ReconcileAction action) {
     case ReconcileAction::kRejected: return "rejected";
   }
   return "rejected";
-}
-
-int ReconcileOutput::Count(ReconcileAction action) const {
-  return static_cast<int>(
-      std::count_if(items.begin(), items.end(), [&](const ItemOutcome& o) { return o.action == action; }));
 }
 
 }  // namespace cmdb

@@ -5,11 +5,14 @@
 // layer's conversions.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "core/model.h"
 #include "core/reconciliation.h"
 
@@ -59,6 +62,7 @@ std::string_view ReconcileActionName(ReconcileAction action);
 
 // What became of one item, in payload order.
 struct ItemOutcome {
+  int index = 0;  // its position in the payload
   std::string ref;
   ReconcileAction action = ReconcileAction::kRejected;
   std::string ci_id;                    // created, updated, unchanged ("" in a dry run's creates)
@@ -79,13 +83,37 @@ struct RelationOutcome {
 };
 
 struct ReconcileOutput {
+  // In payload order: every item's and relation's, or for a stream at most
+  // its result limit of each (service/reconciler.h says which).
   std::vector<ItemOutcome> items;
   std::vector<RelationOutcome> relations;
+  int64_t items_omitted = 0;      // outcomes not listed in items
+  int64_t relations_omitted = 0;  // ... in relations
   bool dry_run = false;
   std::optional<ChangesetInfo> changeset;
   int64_t marked_stale = 0;  // CIs a complete run marked stale
-  // How many items ended with `action`.
-  int Count(ReconcileAction action) const;
+  // How many items ended with each action, listed or not.
+  std::array<int64_t, 5> item_totals{};
+  int64_t Count(ReconcileAction action) const { return item_totals[static_cast<size_t>(action)]; }
+};
+
+// A streamed payload as its caller reads it, one chunk at a time: the
+// chunk's bytes (opaque to the service, staged as they are) and how many
+// items and relations it holds; and how to turn staged bytes back into
+// items and relations.
+class PayloadStream {
+ public:
+  struct Chunk {
+    std::string bytes;
+    int64_t entries = 0;  // items + relations
+  };
+  virtual ~PayloadStream() = default;
+  // The next chunk; nullopt at the end of the stream.
+  virtual absl::StatusOr<std::optional<Chunk>> Next() = 0;
+  // Appends the items and relations of `bytes` to `into`, naming fields
+  // from item index `item_offset` (INVALID_ARGUMENT for a chunk that
+  // cannot be read as a whole).
+  virtual absl::Status Decode(std::string_view bytes, size_t item_offset, ReconcileInput& into) const = 0;
 };
 
 }  // namespace cmdb

@@ -1,12 +1,14 @@
 // The payload pipeline of Reconcile: one payload, in one transaction
 // attempt. See service/reconciler.h for the steps.
 #include "service/reconciler.h"
+#include "service/reconcile_slices.h"
 
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +20,7 @@
 #include "db/ci_store.h"
 #include "db/identity_store.h"
 #include "db/relationship_store.h"
+#include "db/stream_store.h"
 
 namespace cmdb {
 namespace {
@@ -38,47 +41,85 @@ std::string DescribeSets(const std::vector<IdentifierSetDef>& sets) {
   return kinds.empty() ? "(no rules)" : Join(kinds, "; ");
 }
 
-// One payload, in one transaction attempt.
+// A symmetric type (its inverse is itself, e.g. connected_to).
+bool IsSymmetric(const Catalog& catalog, const std::string& type) {
+  const RelationshipTypeDef* def = catalog.FindRelationshipType(type);
+  return def != nullptr && def->inverse_name == def->name;
+}
+
+// One payload, or one slice of a stream, in one transaction attempt.
 class Reconciler {
  public:
-  Reconciler(db::Tx& tx, const Catalog& catalog, const ReconcileInput& in, Micros seen_at)
-      : tx_(tx), catalog_(catalog), in_(in), now_(tx.now()), seen_at_(seen_at) {}
+  Reconciler(db::Tx& tx, const Catalog& catalog, const ReconcileInput& in, Micros seen_at,
+             const StreamSlice* stream = nullptr)
+      : tx_(tx), catalog_(catalog), in_(in), now_(tx.now()), seen_at_(seen_at), stream_(stream) {}
 
+  // The whole payload.
   ReconcileOutput Run() {
     tx_.SetWorkMem(64);  // the payload's joins and sorts stay in memory
     policy_ = db::EnsureSource(tx_, in_.source);
-    work_.resize(in_.items.size());
-    for (size_t i = 0; i < work_.size(); ++i) {
-      if (!in_.items[i].ref.empty()) by_ref_.emplace(in_.items[i].ref, i);
-    }
-    for (size_t i = 0; i < work_.size(); ++i) Check(i);
-    CheckDirectParents();
-    const int levels = AssignLevels();
-    Lap("check");
+    CheckItems();
     LockStripes();
     Lap("lock");
-    for (int level = 0; level <= levels; ++level) Identify(level);
-    Lap("identify");
-    WriteItems();
-    Lap("write");
     ReconcileOutput out;
-    out.relations = WriteRelations();
-    RecordConflicts();
-    Lap("relations");
-    std::vector<std::string> seen;  // what the source reported and we identified
-    for (const auto& w : work_) {
-      if (!w.decided) seen.push_back(w.ci_id);
+    ReconcileItems();
+    std::vector<db::ExclusiveEnd> exclusive;
+    out.relations = WriteRelations(exclusive);
+    std::unordered_set<std::string> kept;  // what this payload reports stays
+    for (const RelationOutcome& o : out.relations) {
+      if (!o.relationship_id.empty()) kept.insert(o.relationship_id);
     }
-    // Step 7: sightings, and the staleness a complete run decides.
-    db::RecordSightings(tx_, in_.source, seen, SightingRefresh(policy_), seen_at_);
+    for (const auto& [index, removed] : RemoveReplaced(tx_, catalog_, in_.source, exclusive, &kept)) {
+      out.relations[static_cast<size_t>(index)].removed = removed;
+    }
+    Lap("relations");
+    RecordSightings();
     if (in_.complete_run) {
-      out.marked_stale = db::EndCompleteRun(tx_, in_.source, seen, seen_at_);
+      out.marked_stale = db::EndCompleteRun(tx_, in_.source, Seen(), seen_at_);
     } else {
       db::NoteRun(tx_, in_.source, seen_at_);
     }
-    for (auto& w : work_) out.items.push_back(std::move(w.outcome));
+    out.items = TakeOutcomes();
+    for (const ItemOutcome& o : out.items) ++out.item_totals[static_cast<size_t>(o.action)];
     Lap("sightings");
     spdlog::debug("reconcile {} items from {}:{}", work_.size(), in_.source, laps_);
+    return out;
+  }
+
+  // A slice of a stream's items (the stream holds every stripe lock): the
+  // outcomes of the items reconciled, and the positions of those that wait
+  // for a parent later in the stream.
+  std::vector<ItemOutcome> RunItemSlice(const SourcePolicy& policy, std::vector<int>& waiting) {
+    policy_ = policy;
+    CheckItems();
+    ReconcileItems();
+    RecordSightings();
+    std::vector<int> positions;
+    std::vector<std::string> refs, ci_ids;
+    for (size_t i = 0; i < work_.size(); ++i) {
+      if (work_[i].waits) {
+        waiting.push_back(Position(i));
+        continue;
+      }
+      positions.push_back(Position(i));
+      refs.push_back(in_.items[i].ref);
+      ci_ids.push_back(work_[i].decided ? std::string() : work_[i].ci_id);
+    }
+    db::MarkStreamItems(tx_, std::vector<int64_t>(positions.begin(), positions.end()), refs, ci_ids);
+    return TakeOutcomes();
+  }
+
+  // A slice of a stream's relations: their outcomes; the relationships
+  // they report and their exclusive ends go to the working tables.
+  std::vector<RelationOutcome> RunRelationSlice() {
+    std::vector<db::ExclusiveEnd> exclusive;
+    std::vector<RelationOutcome> out = WriteRelations(exclusive);
+    std::vector<std::string> reported;
+    for (const RelationOutcome& o : out) {
+      if (!o.relationship_id.empty()) reported.push_back(o.relationship_id);
+    }
+    db::AddStreamRelationships(tx_, reported);
+    db::AddStreamExclusives(tx_, exclusive);
     return out;
   }
 
@@ -86,6 +127,7 @@ class Reconciler {
   struct Work {
     ItemOutcome outcome;
     bool decided = false;  // rejected or conflict: nothing more to do
+    bool waits = false;    // (stream) for a parent later in the stream; decided too
     int level = 0;
     Finding finding;       // normalised
     std::string parent_id;
@@ -108,6 +150,65 @@ class Reconciler {
     work_[i].outcome.action = ReconcileAction::kConflict;
     work_[i].outcome.reason = std::move(reason);
     work_[i].outcome.candidates = std::move(candidates);
+  }
+
+  // (Stream) the item waits for its parent, later in the stream.
+  void Wait(size_t i) {
+    work_[i].decided = true;
+    work_[i].waits = true;
+  }
+
+  int Position(size_t i) const { return stream_ != nullptr ? stream_->positions[i] : static_cast<int>(i); }
+
+  // Step 1 for every item.
+  void CheckItems() {
+    work_.resize(in_.items.size());
+    for (size_t i = 0; i < work_.size(); ++i) {
+      if (!in_.items[i].ref.empty()) by_ref_.emplace(in_.items[i].ref, i);
+    }
+    for (size_t i = 0; i < work_.size(); ++i) Check(i);
+    CheckDirectParents();
+    levels_ = AssignLevels();
+    Lap("check");
+  }
+
+  // Steps 3 to 6 for the items.
+  void ReconcileItems() {
+    for (int level = 0; level <= levels_; ++level) Identify(level);
+    Lap("identify");
+    WriteItems();
+    RecordConflicts();
+    Lap("write");
+  }
+
+  // What the source reported and was identified.
+  std::vector<std::string> Seen() const {
+    std::vector<std::string> seen;
+    for (const auto& w : work_) {
+      if (!w.decided) seen.push_back(w.ci_id);
+    }
+    return seen;
+  }
+
+  // Step 7: sightings.
+  void RecordSightings() { db::RecordSightings(tx_, in_.source, Seen(), SightingRefresh(policy_), seen_at_); }
+
+  // The outcomes of the items that do not wait, in order.
+  std::vector<ItemOutcome> TakeOutcomes() {
+    std::vector<ItemOutcome> out;
+    for (size_t i = 0; i < work_.size(); ++i) {
+      if (work_[i].waits) continue;
+      work_[i].outcome.index = Position(i);
+      out.push_back(std::move(work_[i].outcome));
+    }
+    return out;
+  }
+
+  // (Stream) a ref of another slice; nullptr when no item has it.
+  const db::StreamRef* OutsideRef(const std::string& ref) const {
+    if (stream_ == nullptr) return nullptr;
+    auto it = stream_->refs.find(ref);
+    return it == stream_->refs.end() ? nullptr : &it->second;
   }
 
   // Step 1: the item on its own.
@@ -148,8 +249,17 @@ class Reconciler {
       w.parent_id = CanonicalUuid(in.parent_id);
     } else if (!in.parent_ref.empty()) {
       auto it = by_ref_.find(in.parent_ref);
-      if (it == by_ref_.end()) return Reject(i, StrCat("parent_ref: no item has ref \"", in.parent_ref, "\""));
-      if (it->second == i) return Reject(i, "parent_ref: an item cannot be its own parent");
+      if (it != by_ref_.end()) {
+        if (it->second == i) return Reject(i, "parent_ref: an item cannot be its own parent");
+      } else if (auto outside = OutsideRef(in.parent_ref); outside == nullptr) {
+        return Reject(i, StrCat("parent_ref: no item has ref \"", in.parent_ref, "\""));
+      } else if (!outside->done) {
+        return Wait(i);
+      } else if (outside->ci_id.empty()) {
+        return Reject(i, StrCat("parent_ref: item \"", in.parent_ref, "\" was not reconciled"));
+      } else {
+        w.parent_id = outside->ci_id;  // reconciled in an earlier slice of the stream
+      }
     }
     if (in.source_key.size() > kMaxSourceKey) return Reject(i, "source_key: too long");
     w.observed = in.observed ? std::min(*in.observed, now_) : now_;
@@ -176,8 +286,9 @@ class Reconciler {
       if (work_[i].decided) continue;
       int level = 0;
       size_t at = i;
-      while (!in_.items[at].parent_ref.empty() && level <= static_cast<int>(work_.size())) {
-        at = by_ref_.at(in_.items[at].parent_ref);
+      for (auto it = by_ref_.find(in_.items[at].parent_ref); it != by_ref_.end() && level <= static_cast<int>(work_.size());
+           it = by_ref_.find(in_.items[at].parent_ref)) {
+        at = it->second;
         ++level;
       }
       if (level > static_cast<int>(work_.size())) {
@@ -221,8 +332,12 @@ class Reconciler {
     for (size_t i = 0; i < work_.size(); ++i) {
       Work& w = work_[i];
       if (w.decided || w.level != level) continue;
-      if (!in_.items[i].parent_ref.empty()) {
-        const Work& parent = work_[by_ref_.at(in_.items[i].parent_ref)];
+      if (auto p = by_ref_.find(in_.items[i].parent_ref); !in_.items[i].parent_ref.empty() && p != by_ref_.end()) {
+        const Work& parent = work_[p->second];
+        if (parent.waits) {
+          Wait(i);
+          continue;
+        }
         if (parent.ci_id.empty() || parent.outcome.action == ReconcileAction::kConflict) {
           Reject(i, StrCat("parent_ref: item \"", in_.items[i].parent_ref, "\" was not reconciled"));
           continue;
@@ -243,6 +358,11 @@ class Reconciler {
     }
     Lap("keys");
     const StoredKeys stored = LookUp(items);
+    if (stream_ != nullptr) {  // which of those CIs earlier slices' items became
+      std::vector<std::string> ids;
+      for (const auto& [key, holders] : stored) ids.insert(ids.end(), holders.begin(), holders.end());
+      taken_ = db::StreamItemsHolding(tx_, ids);
+    }
     Lap("find");
 
     std::vector<std::string> to_read;
@@ -380,6 +500,10 @@ class Reconciler {
       w.ci_id = NewUuid();
     }
     // Two items of one payload must not be the same CI.
+    if (auto taken = taken_.find(w.ci_id); taken != taken_.end()) {
+      w.ci_id.clear();
+      return Conflict(i, StrCat("the same CI as item \"", taken->second, "\""), {});
+    }
     auto [owner, fresh] = item_of_ci_.emplace(w.ci_id, i);
     if (!fresh) {
       const std::string other = in_.items[owner->second].ref;
@@ -473,12 +597,12 @@ class Reconciler {
     db::AddSourceKeys(tx_, source_keys, source_key_ids);
   }
 
-  bool IsSymmetric(const std::string& type) const {
-    const RelationshipTypeDef* def = catalog_.FindRelationshipType(type);
-    return def != nullptr && def->inverse_name == def->name;
-  }
+  bool IsSymmetric(const std::string& type) const { return cmdb::IsSymmetric(catalog_, type); }
 
-  std::vector<RelationOutcome> WriteRelations() {
+  // Step 6, continued: relations, created or their reported attributes
+  // applied. Adds to `exclusive` the ends at which a relation written is
+  // exclusive.
+  std::vector<RelationOutcome> WriteRelations(std::vector<db::ExclusiveEnd>& exclusive) {
     std::vector<RelationOutcome> out(in_.relations.size());
     std::vector<std::string> direct;
     for (const auto& r : in_.relations) {
@@ -494,7 +618,7 @@ class Reconciler {
     for (size_t i = 0; i < in_.relations.size(); ++i) {
       const auto& r = in_.relations[i];
       RelationOutcome& o = out[i];
-      o.index = static_cast<int>(i);
+      o.index = Position(i);
       o.action = ReconcileAction::kRejected;
       if (!r.invalid.empty()) {
         o.reason = r.invalid;
@@ -502,11 +626,17 @@ class Reconciler {
       }
       auto end = [&](const std::string& ref, const std::string& id, const char* name, std::string& result) {
         if (!ref.empty()) {
-          auto it = by_ref_.find(ref);
-          if (it == by_ref_.end()) return StrCat(name, "_ref: no item has ref \"", ref, "\"");
-          const Work& w = work_[it->second];
-          if (w.decided || w.ci_id.empty()) return StrCat(name, "_ref: item \"", ref, "\" was not reconciled");
-          result = w.ci_id;
+          const std::string* ci_id = nullptr;
+          if (auto it = by_ref_.find(ref); it != by_ref_.end()) {
+            const Work& w = work_[it->second];
+            if (!w.decided) ci_id = &w.ci_id;
+          } else if (const db::StreamRef* outside = OutsideRef(ref); outside == nullptr) {
+            return StrCat(name, "_ref: no item has ref \"", ref, "\"");
+          } else {
+            ci_id = &outside->ci_id;
+          }
+          if (ci_id == nullptr || ci_id->empty()) return StrCat(name, "_ref: item \"", ref, "\" was not reconciled");
+          result = *ci_id;
           return std::string();
         }
         if (!IsUuid(id)) return StrCat(name, "_id: not a UUID: \"", id, "\"");
@@ -534,6 +664,10 @@ class Reconciler {
       if (absl::Status st = CheckFreeAttributes(r.attributes, "attributes"); !st.ok()) {
         o.reason = std::string(ToStd(st.message()));
         continue;
+      }
+      if (r.exclusive_at != ReconcileRelationInput::Exclusive::kNo) {
+        const bool at_from = r.exclusive_at == ReconcileRelationInput::Exclusive::kAtFrom;
+        exclusive.push_back({Position(i), at_from ? key.source_id : key.target_id, key.type, at_from});
       }
       // A symmetric type (its inverse is itself, e.g. connected_to) links
       // the two CIs once, whichever end reports it: stored with the smaller
@@ -589,53 +723,7 @@ class Reconciler {
     }
     db::InsertRelationships(tx_, creates);
     db::UpdateRelationships(tx_, updates);
-    RemoveReplaced(pending, keys, out);
     return out;
-  }
-
-  // Exclusive relations: at the end named, the other relationships of the
-  // type whose type this source set are removed (a renewed certificate now
-  // secures the endpoint; the old one no longer does).
-  void RemoveReplaced(const std::vector<size_t>& pending, const std::vector<db::RelationshipKey>& keys,
-                      std::vector<RelationOutcome>& out) {
-    // The CI at the exclusive end of each pending relation ("" for none).
-    std::vector<std::string> end_of(pending.size());
-    std::vector<std::string> ends;
-    for (size_t k = 0; k < pending.size(); ++k) {
-      const auto& r = in_.relations[pending[k]];
-      if (r.exclusive_at == ReconcileRelationInput::Exclusive::kNo) continue;
-      if (out[pending[k]].action == ReconcileAction::kRejected) continue;
-      const bool at_from = r.exclusive_at == ReconcileRelationInput::Exclusive::kAtFrom;
-      const std::string& ref = at_from ? r.from_ref : r.to_ref;
-      const std::string& id = at_from ? r.from_id : r.to_id;
-      end_of[k] = !ref.empty() ? work_[by_ref_.at(ref)].ci_id : CanonicalUuid(id);
-      ends.push_back(end_of[k]);
-    }
-    if (ends.empty()) return;
-    std::sort(ends.begin(), ends.end());
-    ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
-    std::set<std::string> kept;  // what this payload reports stays
-    for (const RelationOutcome& o : out) {
-      if (!o.relationship_id.empty()) kept.insert(o.relationship_id);
-    }
-    std::set<std::string> removed;
-    for (const Relationship& other : db::LockRelationshipsOf(tx_, ends)) {
-      if (kept.contains(other.id)) continue;
-      const Json* stamp = other.provenance.contains("type") ? &other.provenance["type"] : nullptr;
-      if (stamp == nullptr || !stamp->is_object() || stamp->value("source", "") != in_.source) continue;
-      for (size_t k = 0; k < pending.size(); ++k) {
-        if (end_of[k].empty() || other.type != keys[k].type) continue;
-        const auto& r = in_.relations[pending[k]];
-        const bool at_from = r.exclusive_at == ReconcileRelationInput::Exclusive::kAtFrom;
-        // A symmetric type is stored in either orientation: either end counts.
-        const bool touches = IsSymmetric(other.type) ? other.source_id == end_of[k] || other.target_id == end_of[k]
-                                                     : (at_from ? other.source_id : other.target_id) == end_of[k];
-        if (!touches) continue;
-        if (removed.insert(other.id).second) ++out[pending[k]].removed;
-        break;
-      }
-    }
-    db::DeleteRelationships(tx_, {removed.begin(), removed.end()});
   }
 
   // The relationship with the reported attributes applied field by field
@@ -684,11 +772,14 @@ class Reconciler {
   const ReconcileInput& in_;
   const Micros now_;      // the transaction's time: versions and provenance
   const Micros seen_at_;  // the clock's: sightings and staleness
+  const StreamSlice* const stream_;  // null for a whole payload
   SourcePolicy policy_;
+  int levels_ = 0;
   std::vector<Work> work_;
   std::unordered_map<std::string, size_t> by_ref_;
   std::map<std::pair<std::string, std::string>, size_t> claimed_;  // key -> item that owns it
   std::unordered_map<std::string, size_t> item_of_ci_;
+  std::unordered_map<std::string, std::string> taken_;  // (stream) CI -> ref of the earlier item that became it
   std::vector<SharedIdentifier> ambiguous_;  // duplicate candidates to record
 };
 
@@ -697,5 +788,59 @@ class Reconciler {
 ReconcileOutput ReconcilePayload(db::Tx& tx, const Catalog& catalog, const ReconcileInput& input, Micros seen_at) {
   return Reconciler(tx, catalog, input, seen_at).Run();
 }
+
+std::vector<ItemOutcome> ReconcileItemSlice(db::Tx& tx, const Catalog& catalog, const ReconcileInput& slice,
+                                            Micros seen_at, const StreamSlice& stream, const SourcePolicy& policy,
+                                            std::vector<int>& waiting) {
+  return Reconciler(tx, catalog, slice, seen_at, &stream).RunItemSlice(policy, waiting);
+}
+
+std::vector<RelationOutcome> ReconcileRelationSlice(db::Tx& tx, const Catalog& catalog, const ReconcileInput& slice,
+                                                    Micros seen_at, const StreamSlice& stream) {
+  return Reconciler(tx, catalog, slice, seen_at, &stream).RunRelationSlice();
+}
+
+// Exclusive relations: at each end in `exclusive`, the other relationships
+// of the type whose type `source` set are removed (a renewed certificate
+// now secures the endpoint; the old one no longer does), except those the
+// payload reports: `kept`, or for a stream (kept null) those in its working
+// table. Returns how many each relation (by index) replaced.
+std::map<int, int> RemoveReplaced(db::Tx& tx, const Catalog& catalog, const std::string& source,
+                                  const std::vector<db::ExclusiveEnd>& exclusive,
+                                  const std::unordered_set<std::string>* kept) {
+  std::map<int, int> removed_by;
+  if (exclusive.empty()) return removed_by;
+  std::vector<std::string> ends;
+  for (const auto& e : exclusive) ends.push_back(e.end_id);
+  std::sort(ends.begin(), ends.end());
+  ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+  const std::vector<Relationship> others = db::LockRelationshipsOf(tx, ends);
+  std::unordered_set<std::string> reported;
+  if (kept == nullptr) {
+    std::vector<std::string> ids;
+    for (const Relationship& other : others) ids.push_back(other.id);
+    reported = db::StreamRelationshipsAmong(tx, ids);
+    kept = &reported;
+  }
+  std::set<std::string> removed;
+  for (const Relationship& other : others) {
+    if (kept->contains(other.id)) continue;
+    const Json* stamp = other.provenance.contains("type") ? &other.provenance["type"] : nullptr;
+    if (stamp == nullptr || !stamp->is_object() || stamp->value("source", "") != source) continue;
+    for (const auto& e : exclusive) {
+      if (other.type != e.type) continue;
+      // A symmetric type is stored in either orientation: either end counts.
+      const bool touches = IsSymmetric(catalog, other.type)
+                               ? other.source_id == e.end_id || other.target_id == e.end_id
+                               : (e.at_from ? other.source_id : other.target_id) == e.end_id;
+      if (!touches) continue;
+      if (removed.insert(other.id).second) ++removed_by[static_cast<int>(e.index)];
+      break;
+    }
+  }
+  db::DeleteRelationships(tx, {removed.begin(), removed.end()});
+  return removed_by;
+}
+
 
 }  // namespace cmdb

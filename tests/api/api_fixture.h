@@ -61,7 +61,7 @@ class ApiTest : public DbTest {
     ASSERT_TRUE(impact_->Start().ok());
     impact_api_ = std::make_unique<api::ImpactApi>(*impact_, *auth_);
     api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, *auth_, limits_});
-    reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, *auth_, limits_);
+    reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, *auth_);
     api::ServerOptions options;
     options.listen = "127.0.0.1:0";
     auto server = api::GrpcServer::Start(options, {api_.get(), reconcile_api_.get(), impact_api_.get()}, limits_);

@@ -72,6 +72,14 @@ TEST_F(ReconcileApiTest, AStreamIsOnePayloadAppliedAtomically) {
       req.mutable_change()->set_external_ref("CHG-77");
     }
     for (int i = 0; i < 4; ++i) AddItem(req, StrCat(chunk, "-", i), StrCat("STREAM-", chunk, "-", i), 2);
+    if (chunk == 0) {  // a dependent whose parent comes in the last chunk
+      auto* nic = req.add_items();
+      nic->set_ref("nic");
+      nic->set_class_name("interface");
+      nic->set_name("eth0");
+      (*nic->mutable_attributes()->mutable_fields())["if_name"].set_string_value("eth0");
+      nic->set_parent_ref("2-3");
+    }
     // A relation in the last chunk names items of the first.
     if (chunk == 2) {
       auto* rel = req.add_relations();
@@ -84,9 +92,23 @@ TEST_F(ReconcileApiTest, AStreamIsOnePayloadAppliedAtomically) {
   writer->WritesDone();
   grpc::Status st = writer->Finish();
   ASSERT_TRUE(st.ok()) << st.error_message();
-  EXPECT_EQ(resp.created(), 12);
+  EXPECT_EQ(resp.created(), 13);
+  ASSERT_EQ(resp.items_size(), 13);
+  EXPECT_EQ(resp.items_omitted(), 0);
+  for (int i = 0; i < resp.items_size(); ++i) EXPECT_EQ(resp.items(i).index(), i);  // across chunks
+  EXPECT_EQ(resp.items(4).ref(), "nic");
   ASSERT_EQ(resp.relations_size(), 1);
   EXPECT_EQ(resp.relations(0).action(), v1::RECONCILE_ACTION_CREATED);
+  v1::GetCIRequest get_nic;
+  get_nic.set_id(resp.items(4).ci_id());
+  v1::ConfigurationItem nic;
+  ASSERT_TRUE(stub_->GetCI(As("viewer").get(), get_nic, &nic).ok());
+  EXPECT_EQ(nic.parent_id(), resp.items(12).ci_id());
+  v1::GetCIHistoryRequest history_of_nic;
+  history_of_nic.set_id(nic.id());
+  v1::GetCIHistoryResponse history;
+  ASSERT_TRUE(stub_->GetCIHistory(As("viewer").get(), history_of_nic, &history).ok());
+  EXPECT_EQ(history.versions(0).changeset().external_ref(), "CHG-77");  // the first chunk's change
   v1::ListCIsRequest list;
   list.set_filter("name = \"srv-*\"");
   v1::ListCIsResponse listed;
@@ -108,6 +130,20 @@ TEST_F(ReconcileApiTest, AStreamIsOnePayloadAppliedAtomically) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(st.error_message(), StartsWith("items[1].ref:"));
   list.set_filter("attributes.serial_number = \"STREAM-X\"");
+  ASSERT_TRUE(stub_->ListCIs(As("viewer").get(), list, &listed).ok());
+  EXPECT_EQ(listed.cis_size(), 0);
+
+  // So does an unreadable value in a later chunk, named by its index in the stream.
+  auto enum_ctx = As("discovery");
+  auto enum_stream = reconcile_stub_->StreamReconcile(enum_ctx.get(), &resp);
+  ASSERT_TRUE(enum_stream->Write(first));
+  v1::ReconcileRequest odd;
+  AddItem(odd, "y", "STREAM-Y", 2)->set_status(static_cast<v1::LifecycleStatus>(99));
+  ASSERT_TRUE(enum_stream->Write(odd));
+  enum_stream->WritesDone();
+  st = enum_stream->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), StartsWith("items[1].status:"));
   ASSERT_TRUE(stub_->ListCIs(As("viewer").get(), list, &listed).ok());
   EXPECT_EQ(listed.cis_size(), 0);
 }

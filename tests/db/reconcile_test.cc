@@ -11,21 +11,13 @@
 #include "core/strings.h"
 #include "service_fixture.h"
 #include "support/fake_clock.h"
+#include "support/reconcile_builders.h"
 
 namespace cmdb::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-ReconcileItemInput Item(std::string ref, std::string cls, std::string name, Json attrs) {
-  ReconcileItemInput in;
-  in.ref = std::move(ref);
-  in.finding.class_name = std::move(cls);
-  in.finding.name = std::move(name);
-  in.finding.attributes = std::move(attrs);
-  return in;
-}
 
 class ReconcileTest : public ServiceTest {
  protected:
@@ -314,21 +306,20 @@ TEST_F(ReconcileTest, LargePayloadsTakeTurnsAndSmallOnesNeverWait) {
     }
     return in;
   };
-  auto held = reconcile_->AdmitLarge(std::chrono::system_clock::now());
+  auto held = reconcile_->gate().Enter(std::chrono::system_clock::now());
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_EQ(reconcile_->gate().in_use(), 1);
   // The slot is taken: a large payload gives up at its deadline, naming the setting.
-  auto waited = reconcile_->Reconcile(Ctx(), payload("L", 20), false,
+  auto waited = reconcile_->Reconcile(Ctx(), payload("L", 20),
                                       std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   EXPECT_EQ(waited.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(waited.status().message()), HasSubstr("--max-large-reconciles"));
   EXPECT_EQ(Count("SELECT count(*) FROM ci"), 0);
-  // A small one goes through, and so does a large one whose caller holds the slot.
+  // A small one goes through.
   ASSERT_TRUE(reconcile_->Reconcile(Ctx(), payload("s", 5)).ok());
-  ASSERT_TRUE(reconcile_->Reconcile(Ctx(), payload("H", 20), true, {}, &*held).ok());
   // Released, the slot lets a waiting payload in.
   std::thread waiter([&] {
-    auto out = reconcile_->Reconcile(Ctx(), payload("W", 20), false,
+    auto out = reconcile_->Reconcile(Ctx(), payload("W", 20),
                                      std::chrono::system_clock::now() + std::chrono::seconds(30));
     EXPECT_TRUE(out.ok()) << out.status();
   });
@@ -336,7 +327,7 @@ TEST_F(ReconcileTest, LargePayloadsTakeTurnsAndSmallOnesNeverWait) {
   *held = PayloadGate::Permit();
   waiter.join();
   EXPECT_EQ(reconcile_->gate().in_use(), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM ci"), 45);
+  EXPECT_EQ(Count("SELECT count(*) FROM ci"), 25);
 }
 
 TEST_F(ReconcileTest, ClassesMayGetMorePreciseButNotChangeBranch) {
