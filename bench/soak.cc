@@ -9,18 +9,12 @@
 // reliability measurement (docs/RELIABILITY.md), not a comparison.
 //
 //   build/bin/bench_soak --minutes 5
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -28,48 +22,12 @@
 #include <thread>
 
 #include "bench_common.h"
+#include "cmdbd_child.h"
 #include "cmdb/v1/reconcile.grpc.pb.h"
 #include "core/strings.h"
 
 namespace cmdb::bench {
 namespace {
-
-// A free TCP port on 127.0.0.1 (bound, read, released).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// cmdbd as a child process, its output in `log`.
-pid_t StartCmdbd(const std::string& url, const std::string& listen, int pool, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    const std::string pool_size = std::to_string(pool);
-    execl(CMDBD_PATH, CMDBD_PATH, "--listen", listen.c_str(), "--db-url", url.c_str(), "--db-pool-size",
-          pool_size.c_str(), "--log-level", "warn", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
-long RssKib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
 
 // Latencies and outcomes per RPC, merged from every client thread.
 class Record {
@@ -163,7 +121,7 @@ int main(int argc, char** argv) {
   const std::string target = StrCat("127.0.0.1:", FreePort());
   char log_template[] = "/tmp/cmdb-soak-XXXXXX";
   const std::string log = StrCat(mkdtemp(log_template), "/cmdbd.log");
-  const pid_t cmdbd = StartCmdbd(url, target, pool, log);
+  const pid_t cmdbd = StartCmdbd(CMDBD_PATH, url, target, pool, log);
   auto admin = v1::CmdbService::NewStub(OwnChannel(target, -1));
   for (int i = 0;; ++i) {
     v1::ListCIsRequest req;
@@ -193,7 +151,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& r : resp.created()) ids.push_back(r.id());
   }
-  const long rss_start = RssKib(cmdbd);
+  const long rss_start = ProcStatusKib(cmdbd, "VmRSS:");
   std::printf("cmdbd pid %d on %s; %zu CIs seeded; resident %ld MiB; load for %.1f min: %d readers, %d writers, "
               "%d watchers, %d reconcilers\n",
               cmdbd, target.c_str(), ids.size(), rss_start / 1024, minutes, readers, writers, watchers, reconcilers);
@@ -314,7 +272,7 @@ int main(int argc, char** argv) {
     const double conns =
         txn.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")[0].as<double>() - 1;
     at.push_back(t);
-    rss_mib.push_back(RssKib(cmdbd) / 1024.0);
+    rss_mib.push_back(ProcStatusKib(cmdbd, "VmRSS:") / 1024.0);
     connections.push_back(conns);
     std::printf("%8.0f %12.1f %12.0f %12lld\n", t, rss_mib.back(), conns, static_cast<long long>(events.load()));
     std::fflush(stdout);
