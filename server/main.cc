@@ -28,6 +28,7 @@
 #include "api/cmdb_api.h"
 #include "absl/synchronization/mutex.h"
 #include "api/discovery_api.h"
+#include "api/audit_api.h"
 #include "api/impact_api.h"
 #include "api/reconcile_api.h"
 #include "api/server.h"
@@ -326,6 +327,7 @@ int Serve(const Config& config, sigset_t signals) {
   // The impact graph: every current CI and relationship, loaded now and
   // kept in step with the change feed.
   cmdb::ImpactService impact(**db, feed, clock);
+  cmdb::AuditService audit(**db, clock);
   if (absl::Status loaded = impact.Start(); !loaded.ok()) {
     spdlog::critical("impact graph: {}", cmdb::ToStd(loaded.message()));
     return 1;
@@ -347,13 +349,14 @@ int Serve(const Config& config, sigset_t signals) {
   cmdb::api::ReconcileApi reconcile_api(reconcile, auth);
   cmdb::api::DiscoveryApi discovery_api(discovery, auth);
   cmdb::api::ImpactApi impact_api(impact, auth);
+  cmdb::api::AuditApi audit_api(audit, auth);
   cmdb::api::ServerOptions server_options;
   server_options.listen = config.listen;
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
   server_options.max_threads = config.max_threads;
   server_options.max_memory_mb = config.max_memory_mb;
-  auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api, &discovery_api, &impact_api},
+  auto server = cmdb::api::GrpcServer::Start(server_options, {&api, &reconcile_api, &discovery_api, &impact_api, &audit_api},
                                              config.limits);
   if (!server.ok()) {
     spdlog::critical("{}", cmdb::ToStd(server.status().message()));

@@ -88,6 +88,18 @@ const std::map<std::string, Role, std::less<>>& MethodRoles() {
       {"GetExternalRecord", Role::kViewer},
       {"ListExternalRecords", Role::kViewer},
       {"DeleteExternalRecord", Role::kEditor},
+      // AuditService: rules are set by admins (like the catalog), audits run
+      // and findings acknowledged by editors, everything read by viewers.
+      {"PutAuditRule", Role::kAdmin},
+      {"GetAuditRule", Role::kViewer},
+      {"ListAuditRules", Role::kViewer},
+      {"DeleteAuditRule", Role::kAdmin},
+      {"RunAudit", Role::kEditor},
+      {"GetAuditRun", Role::kViewer},
+      {"ListAuditRuns", Role::kViewer},
+      {"AcknowledgeFinding", Role::kEditor},
+      {"WithdrawAcknowledgement", Role::kEditor},
+      {"ListAcknowledgements", Role::kViewer},
       // ReconciliationService (ListDuplicateCandidates with detect also needs editor)
       {"Reconcile", Role::kDiscovery},
       {"StreamReconcile", Role::kDiscovery},

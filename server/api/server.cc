@@ -111,6 +111,7 @@ void GrpcServer::SetServing(bool serving) {
     health->SetServingStatus("cmdb.v1.ReconciliationService", serving);
     health->SetServingStatus("cmdb.v1.DiscoveryService", serving);
     health->SetServingStatus("cmdb.v1.ImpactService", serving);
+    health->SetServingStatus("cmdb.v1.AuditService", serving);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "api/audit_api.h"
 #include "api/auth.h"
 #include "api/cmdb_api.h"
 #include "api/impact_api.h"
@@ -60,17 +61,20 @@ class ApiTest : public DbTest {
     impact_ = std::make_unique<ImpactService>(db(), *feed_, SystemClock::Instance());
     ASSERT_TRUE(impact_->Start().ok());
     impact_api_ = std::make_unique<api::ImpactApi>(*impact_, *auth_);
+    audit_ = std::make_unique<AuditService>(db(), SystemClock::Instance());
+    audit_api_ = std::make_unique<api::AuditApi>(*audit_, *auth_);
     api_ = std::make_unique<api::CmdbApi>(api::ApiDeps{*cis_, *rels_, *classes_, *feed_, *pool_, *auth_, limits_});
     reconcile_api_ = std::make_unique<api::ReconcileApi>(*reconcile_, *auth_);
     api::ServerOptions options;
     options.listen = "127.0.0.1:0";
-    auto server = api::GrpcServer::Start(options, {api_.get(), reconcile_api_.get(), impact_api_.get()}, limits_);
+    auto server = api::GrpcServer::Start(options, {api_.get(), reconcile_api_.get(), impact_api_.get(), audit_api_.get()}, limits_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials());
     stub_ = v1::CmdbService::NewStub(channel_);
     reconcile_stub_ = v1::ReconciliationService::NewStub(channel_);
     impact_stub_ = v1::ImpactService::NewStub(channel_);
+    audit_stub_ = v1::AuditService::NewStub(channel_);
   }
 
   void StopServer() {
@@ -83,6 +87,8 @@ class ApiTest : public DbTest {
     api_.reset();
     reconcile_api_.reset();
     impact_api_.reset();
+    audit_api_.reset();
+    audit_.reset();
     impact_.reset();
     pool_.reset();
     feed_.reset();
@@ -118,6 +124,9 @@ class ApiTest : public DbTest {
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<ImpactService> impact_;
   std::unique_ptr<api::ImpactApi> impact_api_;
+  std::unique_ptr<AuditService> audit_;
+  std::unique_ptr<api::AuditApi> audit_api_;
+  std::unique_ptr<v1::AuditService::Stub> audit_stub_;
   std::unique_ptr<v1::ImpactService::Stub> impact_stub_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<api::CmdbApi> api_;

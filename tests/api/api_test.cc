@@ -24,7 +24,8 @@ TEST_F(ApiAuthTest, EveryMethodIsGuardedByItsMinimalRole) {
   const std::vector<std::string> roles = {"viewer", "discovery", "editor", "admin"};
   int checked = 0, unary = 0;
   for (const char* service_name :
-       {v1::CmdbService::service_full_name(), v1::ReconciliationService::service_full_name()}) {
+       {v1::CmdbService::service_full_name(), v1::ReconciliationService::service_full_name(),
+        v1::AuditService::service_full_name()}) {
   const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
   ASSERT_NE(service, nullptr) << service_name;
   for (int m = 0; m < service->method_count(); ++m) {
