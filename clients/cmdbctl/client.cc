@@ -48,6 +48,7 @@ Client::Client(const ClientOptions& options)
   stub_ = v1::CmdbService::NewStub(channel_);
   reconcile_stub_ = v1::ReconciliationService::NewStub(channel_);
   impact_stub_ = v1::ImpactService::NewStub(channel_);
+  audit_stub_ = v1::AuditService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::NewStreamContext() const {

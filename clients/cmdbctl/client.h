@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cmdb/v1/audit.grpc.pb.h"
 #include "cmdb/v1/cmdb_service.grpc.pb.h"
 #include "cmdb/v1/impact.grpc.pb.h"
 #include "cmdb/v1/reconcile.grpc.pb.h"
@@ -82,6 +83,7 @@ class Client {
   v1::CmdbService::Stub& StubOf(v1::CmdbService::Stub*) { return *stub_; }
   v1::ReconciliationService::Stub& StubOf(v1::ReconciliationService::Stub*) { return *reconcile_stub_; }
   v1::ImpactService::Stub& StubOf(v1::ImpactService::Stub*) { return *impact_stub_; }
+  v1::AuditService::Stub& StubOf(v1::AuditService::Stub*) { return *audit_stub_; }
 
   std::string token_;
   std::chrono::milliseconds timeout_;
@@ -89,6 +91,7 @@ class Client {
   std::unique_ptr<v1::CmdbService::Stub> stub_;
   std::unique_ptr<v1::ReconciliationService::Stub> reconcile_stub_;
   std::unique_ptr<v1::ImpactService::Stub> impact_stub_;
+  std::unique_ptr<v1::AuditService::Stub> audit_stub_;
 };
 
 }  // namespace cmdbctl

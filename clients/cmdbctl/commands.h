@@ -20,5 +20,6 @@ void AddReconcileCommand(CLI::App& app, Session& session);  // reconcile
 void AddRuleCommands(CLI::App& app, Session& session);      // ident get|set, recrule list|set|delete
 void AddSourceAndDupCommands(CLI::App& app, Session& session);  // source list|set, dup list
 void AddImpactCommands(CLI::App& app, Session& session);  // impact, rootcause, record ..., impact-rules ...
+void AddAuditCommands(CLI::App& app, Session& session);   // audit rule ..., run, show, runs, ack, unack, acks
 
 }  // namespace cmdbctl

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   cmdbctl::AddRuleCommands(app, session);
   cmdbctl::AddSourceAndDupCommands(app, session);
   cmdbctl::AddImpactCommands(app, session);
+  cmdbctl::AddAuditCommands(app, session);
   cmdbctl::AddCredentialCommands(app, session);
   cmdbctl::AddDiscoveryCommands(app, session);
 
