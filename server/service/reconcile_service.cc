@@ -50,20 +50,9 @@ absl::StatusOr<ReconcileOutput> ReconcileService::Reconcile(const WriteContext& 
   if (items > static_cast<size_t>(limits_.large_payload_items)) {
     CMDB_ASSIGN_OR_RETURN(permit, gate_.Enter(deadline));
   }
-  WriteContext ctx = context;
-  ctx.source = input.source;
-  ReconcileOutput output;
-  auto body = [&](db::Tx& tx) -> absl::Status {
-    CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
-    output = ReconcilePayload(tx, *catalog, input, clock_.Now());
-    return absl::OkStatus();
-  };
-  auto written = input.dry_run ? db_.DryRun(ctx, body) : db_.Write(ctx, body);
-  if (!written.ok()) return written.status();
-  output.dry_run = input.dry_run;
-  output.changeset = written->changeset;
-  if (input.dry_run) ForgetProvisionalIds(output);
-  return output;
+  return Transact(context, input, [&](db::Tx& tx, const Catalog& catalog) -> absl::StatusOr<ReconcileOutput> {
+    return ReconcilePayload(tx, catalog, input, clock_.Now());
+  });
 }
 
 absl::StatusOr<ReconcileOutput> ReconcileService::ReconcileStream(const WriteContext& context,
@@ -109,13 +98,20 @@ absl::StatusOr<ReconcileOutput> ReconcileService::ReconcileStream(const WriteCon
     ++staged.count;
   }
   if (staged.count == 0) return absl::InvalidArgumentError("items: the stream sent no chunk");
+  return Transact(context, header, [&](db::Tx& tx, const Catalog& catalog) {
+    return ReconcileStaged(tx, catalog, header, staged, clock_.Now(), static_cast<size_t>(limits_.max_stream_results));
+  });
+}
+
+absl::StatusOr<ReconcileOutput> ReconcileService::Transact(
+    const WriteContext& context, const ReconcileInput& header,
+    const std::function<absl::StatusOr<ReconcileOutput>(db::Tx&, const Catalog&)>& pipeline) {
   WriteContext ctx = context;
   ctx.source = header.source;
   ReconcileOutput output;
   auto body = [&](db::Tx& tx) -> absl::Status {
     CMDB_ASSIGN_OR_RETURN(auto catalog, tx.catalog());
-    CMDB_ASSIGN_OR_RETURN(output, ReconcileStaged(tx, *catalog, header, staged, clock_.Now(),
-                                                  static_cast<size_t>(limits_.max_stream_results)));
+    CMDB_ASSIGN_OR_RETURN(output, pipeline(tx, *catalog));
     return absl::OkStatus();
   };
   auto written = header.dry_run ? db_.DryRun(ctx, body) : db_.Write(ctx, body);

@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -107,6 +108,11 @@ class ReconcileService {
   ReconcileAdmin& admin() { return admin_; }
 
  private:
+  // Runs `pipeline` in a write transaction as `header`'s source (rolled
+  // back for a dry run) and completes its answer.
+  absl::StatusOr<ReconcileOutput> Transact(
+      const WriteContext& context, const ReconcileInput& header,
+      const std::function<absl::StatusOr<ReconcileOutput>(db::Tx&, const Catalog&)>& pipeline);
   // A dry run created nothing: the ids it handed out are removed from the
   // answer (a diff naming a new parent names the item instead).
   static void ForgetProvisionalIds(ReconcileOutput& output);

@@ -11,6 +11,7 @@
 #include "core/uuid.h"
 #include "discovery_fixture.h"
 #include "service/reconcile_service.h"
+#include "support/reconcile_builders.h"
 
 namespace cmdb::testing {
 namespace {
@@ -59,23 +60,6 @@ class DiscoveryHttpTest : public DiscoveryTest {
 
   std::unique_ptr<ReconcileService> reconcile_;
 };
-
-ReconcileItemInput Item(std::string ref, std::string cls, std::string name, Json attributes) {
-  ReconcileItemInput item;
-  item.ref = std::move(ref);
-  item.finding.class_name = std::move(cls);
-  item.finding.name = std::move(name);
-  item.finding.attributes = std::move(attributes);
-  return item;
-}
-
-ReconcileRelationInput Relation(std::string from, std::string type, std::string to) {
-  ReconcileRelationInput r;
-  r.from_ref = std::move(from);
-  r.type = std::move(type);
-  r.to_ref = std::move(to);
-  return r;
-}
 
 // --- Credentials -------------------------------------------------------------------
 

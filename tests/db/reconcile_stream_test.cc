@@ -10,12 +10,9 @@
 
 #include "core/strings.h"
 #include "core/uuid.h"
-#include "service/reconcile_admin.h"
-#include "service/reconcile_service.h"
+#include "reconcile_fixture.h"
 #include "service/reconciler.h"
-#include "service_fixture.h"
 #include "support/builders.h"
-#include "support/fake_clock.h"
 #include "support/reconcile_builders.h"
 
 namespace cmdb::testing {
@@ -52,19 +49,8 @@ class ChunkList : public PayloadStream {
   mutable int decoded_ = 0;
 };
 
-class ReconcileStreamTest : public ServiceTest {
+class ReconcileStreamTest : public ReconcileServiceTest {
  protected:
-  void SetUp() override {
-    ServiceTest::SetUp();
-    reconcile_ = std::make_unique<ReconcileService>(db(), limits_, clock_);
-    admin_ = std::make_unique<ReconcileAdmin>(db(), limits_);
-  }
-  void TearDown() override {
-    reconcile_.reset();
-    admin_.reset();
-    ServiceTest::TearDown();
-  }
-
   absl::StatusOr<ReconcileOutput> Stream(std::vector<ReconcileInput> chunks, bool dry_run = false,
                                          bool complete = false, const std::string& source = "bulk") {
     ReconcileInput header;
@@ -74,10 +60,6 @@ class ReconcileStreamTest : public ServiceTest {
     ChunkList stream(std::move(chunks));
     return reconcile_->ReconcileStream(Ctx("loader"), header, stream);
   }
-
-  FakeClock clock_;
-  std::unique_ptr<ReconcileService> reconcile_;
-  std::unique_ptr<ReconcileAdmin> admin_;
 };
 
 ReconcileInput Chunk(std::vector<ReconcileItemInput> items, std::vector<ReconcileRelationInput> relations = {}) {

@@ -6,11 +6,8 @@
 #include <thread>
 
 #include "core/uuid.h"
-#include "service/reconcile_admin.h"
-#include "service/reconcile_service.h"
 #include "core/strings.h"
-#include "service_fixture.h"
-#include "support/fake_clock.h"
+#include "reconcile_fixture.h"
 #include "support/reconcile_builders.h"
 
 namespace cmdb::testing {
@@ -19,19 +16,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class ReconcileTest : public ServiceTest {
+class ReconcileTest : public ReconcileServiceTest {
  protected:
-  void SetUp() override {
-    ServiceTest::SetUp();
-    reconcile_ = std::make_unique<ReconcileService>(db(), limits_, clock_);
-    admin_ = std::make_unique<ReconcileAdmin>(db(), limits_);
-  }
-  void TearDown() override {
-    reconcile_.reset();
-    admin_.reset();
-    ServiceTest::TearDown();
-  }
-
   ReconcileOutput Run(const std::string& source, std::vector<ReconcileItemInput> items, bool dry_run = false,
                       bool complete = false, std::vector<ReconcileRelationInput> relations = {}) {
     ReconcileInput in;
@@ -51,10 +37,6 @@ class ReconcileTest : public ServiceTest {
     EXPECT_EQ(out.items.size(), 1u);
     return out.items.empty() ? ItemOutcome{} : out.items[0];
   }
-
-  FakeClock clock_;  // sightings and staleness; versions keep the database's time
-  std::unique_ptr<ReconcileService> reconcile_;
-  std::unique_ptr<ReconcileAdmin> admin_;
 };
 
 TEST_F(ReconcileTest, CreatesThenMatchesBySerialAndReportsTheDiff) {
