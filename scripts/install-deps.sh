@@ -21,6 +21,9 @@ packages=(
   snmpsim snmpd snmp onesixtyone nginx curl
   # impact pictures: cmdbctl impact -o svg runs Graphviz's dot
   graphviz
+  # the HTML status report's browser test: headless Chromium, and a font for
+  # its screenshots
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -62,6 +62,7 @@ struct Config {
   std::string log_level = "info";
   int db_pool_size = 16;
   int max_threads = 64;
+  int audit_retention_days = 365;
   int shutdown_grace_seconds = 30;
   cmdb::Limits limits;
   int max_message_mb = 16;
@@ -394,8 +395,8 @@ int Serve(const Config& config, sigset_t signals) {
     const bool serving = health.healthy();
     if (const bool now_leading = serving && leader.Check(); now_leading != leading) {
       leading = now_leading;
-      spdlog::info(leading ? "leader: this cmdbd runs the discovery scheduler and the staleness sweep"
-                           : "no longer the leader: the discovery scheduler and the staleness sweep stop here");
+      spdlog::info(leading ? "leader: this cmdbd runs the discovery scheduler, the staleness sweep and scheduled audits"
+                           : "no longer the leader: the discovery scheduler, the staleness sweep and scheduled audits stop here");
     }
     if (leading && Clock::now() >= next_tick) {
       next_tick = Clock::now() + std::chrono::seconds(config.discovery_tick_seconds);
@@ -420,6 +421,9 @@ int Serve(const Config& config, sigset_t signals) {
     }
     if (leading && Clock::now() >= next_sweep) {
       next_sweep = Clock::now() + std::chrono::minutes(1);
+      if (auto audited = audit.Tick(config.audit_retention_days); !audited.ok()) {
+        spdlog::warn("audit scheduler: {}", cmdb::ToStd(audited.status().message()));
+      }
       auto marked = reconcile.SweepStale();
       if (!marked.ok()) {
         spdlog::warn("staleness sweep failed: {}", cmdb::ToStd(marked.status().message()));
@@ -554,6 +558,11 @@ int main(int argc, char** argv) {
                  "Days ended discovery runs and their logs are kept")
       ->envname("CMDB_DISCOVERY_RETENTION_DAYS")
       ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  app.add_option("--audit-retention-days", config.audit_retention_days,
+                 "Days audit runs are kept (the latest is always kept)")
+      ->envname("CMDB_AUDIT_RETENTION_DAYS")
+      ->check(CLI::Range(1, 36600))
       ->capture_default_str();
   app.add_option("--discovery-tick", config.discovery_tick_seconds,
                  "Seconds between scheduler passes (due schedules, lost workers, retention)")

@@ -20,6 +20,9 @@ void AddReconcileCommand(CLI::App& app, Session& session);  // reconcile
 void AddRuleCommands(CLI::App& app, Session& session);      // ident get|set, recrule list|set|delete
 void AddSourceAndDupCommands(CLI::App& app, Session& session);  // source list|set, dup list
 void AddImpactCommands(CLI::App& app, Session& session);  // impact, rootcause, record ..., impact-rules ...
-void AddAuditCommands(CLI::App& app, Session& session);   // audit rule ..., run, show, runs, ack, unack, acks
+void AddAuditCommands(CLI::App& app, Session& session);   // audit rule ..., run, show, runs, ack, unack, acks, report
+void AddBaselineCommands(CLI::App& app, Session& session);  // baseline create|list|show|delete|compare
+// `audit report` (commands_report.cc), registered by AddAuditCommands.
+void AddAuditReportCommand(CLI::App& audit, Session& session);
 
 }  // namespace cmdbctl

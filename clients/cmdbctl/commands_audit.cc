@@ -1,6 +1,8 @@
 // `cmdbctl audit ...`: configuration audit rules (rule create|get|list|
 // delete), audit runs (run, show, runs) and acknowledged findings (ack,
-// unack, acks).
+// unack, acks), audit schedules (schedule set|list|delete), the discovery
+// audit (discovery); `audit report` is in
+// commands_report.cc.
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -9,28 +11,17 @@
 #include "commands.h"
 #include "json_format.h"
 #include "table.h"
+#include "util/enum_names.h"
 
 namespace cmdbctl {
 namespace {
 
 using AStub = v1::AuditService::Stub;
 
-std::string SeverityText(v1::Severity s) {
-  switch (s) {
-    case v1::SEVERITY_LOW: return "low";
-    case v1::SEVERITY_MEDIUM: return "medium";
-    case v1::SEVERITY_HIGH: return "high";
-    case v1::SEVERITY_CRITICAL: return "critical";
-    default: return "";
-  }
-}
+std::string SeverityText(v1::Severity s) { return std::string(cmdb::proto_util::SeverityName(s)); }
 
-v1::Severity SeverityEnum(const std::string& s) {
-  if (s == "low") return v1::SEVERITY_LOW;
-  if (s == "high") return v1::SEVERITY_HIGH;
-  if (s == "critical") return v1::SEVERITY_CRITICAL;
-  return v1::SEVERITY_MEDIUM;
-}
+// An unknown name never reaches here: the option checks it.
+v1::Severity SeverityEnum(const std::string& s) { return cmdb::proto_util::SeverityFromName(s); }
 
 Json RuleJson(const v1::AuditRule& r) {
   return {{"name", r.name()},
@@ -68,12 +59,22 @@ Json ReportJson(const v1::AuditRunReport& report) {
                      {"failures", std::move(failures)},
                      {"acknowledged_failures", std::move(acknowledged)}});
   }
+  Json health = Json::array();
+  for (const auto& h : report.health()) {
+    auto score = [](bool has, double v) { return has ? Json(v) : Json(nullptr); };
+    health.push_back({{"class", h.class_name()},
+                      {"cis", h.cis()},
+                      {"completeness", score(h.has_completeness(), h.completeness())},
+                      {"correctness", score(h.has_correctness(), h.correctness())},
+                      {"compliance", score(h.has_compliance(), h.compliance())}});
+  }
   return {{"run_id", report.run().id()},
           {"category", report.run().category()},
           {"actor", report.run().actor()},
           {"start_time", TimeText(report.run().start_time())},
           {"end_time", TimeText(report.run().end_time())},
-          {"rules", std::move(rules)}};
+          {"rules", std::move(rules)},
+          {"health", std::move(health)}};
 }
 
 void PrintReport(const Session& session, const v1::AuditRunReport& report) {
@@ -326,6 +327,156 @@ void AddAckCommands(CLI::App& audit, Session& session) {
   });
 }
 
+Json ScheduleJson(const v1::AuditSchedule& s) {
+  google::protobuf::Duration every;
+  every.set_seconds(s.interval_seconds());
+  return {{"name", s.name()},
+          {"category", s.category()},
+          {"every", DurationText(every)},
+          {"interval_seconds", s.interval_seconds()},
+          {"enabled", !s.disabled()},
+          {"next_run_time", TimeText(s.next_run_time())},
+          {"last_run_id", s.last_run_id()},
+          {"update_time", TimeText(s.update_time())},
+          {"updated_by", s.updated_by()}};
+}
+
+void AddScheduleCommands(CLI::App& audit, Session& session) {
+  auto* schedule = audit.add_subcommand("schedule", "Audits that run by themselves: every interval");
+  schedule->require_subcommand(1);
+  struct Options {
+    std::string name, category, every;
+    bool disabled = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* set = schedule->add_subcommand("set", "Create or replace an audit schedule (admin)");
+  set->add_option("NAME", o->name, "Schedule name")->required();
+  set->add_option("--every", o->every, "Interval: 30m, 12h, 1d ... (5 minutes to 366 days)")->required();
+  set->add_option("--category", o->category, "Only this category's rules (default: all)");
+  set->add_flag("--disabled", o->disabled, "Keep it but do not run it");
+  set->callback([&session, o] {
+    v1::PutAuditScheduleRequest request;
+    auto* s = request.mutable_schedule();
+    s->set_name(o->name);
+    s->set_category(o->category);
+    s->set_interval_seconds(ParseDuration(o->every, "--every").seconds());
+    s->set_disabled(o->disabled);
+    const auto saved = session.client().Call(&AStub::PutAuditSchedule, request);
+    if (session.json()) {
+      PrintJson(ScheduleJson(saved));
+    } else {
+      std::cout << "audit schedule " << saved.name() << " saved; next run " << TimeText(saved.next_run_time()) << "\n";
+    }
+  });
+  auto* list = schedule->add_subcommand("list", "List audit schedules");
+  list->callback([&session] {
+    const auto r = session.client().Call(&AStub::ListAuditSchedules, v1::ListAuditSchedulesRequest());
+    if (session.json()) {
+      Json json = Json::array();
+      for (const auto& s : r.schedules()) json.push_back(ScheduleJson(s));
+      PrintJson(json);
+      return;
+    }
+    Table table({"NAME", "CATEGORY", "EVERY", "ENABLED", "NEXT RUN", "LAST RUN"});
+    for (const auto& s : r.schedules()) {
+      const Json j = ScheduleJson(s);
+      table.AddRow({s.name(), s.category().empty() ? "(all)" : s.category(), j["every"].get<std::string>(),
+                    s.disabled() ? "no" : "yes", TimeText(s.next_run_time()),
+                    s.last_run_id() == 0 ? "" : std::to_string(s.last_run_id())});
+    }
+    table.Print();
+  });
+  auto* del = schedule->add_subcommand("delete", "Delete an audit schedule (admin)");
+  del->add_option("NAME", o->name, "Schedule name")->required();
+  del->callback([&session, o] {
+    v1::DeleteAuditScheduleRequest request;
+    request.set_name(o->name);
+    session.client().Call(&AStub::DeleteAuditSchedule, request);
+    if (!session.json()) std::cout << "audit schedule " << o->name << " deleted\n";
+  });
+}
+
+Json DiscoveryAuditJson(const v1::DiscoveryAuditReport& r) {
+  Json unregistered = Json::array(), missing = Json::array(), drift = Json::array();
+  for (const auto& u : r.unregistered()) {
+    unregistered.push_back({{"address", u.address()},
+                            {"sys_name", u.sys_name()},
+                            {"class", u.class_name()},
+                            {"sys_object_id", u.sys_object_id()},
+                            {"ci_id", u.ci_id()},
+                            {"reason", u.reason()},
+                            {"found_time", TimeText(u.found_time())}});
+  }
+  for (const auto& m : r.missing()) {
+    missing.push_back({{"id", m.ci_id()},
+                       {"name", m.name()},
+                       {"class", m.class_name()},
+                       {"address", m.address()},
+                       {"reason", m.reason()},
+                       {"last_seen_time", TimeOrNull(m.has_last_seen_time(), m.last_seen_time())}});
+  }
+  for (const auto& d : r.drift()) {
+    drift.push_back({{"id", d.ci_id()},
+                     {"name", d.name()},
+                     {"class", d.class_name()},
+                     {"field", d.field()},
+                     {"recorded", ValueToJson(d.recorded(), "recorded")},
+                     {"reported", ValueToJson(d.reported(), "reported")},
+                     {"source", d.source()},
+                     {"reported_time", TimeText(d.reported_time())}});
+  }
+  return {{"run_id", r.run_id()},
+          {"schedule", r.schedule()},
+          {"run_end_time", TimeOrNull(r.has_run_end_time(), r.run_end_time())},
+          {"targets", r.targets()},
+          {"unregistered_total", r.unregistered_total()},
+          {"missing_total", r.missing_total()},
+          {"drift_total", r.drift_total()},
+          {"unregistered", std::move(unregistered)},
+          {"missing", std::move(missing)},
+          {"drift", std::move(drift)}};
+}
+
+void AddDiscoveryAuditCommand(CLI::App& audit, Session& session) {
+  struct Options {
+    std::string schedule, run;
+    int limit = 1000;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = audit.add_subcommand(
+      "discovery", "The records against the latest complete discovery: unregistered, missing, drift");
+  auto* schedule = cmd->add_option("--schedule", o->schedule, "Of this schedule's latest complete run");
+  cmd->add_option("--run", o->run, "Of this run")->excludes(schedule);
+  cmd->add_option("--limit", o->limit, "Findings listed of each kind")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->callback([&session, o] {
+    v1::AuditDiscoveryRequest request;
+    request.set_schedule(o->schedule);
+    request.set_run_id(o->run);
+    request.set_limit(o->limit);
+    const auto r = session.client().Call(&AStub::AuditDiscovery, request);
+    if (session.json()) {
+      PrintJson(DiscoveryAuditJson(r));
+      return;
+    }
+    std::cout << "discovery run " << r.run_id() << (r.schedule().empty() ? "" : " of " + r.schedule()) << ", "
+              << r.targets() << " targets\n\nunregistered (" << r.unregistered_total() << "):\n";
+    Table unregistered({"ADDRESS", "SYS NAME", "CLASS", "REASON"});
+    for (const auto& u : r.unregistered()) unregistered.AddRow({u.address(), u.sys_name(), u.class_name(), u.reason()});
+    unregistered.Print();
+    std::cout << "\nmissing (" << r.missing_total() << "):\n";
+    Table missing({"CI", "NAME", "CLASS", "ADDRESS", "REASON"});
+    for (const auto& m : r.missing()) missing.AddRow({m.ci_id(), m.name(), m.class_name(), m.address(), m.reason()});
+    missing.Print();
+    std::cout << "\ndrift (" << r.drift_total() << "):\n";
+    Table drift({"CI", "NAME", "FIELD", "RECORDED", "REPORTED", "SOURCE", "REPORTED AT"});
+    for (const auto& d : r.drift()) {
+      drift.AddRow({d.ci_id(), d.name(), d.field(), CellText(ValueToJson(d.recorded(), "recorded")),
+                    CellText(ValueToJson(d.reported(), "reported")), d.source(), TimeText(d.reported_time())});
+    }
+    drift.Print();
+  });
+}
+
 }  // namespace
 
 void AddAuditCommands(CLI::App& app, Session& session) {
@@ -334,6 +485,9 @@ void AddAuditCommands(CLI::App& app, Session& session) {
   AddAuditRuleCommands(*audit, session);
   AddRunCommands(*audit, session);
   AddAckCommands(*audit, session);
+  AddScheduleCommands(*audit, session);
+  AddDiscoveryAuditCommand(*audit, session);
+  AddAuditReportCommand(*audit, session);
 }
 
 }  // namespace cmdbctl

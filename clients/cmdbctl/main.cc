@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   cmdbctl::AddSourceAndDupCommands(app, session);
   cmdbctl::AddImpactCommands(app, session);
   cmdbctl::AddAuditCommands(app, session);
+  cmdbctl::AddBaselineCommands(app, session);
   cmdbctl::AddCredentialCommands(app, session);
   cmdbctl::AddDiscoveryCommands(app, session);
 

@@ -1,5 +1,5 @@
 // The cmdb.v1.AuditService implementation: thin handlers over AuditService
-// (rules, runs, acknowledgements), with the same authentication, logging and
+// (rules, runs, acknowledgements, the status report, baselines), with the same authentication, logging and
 // status mapping as the other services.
 #pragma once
 
@@ -32,6 +32,25 @@ class AuditApi final : public v1::AuditService::Service {
                                        v1::WithdrawAcknowledgementResponse* resp) override;
   grpc::Status ListAcknowledgements(grpc::ServerContext* ctx, const v1::ListAcknowledgementsRequest* req,
                                     v1::ListAcknowledgementsResponse* resp) override;
+  grpc::Status GetStatusReport(grpc::ServerContext* ctx, const v1::GetStatusReportRequest* req,
+                               v1::StatusReport* resp) override;
+  grpc::Status PutAuditSchedule(grpc::ServerContext* ctx, const v1::PutAuditScheduleRequest* req,
+                                v1::AuditSchedule* resp) override;
+  grpc::Status ListAuditSchedules(grpc::ServerContext* ctx, const v1::ListAuditSchedulesRequest* req,
+                                  v1::ListAuditSchedulesResponse* resp) override;
+  grpc::Status DeleteAuditSchedule(grpc::ServerContext* ctx, const v1::DeleteAuditScheduleRequest* req,
+                                   v1::DeleteAuditScheduleResponse* resp) override;
+  grpc::Status AuditDiscovery(grpc::ServerContext* ctx, const v1::AuditDiscoveryRequest* req,
+                              v1::DiscoveryAuditReport* resp) override;
+  grpc::Status CreateBaseline(grpc::ServerContext* ctx, const v1::CreateBaselineRequest* req,
+                              v1::Baseline* resp) override;
+  grpc::Status GetBaseline(grpc::ServerContext* ctx, const v1::GetBaselineRequest* req, v1::Baseline* resp) override;
+  grpc::Status ListBaselines(grpc::ServerContext* ctx, const v1::ListBaselinesRequest* req,
+                             v1::ListBaselinesResponse* resp) override;
+  grpc::Status DeleteBaseline(grpc::ServerContext* ctx, const v1::DeleteBaselineRequest* req,
+                              v1::DeleteBaselineResponse* resp) override;
+  grpc::Status CompareBaseline(grpc::ServerContext* ctx, const v1::CompareBaselineRequest* req,
+                               v1::CompareBaselineResponse* resp) override;
 
  private:
   AuditService& service_;

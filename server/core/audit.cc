@@ -9,7 +9,7 @@
 namespace cmdb {
 namespace {
 
-constexpr std::array<std::pair<AuditKind, std::string_view>, 11> kKinds = {{
+constexpr std::array<std::pair<AuditKind, std::string_view>, 12> kKinds = {{
     {AuditKind::kRequiredAttribute, "required_attribute"},
     {AuditKind::kPattern, "pattern"},
     {AuditKind::kAllowedValues, "allowed_values"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<AuditKind, std::string_view>, 11> kKinds = {{
     {AuditKind::kNoDuplicates, "no_duplicates"},
     {AuditKind::kCertificateExpiry, "certificate_expiry"},
     {AuditKind::kVerifiedWithin, "verified_within"},
+    {AuditKind::kSourceDrift, "source_drift"},
 }};
 
 constexpr std::array<std::string_view, 4> kSeverities = {"low", "medium", "high", "critical"};
@@ -133,6 +134,35 @@ int SeverityWeight(std::string_view severity) {
   return 0;
 }
 
+int CriticalityWeight(std::string_view criticality) {
+  if (criticality == "medium") return 2;
+  if (criticality == "high") return 3;
+  if (criticality == "critical") return 4;
+  return 1;
+}
+
+std::vector<std::string> CompletenessKinds() { return {std::string(AuditKindName(AuditKind::kRequiredAttribute))}; }
+
+std::vector<std::string> CorrectnessKinds() {
+  std::vector<std::string> out;
+  for (AuditKind k : {AuditKind::kNotStale, AuditKind::kNoOrphan, AuditKind::kNoDuplicates, AuditKind::kUniqueAttribute,
+                      AuditKind::kVerifiedWithin, AuditKind::kSourceDrift}) {
+    out.emplace_back(AuditKindName(k));
+  }
+  return out;
+}
+
+std::string_view RiskFormula() {
+  return "risk = sum over failing rules of severity weight (low 1, medium 2, high 3, critical 4) x sum over its "
+         "unacknowledged failing CIs of criticality weight (none or low 1, medium 2, high 3, critical 4), "
+         "+ 2 per change without a change ticket in the report's period";
+}
+
+absl::Status CheckAuditName(std::string_view name, std::string_view field) {
+  if (!IsRuleName(name)) return FieldError(field, "lower-case letters, digits, _ . - (up to 63)");
+  return absl::OkStatus();
+}
+
 absl::Status ValidateAuditRule(const Catalog& catalog, AuditRule& rule) {
   if (!IsRuleName(rule.name)) return FieldError("rule.name", "lower-case letters, digits, _ . - (up to 63)");
   if (!IsRuleName(rule.category)) return FieldError("rule.category", "lower-case letters, digits, _ . - (up to 63)");
@@ -200,6 +230,17 @@ absl::Status ValidateAuditRule(const Catalog& catalog, AuditRule& rule) {
     case AuditKind::kVerifiedWithin:
       CMDB_RETURN_IF_ERROR(p.OnlyThese({"days"}));
       return p.Number("days", 1, 30);
+    case AuditKind::kSourceDrift: {
+      CMDB_RETURN_IF_ERROR(p.OnlyThese({"attribute", "source"}));
+      if (rule.params.contains("attribute")) CMDB_RETURN_IF_ERROR(p.Attribute().status());
+      if (rule.params.contains("source")) {
+        const Json& source = rule.params["source"];
+        if (!source.is_string() || source.get_ref<const std::string&>().empty()) {
+          return FieldError("rule.params.source", "a source name");
+        }
+      }
+      return absl::OkStatus();
+    }
   }
   return absl::OkStatus();
 }

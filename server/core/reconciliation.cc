@@ -61,7 +61,10 @@ FindingResult ApplyFinding(const Catalog& catalog, const Ci& current, const Find
     FieldDecision d = DecideField(catalog.FindReconciliationRule(after.class_name, field), prov, source, observed,
                                   next == nullptr);
     if (!d.write) {
-      result.skipped.push_back({field, d.reason});
+      SkippedField skipped{field, d.reason};
+      if (next != nullptr) skipped.reported = *next;
+      if (now != nullptr) skipped.recorded = *now;
+      result.skipped.push_back(std::move(skipped));
       return false;
     }
     FieldChange change;

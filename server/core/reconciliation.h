@@ -42,6 +42,10 @@ struct FieldChange {
 struct SkippedField {
   std::string field;
   std::string reason;
+  // What the source reported (nullopt: that it is absent) and what the
+  // record keeps (nullopt: none): they differ, or the field would not have
+  // been considered. Not set for parent_id.
+  std::optional<Json> reported, recorded;
 };
 
 struct FieldDecision {

@@ -48,8 +48,8 @@ const Statement kResults{"audit_results",
                          "WHERE run_id = $1 ORDER BY rule_name"};
 const Statement kFailures{
     "audit_failures",
-    "SELECT f.rule_name, f.ci_id::text, coalesce(c.name, ''), coalesce(c.class_name, ''), f.reason, f.acknowledged "
-    "FROM (SELECT f.*, row_number() OVER (PARTITION BY f.rule_name ORDER BY f.acknowledged, f.ci_id) AS n "
+    "SELECT f.rule_name, f.ci_id::text, coalesce(c.name, ''), coalesce(c.class_name, ''), f.reason, f.acknowledged, "
+    "coalesce(c.criticality, '') FROM (SELECT f.*, row_number() OVER (PARTITION BY f.rule_name ORDER BY f.acknowledged, f.ci_id) AS n "
     "      FROM audit_failure f WHERE f.run_id = $1) f "
     "LEFT JOIN ci c ON c.id = f.ci_id WHERE f.n <= $2 ORDER BY f.rule_name, f.acknowledged, c.name, f.ci_id"};
 const Statement kPutAck{
@@ -63,6 +63,34 @@ const Statement kListAcks{
     "audit_list_acks",
     "SELECT rule_name, ci_id::text, actor, reason, epoch_us(created_at), epoch_us(expires_at) "
     "FROM audit_acknowledgement WHERE $1 = '' OR rule_name = $1 ORDER BY rule_name, ci_id"};
+
+#define CMDB_AUDIT_SCHEDULE_COLUMNS \
+  "name, category, interval_s, enabled, epoch_us(next_run_at), coalesce(last_run_id, 0), epoch_us(updated_at), updated_by"
+const Statement kPutSchedule{
+    "audit_put_schedule",
+    "INSERT INTO audit_schedule (name, category, interval_s, enabled, next_run_at, updated_at, updated_by) "
+    "VALUES ($1, $2, $3, $4, $5::timestamptz, now(), $6) ON CONFLICT (name) DO UPDATE SET "
+    "category = EXCLUDED.category, interval_s = EXCLUDED.interval_s, enabled = EXCLUDED.enabled, "
+    "next_run_at = EXCLUDED.next_run_at, updated_at = now(), updated_by = EXCLUDED.updated_by"};
+const Statement kListSchedules{"audit_list_schedules",
+                               "SELECT " CMDB_AUDIT_SCHEDULE_COLUMNS " FROM audit_schedule ORDER BY name"};
+const Statement kDeleteSchedule{"audit_delete_schedule", "DELETE FROM audit_schedule WHERE name = $1"};
+const Statement kClaimSchedule{
+    "audit_claim_schedule",
+    "UPDATE audit_schedule s SET next_run_at = $1::timestamptz + s.interval_s * interval '1 second' "
+    "WHERE s.name = (SELECT name FROM audit_schedule WHERE enabled AND next_run_at <= $1::timestamptz "
+    "                ORDER BY next_run_at, name LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    "RETURNING " CMDB_AUDIT_SCHEDULE_COLUMNS};
+const Statement kSetScheduleRun{"audit_set_schedule_run",
+                                "UPDATE audit_schedule SET last_run_id = $2 WHERE name = $1"};
+const Statement kPruneRuns{
+    "audit_prune_runs",
+    "DELETE FROM audit_run WHERE finished_at < $1::timestamptz AND id < (SELECT max(id) FROM audit_run)"};
+
+AuditSchedule ScheduleFromRow(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int64_t>(), r[3].as<bool>(),
+          r[4].as<int64_t>(),     r[5].as<int64_t>(),     r[6].as<int64_t>(), r[7].as<std::string>()};
+}
 
 AuditRule RuleFromRow(const pqxx::row& r) {
   AuditRule rule;
@@ -193,6 +221,23 @@ KindSql SqlOfKind(AuditKind kind, const Catalog& catalog, const Json& params, co
               StrCat("coalesce('last seen by a source ' || to_char(", seen,
                      " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'never seen by a source')")};
     }
+    case AuditKind::kSourceDrift: {
+      // The record's value of d.field, as JSON, set against the report.
+      std::string only;
+      if (params.contains("attribute")) StrAppend(&only, " AND d.field = 'attributes.' || ", attribute());
+      if (params.contains("source")) StrAppend(&only, " AND d.source = ", text(params["source"].get<std::string>()));
+      const std::string drifted = StrCat(
+          "FROM ci_drift d JOIN ci r ON r.id = d.ci_id, LATERAL (SELECT CASE d.field WHEN 'name' THEN to_jsonb(r.name) "
+          "WHEN 'status' THEN to_jsonb(r.status) WHEN 'owner' THEN to_jsonb(r.owner) "
+          "WHEN 'criticality' THEN to_jsonb(r.criticality) ELSE r.attributes -> substr(d.field, 12) END AS v) rec "
+          "WHERE d.ci_id = s.id", only, " AND rec.v IS DISTINCT FROM d.reported");
+      return {StrCat("EXISTS (SELECT 1 ", drifted, ")"),
+              StrCat("(SELECT string_agg(format('%s: recorded %s, %s reported %s at %s', d.field, "
+                     "coalesce(rec.v::text, 'nothing'), d.source, coalesce(d.reported::text, 'nothing'), "
+                     "to_char(d.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), '; ' "
+                     "ORDER BY d.field, d.source) ",
+                     drifted, ")")};
+    }
   }
   return {"false", "''"};
 }
@@ -262,16 +307,23 @@ absl::StatusOr<AuditRuleResult> RunAuditRule(Tx& tx, const Catalog& catalog, int
   const KindSql test = SqlOfKind(*kind, catalog, rule.params, at, sql);
   const std::string run = sql.Add(std::to_string(run_id));
   const std::string name = sql.Add(rule.name) + "::text";
+  // Counts go by class too (audit_result_class), for health scores.
   const std::string statement = StrCat(
-      "WITH scope AS MATERIALIZED (SELECT c.id, c.attributes, c.stale, c.stale_since, c.parent_id FROM ci c "
-      "WHERE c.class_name = ANY(", classes, "::text[]) AND c.status <> 'retired' AND (", *where, "))", test.ctes,
-      ", failing AS (SELECT s.id, ", test.reason, " AS reason FROM scope s WHERE ", test.fails, "), ",
-      "stored AS (INSERT INTO audit_failure (run_id, rule_name, ci_id, reason, acknowledged) "
-      "SELECT ", run, "::bigint, ", name, ", f.id, f.reason, EXISTS (SELECT 1 FROM audit_acknowledgement a "
-      "WHERE a.rule_name = ", name, " AND a.ci_id = f.id AND (a.expires_at IS NULL OR a.expires_at > ", at,
-      "::timestamptz)) FROM failing f RETURNING acknowledged) "
-      "SELECT (SELECT count(*) FROM scope), count(*) FILTER (WHERE NOT acknowledged), "
-      "count(*) FILTER (WHERE acknowledged) FROM stored");
+      "WITH scope AS MATERIALIZED (SELECT c.id, c.class_name, c.attributes, c.stale, c.stale_since, c.parent_id "
+      "FROM ci c WHERE c.class_name = ANY(", classes, "::text[]) AND c.status <> 'retired' AND (", *where, "))",
+      test.ctes, ", failing AS (SELECT s.id, s.class_name, ", test.reason, " AS reason, EXISTS (SELECT 1 FROM "
+      "audit_acknowledgement a WHERE a.rule_name = ", name, " AND a.ci_id = s.id AND (a.expires_at IS NULL OR "
+      "a.expires_at > ", at, "::timestamptz)) AS acknowledged FROM scope s WHERE ", test.fails, "), ",
+      "stored AS (INSERT INTO audit_failure (run_id, rule_name, ci_id, reason, acknowledged) SELECT ", run,
+      "::bigint, ", name, ", f.id, f.reason, f.acknowledged FROM failing f), ",
+      "checked AS (SELECT class_name, count(*) AS n FROM scope GROUP BY class_name), ",
+      "failed AS (SELECT class_name, count(*) FILTER (WHERE NOT acknowledged) AS n, "
+      "count(*) FILTER (WHERE acknowledged) AS a FROM failing GROUP BY class_name), ",
+      "by_class AS (INSERT INTO audit_result_class (run_id, rule_name, class_name, checked, failed, acknowledged) "
+      "SELECT ", run, "::bigint, ", name, ", c.class_name, c.n, coalesce(f.n, 0), coalesce(f.a, 0) "
+      "FROM checked c LEFT JOIN failed f USING (class_name) RETURNING checked, failed, acknowledged) "
+      "SELECT coalesce(sum(checked), 0)::bigint, coalesce(sum(failed), 0)::bigint, "
+      "coalesce(sum(acknowledged), 0)::bigint FROM by_class");
   Exec(tx, kInsertResult, run_id, rule.name, rule.category, rule.kind, rule.severity);
   pqxx::result r = Sql(tx).exec_params(statement, pqxx::prepare::make_dynamic_params(sql.values()));
   AuditRuleResult result{rule.name,           rule.category,        rule.kind,          rule.severity,
@@ -299,7 +351,7 @@ std::vector<AuditFailure> AuditFailures(Tx& tx, int64_t run_id, int limit_per_ru
   std::vector<AuditFailure> out;
   for (const auto& r : Exec(tx, kFailures, run_id, limit_per_rule)) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                   r[4].as<std::string>(), r[5].as<bool>()});
+                   r[4].as<std::string>(), r[5].as<bool>(), r[6].as<std::string>()});
   }
   return out;
 }
@@ -333,6 +385,33 @@ std::vector<AuditAcknowledgement> ListAcknowledgements(Tx& tx, const std::string
     out.push_back(std::move(a));
   }
   return out;
+}
+
+void PutAuditSchedule(Tx& tx, const AuditSchedule& schedule) {
+  Exec(tx, kPutSchedule, schedule.name, schedule.category, schedule.interval_seconds, schedule.enabled,
+       ToSqlTimestamp(schedule.next_run_at), tx.context().actor);
+}
+
+std::vector<AuditSchedule> ListAuditSchedules(Tx& tx) {
+  std::vector<AuditSchedule> out;
+  for (const auto& r : Exec(tx, kListSchedules)) out.push_back(ScheduleFromRow(r));
+  return out;
+}
+
+bool DeleteAuditSchedule(Tx& tx, const std::string& name) {
+  return Exec(tx, kDeleteSchedule, name).affected_rows() > 0;
+}
+
+std::optional<AuditSchedule> ClaimDueAuditSchedule(Tx& tx, Micros now) {
+  pqxx::result r = Exec(tx, kClaimSchedule, ToSqlTimestamp(now));
+  if (r.empty()) return std::nullopt;
+  return ScheduleFromRow(r[0]);
+}
+
+void SetAuditScheduleRun(Tx& tx, const std::string& name, int64_t run_id) { Exec(tx, kSetScheduleRun, name, run_id); }
+
+int64_t PruneAuditRuns(Tx& tx, Micros before) {
+  return static_cast<int64_t>(Exec(tx, kPruneRuns, ToSqlTimestamp(before)).affected_rows());
 }
 
 }  // namespace cmdb::db

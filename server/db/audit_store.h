@@ -53,4 +53,17 @@ void PutAcknowledgement(Tx& tx, const AuditAcknowledgement& ack);
 bool DeleteAcknowledgement(Tx& tx, const std::string& rule, const std::string& ci_id);
 std::vector<AuditAcknowledgement> ListAcknowledgements(Tx& tx, const std::string& rule);
 
+// Audit schedules. Put creates or replaces, its first run due at
+// `next_run_at`.
+void PutAuditSchedule(Tx& tx, const AuditSchedule& schedule);
+std::vector<AuditSchedule> ListAuditSchedules(Tx& tx);
+bool DeleteAuditSchedule(Tx& tx, const std::string& name);
+// Claims one enabled schedule due at `now` (another cmdbd skips it) and
+// moves its next run an interval on; nullopt when none is due.
+std::optional<AuditSchedule> ClaimDueAuditSchedule(Tx& tx, Micros now);
+void SetAuditScheduleRun(Tx& tx, const std::string& name, int64_t run_id);
+// Deletes the runs that finished before `before`, except the latest run.
+// Returns how many.
+int64_t PruneAuditRuns(Tx& tx, Micros before);
+
 }  // namespace cmdb::db

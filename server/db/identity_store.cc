@@ -71,6 +71,15 @@ const Statement kRefreshSightings{
     "identity_refresh_sightings",
     "UPDATE ci_source SET last_seen = $3::timestamptz, missed_runs = 0, stale = false "
     "WHERE source = $1 AND ci_id = ANY($2::uuid[])"};
+const Statement kRecordDrift{
+    "identity_record_drift",
+    "WITH fresh AS (SELECT x.ci_id::uuid AS ci_id, x.field, x.reported, x.at::timestamptz AS at "
+    "               FROM jsonb_to_recordset($3::jsonb) AS x(ci_id text, field text, reported jsonb, at text)), "
+    "gone AS (DELETE FROM ci_drift d WHERE d.source = $1 AND d.ci_id = ANY($2::uuid[]) "
+    "         AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.ci_id = d.ci_id AND f.field = d.field)) "
+    "INSERT INTO ci_drift (ci_id, source, field, reported, reported_at) "
+    "SELECT ci_id, $1, field, reported, at FROM fresh "
+    "ON CONFLICT (ci_id, source, field) DO UPDATE SET reported = EXCLUDED.reported, reported_at = EXCLUDED.reported_at"};
 const Statement kClearStale{
     "identity_clear_stale",
     "UPDATE ci SET stale = false, stale_since = NULL WHERE id = ANY($1::uuid[]) AND stale "
@@ -290,6 +299,19 @@ int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std
     Exec(tx, kClearStale, ArrayLiteral(touch));
   }
   return static_cast<int64_t>(fresh.size() + touch.size());
+}
+
+void RecordDrift(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids,
+                 const std::vector<ReportedDrift>& drift) {
+  if (ci_ids.empty()) return;
+  Json rows = Json::array();
+  for (const ReportedDrift& d : drift) {
+    rows.push_back({{"ci_id", d.ci_id},
+                    {"field", d.field},
+                    {"reported", d.reported.value_or(Json())},
+                    {"at", ToSqlTimestamp(d.reported_at)}});
+  }
+  Exec(tx, kRecordDrift, source, ArrayLiteral(ci_ids), rows.dump());
 }
 
 int64_t EndCompleteRun(Tx& tx, const std::string& source, const std::vector<std::string>& seen, Micros now) {

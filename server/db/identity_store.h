@@ -68,6 +68,19 @@ void SetSourcePolicy(Tx& tx, const SourcePolicy& policy);
 int64_t RecordSightings(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids, Micros refresh,
                         Micros now);
 
+// A field `source` reported and could not write, with a value that differs
+// from the record's (core/reconciliation.h SkippedField).
+struct ReportedDrift {
+  std::string ci_id, field;
+  std::optional<Json> reported;  // nullopt: reported as absent
+  Micros reported_at = 0;
+};
+
+// Replaces the drift `source` reported for `ci_ids` with `drift` (table
+// ci_drift).
+void RecordDrift(Tx& tx, const std::string& source, const std::vector<std::string>& ci_ids,
+                 const std::vector<ReportedDrift>& drift);
+
 // Ends, at `now`, a complete run of `source` that reported `seen`: every
 // other CI the source had reported counts a missed run, and those past the
 // source's limits (missed runs, or last seen stale_after or longer before

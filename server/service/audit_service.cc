@@ -1,8 +1,11 @@
 #include "service/audit_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "core/status.h"
 #include "core/strings.h"
 #include "core/uuid.h"
+#include "db/audit_report_store.h"
 #include "db/audit_store.h"
 #include "db/identity_store.h"
 
@@ -83,6 +86,7 @@ absl::StatusOr<AuditReport> AuditService::Run(const WriteContext& context, const
     const Micros now = clock_.Now();
     const int64_t run_id = db::InsertAuditRun(tx, category, context.actor, now);
     for (const AuditRule& rule : rules) CMDB_RETURN_IF_ERROR(db::RunAuditRule(tx, *catalog, run_id, rule, now).status());
+    db::StoreAuditHealth(tx, run_id);
     db::FinishAuditRun(tx, run_id, clock_.Now());
     CMDB_ASSIGN_OR_RETURN(report, Report(tx, run_id, failures_per_rule));
     return absl::OkStatus();
@@ -111,6 +115,7 @@ absl::StatusOr<AuditReport> AuditService::Report(db::Tx& tx, int64_t run_id, int
   report.run = *run;
   report.results = db::AuditResults(tx, run->id);
   if (failures_per_rule > 0) report.failures = db::AuditFailures(tx, run->id, failures_per_rule);
+  report.health = db::AuditHealth(tx, run->id);
   return report;
 }
 
@@ -122,6 +127,83 @@ absl::StatusOr<std::vector<AuditRun>> AuditService::ListRuns(int limit) {
     return absl::OkStatus();
   }));
   return runs;
+}
+
+absl::StatusOr<AuditSchedule> AuditService::PutSchedule(const WriteContext& context, AuditSchedule schedule) {
+  CMDB_RETURN_IF_ERROR(CheckAuditName(schedule.name, "schedule.name"));
+  if (!schedule.category.empty()) CMDB_RETURN_IF_ERROR(CheckAuditName(schedule.category, "schedule.category"));
+  if (schedule.interval_seconds < 300 || schedule.interval_seconds > 366 * 86400) {
+    return FieldError("schedule.interval", "from 5 minutes to 366 days");
+  }
+  schedule.next_run_at = clock_.Now() + schedule.interval_seconds * 1000000;
+  std::optional<AuditSchedule> stored;
+  auto written = db_.Write(context, [&](db::Tx& tx) -> absl::Status {
+    if (!schedule.category.empty() && db::ListAuditRules(tx, schedule.category).empty()) {
+      return FieldError("schedule.category", StrCat("no audit rule in category \"", schedule.category, "\""));
+    }
+    db::PutAuditSchedule(tx, schedule);
+    for (AuditSchedule& s : db::ListAuditSchedules(tx)) {
+      if (s.name == schedule.name) stored = std::move(s);
+    }
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  return *stored;
+}
+
+absl::StatusOr<std::vector<AuditSchedule>> AuditService::ListSchedules() {
+  std::vector<AuditSchedule> schedules;
+  CMDB_RETURN_IF_ERROR(db_.Read([&](db::Tx& tx) {
+    schedules = db::ListAuditSchedules(tx);
+    return absl::OkStatus();
+  }));
+  return schedules;
+}
+
+absl::Status AuditService::DeleteSchedule(const WriteContext& context, const std::string& name) {
+  CMDB_RETURN_IF_ERROR(CheckAuditName(name, "name"));
+  bool deleted = false;
+  auto written = db_.Write(context, [&](db::Tx& tx) {
+    deleted = db::DeleteAuditSchedule(tx, name);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written.status();
+  if (!deleted) return absl::NotFoundError(StrCat("no audit schedule named \"", name, "\""));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> AuditService::Tick(int retention_days) {
+  int ran = 0;
+  for (int guard = 0; guard < 100; ++guard) {  // each schedule at most once a tick
+    std::optional<AuditSchedule> due;
+    const Micros now = clock_.Now();
+    auto claimed = db_.Write(WriteContext{.actor = "cmdbd"}, [&](db::Tx& tx) {
+      due = db::ClaimDueAuditSchedule(tx, now);
+      return absl::OkStatus();
+    });
+    if (!claimed.ok()) return claimed.status();
+    if (!due) break;
+    auto report = Run(WriteContext{.actor = StrCat("schedule:", due->name)}, due->category, 0);
+    if (!report.ok()) {
+      spdlog::warn("scheduled audit {} failed: {}", due->name, ToStd(report.status().message()));
+      continue;
+    }
+    ++ran;
+    auto noted = db_.Write(WriteContext{.actor = "cmdbd"}, [&](db::Tx& tx) {
+      db::SetAuditScheduleRun(tx, due->name, report->run.id);
+      return absl::OkStatus();
+    });
+    if (!noted.ok()) return noted.status();
+    spdlog::info("scheduled audit {}: run {}", due->name, report->run.id);
+  }
+  int64_t pruned = 0;
+  auto swept = db_.Write(WriteContext{.actor = "cmdbd"}, [&](db::Tx& tx) {
+    pruned = db::PruneAuditRuns(tx, clock_.Now() - int64_t{retention_days} * 86400 * 1000000);
+    return absl::OkStatus();
+  });
+  if (!swept.ok()) return swept.status();
+  if (pruned > 0) spdlog::info("pruned {} audit runs older than {} days", pruned, retention_days);
+  return ran;
 }
 
 absl::StatusOr<AuditAcknowledgement> AuditService::Acknowledge(const WriteContext& context,

@@ -190,8 +190,26 @@ class Reconciler {
     return seen;
   }
 
-  // Step 7: sightings.
-  void RecordSightings() { db::RecordSightings(tx_, in_.source, Seen(), SightingRefresh(policy_), seen_at_); }
+  // Step 7: sightings and drift.
+  void RecordSightings() {
+    db::RecordSightings(tx_, in_.source, Seen(), SightingRefresh(policy_), seen_at_);
+    RecordDrift();
+  }
+
+  // Step 7, continued: what the source reported for fields it may not
+  // write, where that differs from the record (drift, for the audit).
+  void RecordDrift() {
+    std::vector<std::string> ids;
+    std::vector<db::ReportedDrift> drift;
+    for (const Work& w : work_) {
+      if (w.decided) continue;
+      ids.push_back(w.ci_id);
+      for (const SkippedField& s : w.outcome.skipped) {
+        if (s.field != "parent_id") drift.push_back({w.ci_id, s.field, s.reported, w.observed});
+      }
+    }
+    db::RecordDrift(tx_, in_.source, ids, drift);
+  }
 
   // The outcomes of the items that do not wait, in order.
   std::vector<ItemOutcome> TakeOutcomes() {

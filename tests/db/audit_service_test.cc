@@ -75,6 +75,9 @@ class AuditServiceTest : public ServiceTest {
     Sql(StrCat("INSERT INTO ci_source (ci_id, source, first_seen, last_seen) VALUES ('", s1_.id, "', 'snmp', '",
                ToSqlTimestamp(now - 40 * kDay), "', '", ToSqlTimestamp(now - kDay), "'), ('", s2_.id, "', 'snmp', '",
                ToSqlTimestamp(now - 40 * kDay), "', '", ToSqlTimestamp(now - 35 * kDay), "')"));
+    Sql(StrCat("INSERT INTO ci_drift (ci_id, source, field, reported, reported_at) VALUES ('", s1_.id,
+               "', 'snmp', 'attributes.serial_number', '\"Z9\"', '", ToSqlTimestamp(now), "'), ('", s3_.id,
+               "', 'snmp', 'attributes.serial_number', '\"B2\"', '", ToSqlTimestamp(now), "')"));
   }
 
   // rule -> the names of the CIs failing it, from a report.
@@ -136,6 +139,7 @@ TEST_F(AuditServiceTest, TheDefaultRulesFailExactlyTheCisTheyShould) {
       {"application-not-orphaned", {"app2"}},
       {"certificate-not-expiring", {"soon", "expired"}},
       {"hardware-verified", {"s2", "s3"}},  // s1 seen a day ago; s2 35 days ago; s3 never
+      {"no-drift", {"s1"}},                 // SNMP reported another serial; s3's report matches its record
   };
   EXPECT_EQ(Failing(*report), expected);
   EXPECT_EQ(Result(*report, "hardware-has-serial").checked, 3);  // s1, s2, s3
@@ -153,6 +157,8 @@ TEST_F(AuditServiceTest, TheDefaultRulesFailExactlyTheCisTheyShould) {
   EXPECT_EQ(Reason(*report, "certificate-not-expiring", "soon"), "expires " + FormatRfc3339(clock_.Now() + 10 * kDay));
   EXPECT_EQ(Reason(*report, "hardware-verified", "s3"), "never seen by a source");
   EXPECT_THAT(Reason(*report, "hardware-verified", "s2"), HasSubstr("last seen by a source 2025-11-27"));
+  EXPECT_EQ(Reason(*report, "no-drift", "s1"),
+            "attributes.serial_number: recorded \"A1\", snmp reported \"Z9\" at 2026-01-01T00:00:00Z");
   // The run is kept, and reads back the same.
   auto again = audit_->GetRun(0, 1000);
   ASSERT_TRUE(again.ok()) << again.status();

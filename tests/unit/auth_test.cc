@@ -569,9 +569,11 @@ TEST(MethodRolesTest, ReadsNeedViewerAndWritesMore) {
       const std::string name(service->method(i)->name());
       auto it = roles.find(name);
       if (it == roles.end()) continue;  // reported by EveryRpcHasARole
-      // Impact analysis and root-cause ranking read the graph: viewers ask them.
+      // Impact analysis and root-cause ranking read the graph, the discovery
+      // audit and baseline comparison read the records: viewers ask them.
       const bool read = name.starts_with("Get") || name.starts_with("List") || name.starts_with("Watch") ||
-                        name == "AnalyzeImpact" || name == "SuggestRootCause";
+                        name == "AnalyzeImpact" || name == "SuggestRootCause" || name == "AuditDiscovery" ||
+                        name == "CompareBaseline";
       if (read) {
         EXPECT_EQ(it->second, Role::kViewer) << name << " is a read";
       } else if ((name.find("Reconcile") != std::string::npos && !name.ends_with("Rule")) ||
