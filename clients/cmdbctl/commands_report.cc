@@ -190,7 +190,7 @@ void AddAuditReportCommand(CLI::App& audit, Session& session) {
   struct Options {
     int64_t run_id = 0;
     std::string format = "json", out;
-    int days = 30, failures = 1000, trend = 20;
+    int days = 30, failures = 100, trend = 20;
   };
   auto o = std::make_shared<Options>();
   auto* report = audit.add_subcommand(
@@ -204,7 +204,7 @@ void AddAuditReportCommand(CLI::App& audit, Session& session) {
   report->add_option("--days", o->days, "Period of recent and unauthorised changes")
       ->check(CLI::Range(1, 3660))
       ->capture_default_str();
-  report->add_option("--failures", o->failures, "Failures listed per rule")
+  report->add_option("--failures", o->failures, "Failures listed per rule (all are counted)")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
   report->add_option("--trend", o->trend, "Runs in the trend")->check(CLI::Range(1, 1000))->capture_default_str();

@@ -246,32 +246,6 @@ std::string DotQuoted(std::string_view text) {
   return out + "\"";
 }
 
-std::string HtmlEscaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-    }
-  }
-  return out;
-}
-
 std::string ImpactDot(const v1::AnalyzeImpactResponse& response, const DotOptions& options) {
   // The CIs: affected ones, then services that max_results left out.
   std::vector<Node> nodes;

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "cmdb/v1/impact.pb.h"
+#include "html_escape.h"  // HtmlEscaped, for DOT HTML-like labels
 
 namespace cmdbctl {
 
@@ -52,9 +53,5 @@ std::string RenderSvg(const std::string& dot, const std::string& program = "dot"
 // `text` as a DOT double-quoted string, quotes included: `"` and `\` are
 // escaped, a line break becomes \n, other control characters a space.
 std::string DotQuoted(std::string_view text);
-
-// `text` for a DOT HTML-like label: &, <, >, " and ' as entities, control
-// characters as spaces.
-std::string HtmlEscaped(std::string_view text);
 
 }  // namespace cmdbctl

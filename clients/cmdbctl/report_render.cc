@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "html_escape.h"
+
 namespace cmdbctl {
 namespace {
 
@@ -380,34 +382,8 @@ std::string MarkdownCell(const std::string& text) {
 
 // ---- HTML
 
-// `text` for HTML text and attribute values; control characters other than
-// line break and tab as spaces.
-std::string Esc(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? ' ' : c;
-    }
-  }
-  return out;
-}
+// `text` for HTML text and attribute values; line breaks and tabs kept.
+std::string Esc(std::string_view text) { return HtmlEscaped(text, /*keep_line_breaks=*/true); }
 
 // At most `limit` characters (code points) of UTF-8 `text`, "…" when cut.
 std::string Shortened(const std::string& text, size_t limit) {

@@ -31,6 +31,12 @@ absl::Status CheckRegex(Tx& tx, const std::string& regex);
 // INVALID_ARGUMENT "rule.filter: ..." when `filter` does not compile.
 absl::Status CheckFilter(const Catalog& catalog, const std::string& filter);
 
+// An audit run is derived data that can be run again: its commit need not
+// wait for the WAL to reach disk (SET LOCAL synchronous_commit = off; a
+// crash in the next fraction of a second may lose the run, never corrupt
+// anything).
+void RelaxRunDurability(Tx& tx);
+
 int64_t InsertAuditRun(Tx& tx, const std::string& category, const std::string& actor, Micros now);
 void FinishAuditRun(Tx& tx, int64_t run_id, Micros now);
 

@@ -1,6 +1,7 @@
 #include "db/discovery_audit_store.h"
 
 #include "db/sql.h"
+#include "db/sql_util.h"
 
 namespace cmdb::db {
 namespace {
@@ -50,9 +51,7 @@ const Statement kDrift{
     "SELECT c.id::text, c.name, c.class_name, d.field, coalesce(rec.v::text, 'null'), "
     "  coalesce(d.reported::text, 'null'), d.source, epoch_us(d.reported_at), count(*) OVER () "
     "FROM cis c JOIN ci_drift d ON d.ci_id = c.id, "
-    "  LATERAL (SELECT CASE d.field WHEN 'name' THEN to_jsonb(c.name) WHEN 'status' THEN to_jsonb(c.status) "
-    "                 WHEN 'owner' THEN to_jsonb(c.owner) WHEN 'criticality' THEN to_jsonb(c.criticality) "
-    "                 ELSE c.attributes -> substr(d.field, 12) END AS v) rec "
+    "  LATERAL (SELECT " + RecordedValueSql("c", "d.field") + " AS v) rec "
     "WHERE c.status <> 'retired' AND rec.v IS DISTINCT FROM d.reported "
     "ORDER BY c.name COLLATE \"C\", c.id, d.field, d.source LIMIT $2"};
 

@@ -6,6 +6,13 @@
 
 namespace cmdb::db {
 
+std::string RecordedValueSql(std::string_view ci, std::string_view field) {
+  const std::string c(ci), f(field);
+  return "CASE " + f + " WHEN 'name' THEN to_jsonb(" + c + ".name) WHEN 'status' THEN to_jsonb(" + c +
+         ".status) WHEN 'owner' THEN to_jsonb(" + c + ".owner) WHEN 'criticality' THEN to_jsonb(" + c +
+         ".criticality) ELSE " + c + ".attributes -> substr(" + f + ", 12) END";
+}
+
 std::string ArrayLiteral(const std::vector<std::string>& items) {
   std::string out = "{";
   for (size_t i = 0; i < items.size(); ++i) {

@@ -19,6 +19,11 @@ std::vector<std::string> ParseTextArray(const pqxx::field& field);
 // Escapes LIKE wildcards so `text` matches literally: % _ and backslash.
 std::string EscapeLike(std::string_view text);
 
+// SQL giving, as jsonb, the value the CI row aliased `ci` records for the
+// field whose name the SQL expression `field` yields: name, status, owner,
+// criticality or attributes.<name> (NULL when it has none).
+std::string RecordedValueSql(std::string_view ci, std::string_view field);
+
 // `url` (a URI or key=value words) with libpq's connect_timeout set to
 // `seconds` (at least 1).
 std::string WithConnectTimeout(const std::string& url, int64_t seconds);

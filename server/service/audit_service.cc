@@ -84,6 +84,7 @@ absl::StatusOr<AuditReport> AuditService::Run(const WriteContext& context, const
                                                      : StrCat("no enabled audit rule in category \"", category, "\""));
     }
     const Micros now = clock_.Now();
+    db::RelaxRunDurability(tx);
     const int64_t run_id = db::InsertAuditRun(tx, category, context.actor, now);
     for (const AuditRule& rule : rules) CMDB_RETURN_IF_ERROR(db::RunAuditRule(tx, *catalog, run_id, rule, now).status());
     db::StoreAuditHealth(tx, run_id);

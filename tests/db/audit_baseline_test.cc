@@ -9,26 +9,15 @@
 #include <set>
 
 #include "core/strings.h"
-#include "service/audit_service.h"
-#include "service_fixture.h"
-#include "support/fake_clock.h"
+#include "audit_fixture.h"
 
 namespace cmdb::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-class AuditBaselineTest : public ServiceTest {
+class AuditBaselineTest : public AuditTest {
  protected:
-  void SetUp() override {
-    ServiceTest::SetUp();
-    audit_ = std::make_unique<AuditService>(db(), clock_);
-  }
-  void TearDown() override {
-    audit_.reset();
-    ServiceTest::TearDown();
-  }
-
   static WriteContext Ticket(std::string ticket, std::string actor = "carol") {
     WriteContext c = Ctx(std::move(actor));
     c.external_ref = std::move(ticket);
@@ -87,9 +76,6 @@ class AuditBaselineTest : public ServiceTest {
     }
     return out;
   }
-
-  FakeClock clock_;
-  std::unique_ptr<AuditService> audit_;
 };
 
 TEST_F(AuditBaselineTest, CompareListsKnownEditsWithTheirChangesets) {
@@ -237,24 +223,15 @@ TEST_F(AuditBaselineTest, BadInputNamesTheField) {
 // application: completeness none, correctness (not-stale 2 + orphan 2) 1 - 1/4 = 75%, compliance 1 - 2/6 = 66.67%
 // overall:     completeness 50%, correctness 1 - 2/7 = 71.43%, compliance 1 - 6/15 = 60%
 TEST_F(AuditBaselineTest, HealthScoresByHand) {
-  ASSERT_TRUE(db().Write(Ctx(), [](db::Tx& tx) {
-                    db::Sql(tx).exec("UPDATE audit_rule SET enabled = name IN ('hardware-has-serial', "
-                                     "'hardware-has-manufacturer', 'not-stale', 'application-not-orphaned', "
-                                     "'application-runs-on')");
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  ExecSql("UPDATE audit_rule SET enabled = name IN ('hardware-has-serial', 'hardware-has-manufacturer', "
+          "'not-stale', 'application-not-orphaned', 'application-runs-on')");
   const Ci s1 = Create("server", "s1", {{"serial_number", "A"}, {"manufacturer", "Dell"}});
   Create("server", "s2", {{"serial_number", "B"}});
   const Ci s3 = Create("server", "s3");
   const Ci a1 = Create("application", "a1");
   Create("application", "a2");
   Link(Ctx(), a1, "runs_on", s1);
-  ASSERT_TRUE(db().Write(Ctx(), [&](db::Tx& tx) {
-                    db::Sql(tx).exec(StrCat("UPDATE ci SET stale = true WHERE id = '", s3.id, "'"));
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  ExecSql(StrCat("UPDATE ci SET stale = true WHERE id = '", s3.id, "'"));
   auto run = audit_->Run(Ctx(), "", 100);
   ASSERT_TRUE(run.ok()) << run.status();
   std::map<std::string, HealthScore> by_class;
@@ -282,9 +259,13 @@ TEST_F(AuditBaselineTest, HealthScoresByHand) {
   ASSERT_TRUE(audit_->Acknowledge(Ctx(), ack).ok());
   auto again = audit_->Run(Ctx(), "", 100);
   ASSERT_TRUE(again.ok());
+  bool server = false;
   for (const auto& h : again->health) {
-    if (h.class_name == "server") EXPECT_TRUE(near(h.correctness, 100.0));
+    if (h.class_name != "server") continue;
+    server = true;
+    EXPECT_TRUE(near(h.correctness, 100.0));
   }
+  EXPECT_TRUE(server);
 }
 
 TEST_F(AuditBaselineTest, StatusReportAgreesWithTheEstate) {
@@ -299,11 +280,7 @@ TEST_F(AuditBaselineTest, StatusReportAgreesWithTheEstate) {
   EXPECT_EQ(empty->cis, 3);
   EXPECT_EQ(empty->relationships, 1);
 
-  ASSERT_TRUE(db().Write(Ctx(), [&](db::Tx& tx) {
-                    db::Sql(tx).exec(StrCat("UPDATE ci SET criticality = 'critical' WHERE id = '", s1.id, "'"));
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  ExecSql(StrCat("UPDATE ci SET criticality = 'critical' WHERE id = '", s1.id, "'"));
   ASSERT_TRUE(audit_->Run(Ctx(), "", 100).ok());
   auto run = audit_->Run(Ctx(), "", 100);
   ASSERT_TRUE(run.ok());
@@ -331,10 +308,11 @@ TEST_F(AuditBaselineTest, StatusReportAgreesWithTheEstate) {
     expected += r.score;
   }
   EXPECT_DOUBLE_EQ(report->risk_score, expected);
+  int64_t located_weight = -1;
   for (const auto& r : report->risk_by_rule) {
-    // s1 is critical (weight 4) and fails server-located; s2 fails it too (1).
-    if (r.rule == "server-located") EXPECT_EQ(r.criticality_weight, 5);
+    if (r.rule == "server-located") located_weight = r.criticality_weight;
   }
+  EXPECT_EQ(located_weight, 5) << "s1 is critical (weight 4) and fails server-located; s2 fails it too (1)";
   EXPECT_THAT(report->risk_formula, HasSubstr("severity weight"));
   EXPECT_EQ(audit_->Status({.run_id = 999}).status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(audit_->Status({.recent_days = 0}).status().message(), HasSubstr("recent_days"));
@@ -364,11 +342,14 @@ TEST_F(AuditBaselineTest, ScheduledAuditsRunWhenDueAndOldRunsArePruned) {
   const int64_t first = (*runs)[0].id;
   auto schedules = audit_->ListSchedules();
   ASSERT_TRUE(schedules.ok());
+  int found = 0;
   for (const auto& s : *schedules) {
     if (s.name != "hourly") continue;
+    ++found;
     EXPECT_EQ(s.last_run_id, first);
     EXPECT_EQ(s.next_run_at, clock_.Now() + FakeClock::kHour);
   }
+  EXPECT_EQ(found, 1);
 
   // Three days on: one more run, and the first (older than a day) goes.
   clock_.Advance(72 * FakeClock::kHour);

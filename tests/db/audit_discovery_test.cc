@@ -29,15 +29,6 @@ class AuditDiscoveryTest : public ReconcileServiceTest {
     ReconcileServiceTest::TearDown();
   }
 
-  void Sql(const std::string& statement) {
-    ASSERT_TRUE(db().Write(Ctx(), [&](db::Tx& tx) {
-                      db::Sql(tx).exec(statement);
-                      return absl::OkStatus();
-                    })
-                    .ok())
-        << statement;
-  }
-
   ReconcileOutput Report(const std::string& serial, const std::string& os) {
     ReconcileInput in;
     in.source = "snmp";
@@ -50,7 +41,7 @@ class AuditDiscoveryTest : public ReconcileServiceTest {
 
   // rule -> reason per CI name, of the no-drift rule only.
   std::map<std::string, std::string> DriftFailures() {
-    Sql("UPDATE audit_rule SET enabled = (name = 'no-drift')");
+    ExecSql("UPDATE audit_rule SET enabled = (name = 'no-drift')");
     auto run = audit_->Run(Ctx(), "", 100);
     EXPECT_TRUE(run.ok()) << run.status();
     std::map<std::string, std::string> out;
@@ -90,44 +81,38 @@ TEST_F(AuditDiscoveryTest, DriftIsKeptWhileTheSourceDisagreesAndRuleFailsIt) {
   EXPECT_EQ(DriftFailures().size(), 1u);
   Report("SNMP-9", "15.2");
   EXPECT_TRUE(DriftFailures().empty());
-  int64_t rows = -1;
-  ASSERT_TRUE(db().Read([&](db::Tx& tx) {
-                    rows = db::Sql(tx).exec("SELECT count(*) FROM ci_drift")[0][0].as<int64_t>();
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  EXPECT_EQ(rows, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM ci_drift"), 0);
 }
 
 TEST_F(AuditDiscoveryTest, DiscoveryAuditOfAPreparedEstate) {
   const Ci found = Create("server", "found", {{"management_ip", "10.9.0.1"}, {"serial_number", "F1"}});
   const Ci retired = Create("server", "old", {{"management_ip", "10.9.0.3"}});
-  Sql(StrCat("UPDATE ci SET status = 'retired' WHERE id = '", retired.id, "'"));
+  ExecSql(StrCat("UPDATE ci SET status = 'retired' WHERE id = '", retired.id, "'"));
   const Ci silent = Create("server", "silent", {{"management_ip", "10.9.0.4"}});
   const Ci replaced = Create("server", "replaced", {{"management_ip", "10.9.0.5"}});
   const Ci other = Create("server", "other", {{"management_ip", "10.9.0.6"}});
   Create("server", "elsewhere", {{"management_ip", "10.9.9.9"}});  // not scanned
   const Ci port = Create("interface", "eth0", {{"if_name", "eth0"}, {"if_alias", "uplink"}});
-  Sql(StrCat("UPDATE ci SET parent_id = '", found.id, "' WHERE id = '", port.id, "'"));
-  Sql("INSERT INTO source (name) VALUES ('snmp') ON CONFLICT DO NOTHING");
+  ExecSql(StrCat("UPDATE ci SET parent_id = '", found.id, "' WHERE id = '", port.id, "'"));
+  ExecSql("INSERT INTO source (name) VALUES ('snmp') ON CONFLICT DO NOTHING");
   // Drift: the device's serial and its port's alias differ from what SNMP
   // reported; a drift row of a CI the run did not find, and one the record
   // now agrees with, are not listed.
-  Sql(StrCat("INSERT INTO ci_drift (ci_id, source, field, reported, reported_at) VALUES "
+  ExecSql(StrCat("INSERT INTO ci_drift (ci_id, source, field, reported, reported_at) VALUES "
              "('", found.id, "', 'snmp', 'attributes.serial_number', '\"F2\"', now()), "
              "('", port.id, "', 'snmp', 'attributes.if_alias', '\"core uplink\"', now()), "
              "('", silent.id, "', 'snmp', 'attributes.serial_number', '\"S9\"', now()), "
              "('", found.id, "', 'snmp', 'name', '\"found\"', now())"));
-  Sql("INSERT INTO discovery_schedule (name, targets, credentials) VALUES ('lab', '{10.9.0.0/29}', '{public}')");
+  ExecSql("INSERT INTO discovery_schedule (name, targets, credentials) VALUES ('lab', '{10.9.0.0/29}', '{public}')");
   // The audited run, an older complete one and a newer failed one.
   const char* kRun = "00000000-0000-4000-8000-000000000001";
-  Sql("INSERT INTO discovery_run (id, schedule, state, targets, credentials, requested_by, targets_total, "
+  ExecSql("INSERT INTO discovery_run (id, schedule, state, targets, credentials, requested_by, targets_total, "
       "jobs_total, ended_at) VALUES "
       "('00000000-0000-4000-8000-000000000001', 'lab', 3, '{10.9.0.0/29}', '{public}', 't', 8, 1, now() - interval '1 hour'), "
       "('00000000-0000-4000-8000-000000000002', 'lab', 3, '{10.9.0.0/29}', '{public}', 't', 8, 1, now() - interval '2 days'), "
       "('00000000-0000-4000-8000-000000000003', 'lab', 4, '{10.9.0.0/29}', '{public}', 't', 8, 1, now())");
   const std::string job = "00000000-0000-4000-8000-0000000000aa";
-  Sql(StrCat("INSERT INTO discovery_target_log (run_id, address, job_id, outcome, sys_name, class_name, device_id) "
+  ExecSql(StrCat("INSERT INTO discovery_target_log (run_id, address, job_id, outcome, sys_name, class_name, device_id) "
              "VALUES ('", kRun, "', '10.9.0.1', '", job, "', 1, 'found', 'server', '", found.id, "'), ('", kRun,
              "', '10.9.0.2', '", job, "', 1, 'rogue', 'network_device', NULL), ('", kRun, "', '10.9.0.3', '", job,
              "', 1, 'old', 'server', '", retired.id, "'), ('", kRun, "', '10.9.0.4', '", job,
@@ -135,7 +120,7 @@ TEST_F(AuditDiscoveryTest, DiscoveryAuditOfAPreparedEstate) {
              "'), ('", kRun, "', '10.9.0.6', '", job, "', 1, 'other', 'server', '", other.id, "'), ('", kRun,
              "', '10.9.0.7', '", job, "', 4, '', '', NULL)"));
   // The older run saw a rogue device the newer one did not.
-  Sql(StrCat("INSERT INTO discovery_target_log (run_id, address, job_id, outcome, sys_name) VALUES "
+  ExecSql(StrCat("INSERT INTO discovery_target_log (run_id, address, job_id, outcome, sys_name) VALUES "
              "('00000000-0000-4000-8000-000000000002', '10.9.0.7', '", job, "', 1, 'gone')"));
 
   auto audit = audit_->AuditDiscovery("lab", "", 100);

@@ -8,10 +8,8 @@
 
 #include "core/strings.h"
 #include "core/time.h"
-#include "service/audit_service.h"
-#include "service_fixture.h"
+#include "audit_fixture.h"
 #include "support/builders.h"
-#include "support/fake_clock.h"
 
 namespace cmdb::testing {
 namespace {
@@ -21,26 +19,8 @@ using ::testing::UnorderedElementsAreArray;
 
 constexpr Micros kDay = 24 * FakeClock::kHour;
 
-class AuditServiceTest : public ServiceTest {
+class AuditServiceTest : public AuditTest {
  protected:
-  void SetUp() override {
-    ServiceTest::SetUp();
-    audit_ = std::make_unique<AuditService>(db(), clock_);
-  }
-  void TearDown() override {
-    audit_.reset();
-    ServiceTest::TearDown();
-  }
-
-  void Sql(const std::string& statement) {
-    ASSERT_TRUE(db().Write(Ctx(), [&](db::Tx& tx) {
-                      db::Sql(tx).exec(statement);
-                      return absl::OkStatus();
-                    })
-                    .ok())
-        << statement;
-  }
-
   void Link(const Ci& from, const std::string& type, const Ci& to) {
     Relationship rel;
     rel.source_id = from.id;
@@ -57,7 +37,7 @@ class AuditServiceTest : public ServiceTest {
     s2_ = Create("server", "s2", {{"serial_number", "A1"}, {"hostname", "web2"}});  // shares s1's serial
     s3_ = Create("server", "s3", {{"serial_number", "B2"}, {"manufacturer", "Acme"}, {"hostname", "srv-3"}});
     retired_ = Create("server", "s4");  // no serial, but retired: out of scope
-    Sql(StrCat("UPDATE ci SET status = 'retired' WHERE id = '", retired_.id, "'"));
+    ExecSql(StrCat("UPDATE ci SET status = 'retired' WHERE id = '", retired_.id, "'"));
     app1_ = Create("application", "app1");
     app2_ = Create("application", "app2");
     Link(s1_, "located_in", loc1_);
@@ -68,14 +48,14 @@ class AuditServiceTest : public ServiceTest {
     soon_ = Create("certificate", "soon", {{"not_after", FormatRfc3339(now + 10 * kDay)}});
     Create("certificate", "later", {{"not_after", FormatRfc3339(now + 100 * kDay)}});
     expired_ = Create("certificate", "expired", {{"not_after", FormatRfc3339(now - kDay)}});
-    Sql(StrCat("UPDATE ci SET stale = true, stale_since = '2025-12-01T00:00:00Z' WHERE id = '", s3_.id, "'"));
-    Sql(StrCat("INSERT INTO duplicate_candidate (kind, value, ci_ids, detected_by) VALUES ('serial_number', 'a1', "
+    ExecSql(StrCat("UPDATE ci SET stale = true, stale_since = '2025-12-01T00:00:00Z' WHERE id = '", s3_.id, "'"));
+    ExecSql(StrCat("INSERT INTO duplicate_candidate (kind, value, ci_ids, detected_by) VALUES ('serial_number', 'a1', "
                "'{", s1_.id, ",", s2_.id, "}', 'test')"));
-    Sql("INSERT INTO source (name) VALUES ('snmp') ON CONFLICT DO NOTHING");
-    Sql(StrCat("INSERT INTO ci_source (ci_id, source, first_seen, last_seen) VALUES ('", s1_.id, "', 'snmp', '",
+    ExecSql("INSERT INTO source (name) VALUES ('snmp') ON CONFLICT DO NOTHING");
+    ExecSql(StrCat("INSERT INTO ci_source (ci_id, source, first_seen, last_seen) VALUES ('", s1_.id, "', 'snmp', '",
                ToSqlTimestamp(now - 40 * kDay), "', '", ToSqlTimestamp(now - kDay), "'), ('", s2_.id, "', 'snmp', '",
                ToSqlTimestamp(now - 40 * kDay), "', '", ToSqlTimestamp(now - 35 * kDay), "')"));
-    Sql(StrCat("INSERT INTO ci_drift (ci_id, source, field, reported, reported_at) VALUES ('", s1_.id,
+    ExecSql(StrCat("INSERT INTO ci_drift (ci_id, source, field, reported, reported_at) VALUES ('", s1_.id,
                "', 'snmp', 'attributes.serial_number', '\"Z9\"', '", ToSqlTimestamp(now), "'), ('", s3_.id,
                "', 'snmp', 'attributes.serial_number', '\"B2\"', '", ToSqlTimestamp(now), "')"));
   }
@@ -117,8 +97,6 @@ class AuditServiceTest : public ServiceTest {
     return r;
   }
 
-  FakeClock clock_;
-  std::unique_ptr<AuditService> audit_;
   Ci loc1_, loc2_, s1_, s2_, s3_, retired_, app1_, app2_, soon_, expired_;
 };
 

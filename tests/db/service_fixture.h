@@ -52,6 +52,17 @@ class ServiceTest : public DbTest {
     return ci.ok() ? *ci : Ci{};
   }
 
+  // Runs a statement in a write transaction (to prepare an estate); fails
+  // the test when it fails.
+  void ExecSql(const std::string& statement) {
+    EXPECT_TRUE(db().Write(Ctx(), [&](db::Tx& tx) {
+                      db::Sql(tx).exec(statement);
+                      return absl::OkStatus();
+                    })
+                    .ok())
+        << statement;
+  }
+
   // Runs a query and returns the single integer it yields.
   int64_t Count(const std::string& sql) {
     int64_t n = -1;
