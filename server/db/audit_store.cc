@@ -71,7 +71,8 @@ const Statement kPutSchedule{
     "INSERT INTO audit_schedule (name, category, interval_s, enabled, next_run_at, updated_at, updated_by) "
     "VALUES ($1, $2, $3, $4, $5::timestamptz, now(), $6) ON CONFLICT (name) DO UPDATE SET "
     "category = EXCLUDED.category, interval_s = EXCLUDED.interval_s, enabled = EXCLUDED.enabled, "
-    "next_run_at = EXCLUDED.next_run_at, updated_at = now(), updated_by = EXCLUDED.updated_by"};
+    "next_run_at = EXCLUDED.next_run_at, updated_at = now(), updated_by = EXCLUDED.updated_by "
+    "RETURNING " CMDB_AUDIT_SCHEDULE_COLUMNS};
 const Statement kListSchedules{"audit_list_schedules",
                                "SELECT " CMDB_AUDIT_SCHEDULE_COLUMNS " FROM audit_schedule ORDER BY name"};
 const Statement kDeleteSchedule{"audit_delete_schedule", "DELETE FROM audit_schedule WHERE name = $1"};
@@ -405,9 +406,9 @@ std::vector<AuditAcknowledgement> ListAcknowledgements(Tx& tx, const std::string
   return out;
 }
 
-void PutAuditSchedule(Tx& tx, const AuditSchedule& schedule) {
-  Exec(tx, kPutSchedule, schedule.name, schedule.category, schedule.interval_seconds, schedule.enabled,
-       ToSqlTimestamp(schedule.next_run_at), tx.context().actor);
+AuditSchedule PutAuditSchedule(Tx& tx, const AuditSchedule& schedule) {
+  return ScheduleFromRow(Exec(tx, kPutSchedule, schedule.name, schedule.category, schedule.interval_seconds,
+                              schedule.enabled, ToSqlTimestamp(schedule.next_run_at), tx.context().actor)[0]);
 }
 
 std::vector<AuditSchedule> ListAuditSchedules(Tx& tx) {

@@ -60,8 +60,8 @@ bool DeleteAcknowledgement(Tx& tx, const std::string& rule, const std::string& c
 std::vector<AuditAcknowledgement> ListAcknowledgements(Tx& tx, const std::string& rule);
 
 // Audit schedules. Put creates or replaces, its first run due at
-// `next_run_at`.
-void PutAuditSchedule(Tx& tx, const AuditSchedule& schedule);
+// `next_run_at`, and returns it as stored.
+AuditSchedule PutAuditSchedule(Tx& tx, const AuditSchedule& schedule);
 std::vector<AuditSchedule> ListAuditSchedules(Tx& tx);
 bool DeleteAuditSchedule(Tx& tx, const std::string& name);
 // Claims one enabled schedule due at `now` (another cmdbd skips it) and

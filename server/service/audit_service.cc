@@ -142,10 +142,7 @@ absl::StatusOr<AuditSchedule> AuditService::PutSchedule(const WriteContext& cont
     if (!schedule.category.empty() && db::ListAuditRules(tx, schedule.category).empty()) {
       return FieldError("schedule.category", StrCat("no audit rule in category \"", schedule.category, "\""));
     }
-    db::PutAuditSchedule(tx, schedule);
-    for (AuditSchedule& s : db::ListAuditSchedules(tx)) {
-      if (s.name == schedule.name) stored = std::move(s);
-    }
+    stored = db::PutAuditSchedule(tx, schedule);
     return absl::OkStatus();
   });
   if (!written.ok()) return written.status();
