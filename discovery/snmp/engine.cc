@@ -68,6 +68,10 @@ int SessionKey(int credential, SnmpCredential::Version version) {
   return credential * 4 + static_cast<int>(version);
 }
 
+int ProbeRetries(const SnmpOptions& options) {
+  return options.probe_retries < 0 ? options.retries : options.probe_retries;
+}
+
 // One net-snmp session: one credential of one target, at one version.
 struct Session {
   Driver* driver = nullptr;
@@ -99,6 +103,7 @@ struct Target {
   std::string engine_id;                             // v3, once discovered
   int pdus = 0;
   bool touched = true;
+  bool heard = false;  // some SNMP message came back: SnmpOptions::retries applies from then on
 };
 
 struct QueuedEvent {
@@ -167,6 +172,9 @@ struct Driver {
   void StartDiscovery(Session& s);
   void OnDiscovered(Target& t, Session& s, const std::string& engine_id);
   void FailWaiting(Session& s, const ProbeEvent& event);
+  // The first SNMP message from t: its open sessions (and the requests in
+  // them) get SnmpOptions::retries from now on.
+  void Heard(Target& t);
   void UpdateDeadline(Session& s);
 };
 
@@ -190,6 +198,7 @@ int Driver::Callback(int op, netsnmp_session* sp, int /*reqid*/, netsnmp_pdu* pd
       return 1;
     case NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE:
     case NETSNMP_CALLBACK_OP_SEC_ERROR:
+      d.Heard(*s->target);
       // net-snmp hands a Report to SEC_ERROR (some versions first, or
       // only), to RECEIVED_MESSAGE, or both: the first one consumes it.
       if (pdu != nullptr && pdu->command == SNMP_MSG_REPORT) {
@@ -278,7 +287,7 @@ absl::StatusOr<Session*> Driver::GetSession(Target& t, int credential, SnmpCrede
   netsnmp_session session;
   snmp_sess_init(&session);
   session.timeout = static_cast<long>(options->timeout_ms) * 1000L;
-  session.retries = options->retries;
+  session.retries = t.heard ? options->retries : ProbeRetries(*options);
   session.callback_magic = s.get();
   absl::Status status;
   if (cred.version == SnmpCredential::Version::kV3) {
@@ -478,6 +487,14 @@ void Driver::StartDiscovery(Session& s) {
   s.dirty = true;
   ++s.target->pdus;
   ++stats->pdus_sent;
+}
+
+void Driver::Heard(Target& t) {
+  if (t.heard) return;
+  t.heard = true;
+  // net-snmp compares a request's resends with its session's `retries` when
+  // the request times out, so requests already in flight follow too.
+  for (auto& [key, session] : t.sessions) snmp_sess_session(session->handle)->retries = options->retries;
 }
 
 void Driver::FailWaiting(Session& s, const ProbeEvent& event) {

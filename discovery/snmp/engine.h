@@ -40,6 +40,13 @@ struct SnmpCredential {
 struct SnmpOptions {
   int timeout_ms = 1000;                 // per request, before a retry
   int retries = 1;                       // resends after the first timeout
+  // Resends of a request to an address that has not answered anything yet
+  // (the credential probes of a sweep, v3 engine discovery included); once
+  // any SNMP message came back from it, `retries` applies. -1 = `retries`.
+  // 0 sweeps a sparse range with one PDU per credential and version per
+  // silent address, as onesixtyone does, at the risk of missing an agent
+  // whose one answer was lost.
+  int probe_retries = -1;
   int max_repetitions = 25;              // GETBULK, first request of each walk
   // A walk whose answers come back full (as many varbinds as asked, all in
   // the subtree) doubles its GETBULK size, up to max_repetitions times this;

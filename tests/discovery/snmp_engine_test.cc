@@ -594,6 +594,34 @@ TEST(SnmpEngineLab, SweepOfLiveAndDeadAddresses) {
   EXPECT_LT(seconds, 20 * 0.5);
 }
 
+// probe_retries: what a silent address costs, in PDUs, with and without
+// resends of the probes; an agent that answers is collected all the same.
+TEST(SnmpEngineLab, ProbeRetriesBoundWhatASilentAddressCosts) {
+  REQUIRE_SNMPD();
+  const std::vector<std::string> dead = {"127.0.3.140", "127.0.3.141"};
+  std::vector<std::string> addresses = dead;
+  addresses.push_back(kSnmpd);
+  WalkPlan plan;
+  plan.subtrees = {O("1.3.6.1.2.1.2.2")};
+  SnmpOptions options = LabOptions();
+  options.timeout_ms = 300;
+  options.retries = 2;
+  for (int probe_retries : {-1, 0}) {
+    options.probe_retries = probe_retries;
+    SnmpEngine engine;
+    auto results = Sweep(engine, addresses, {V2c("lab", kCommunity)}, plan, options);
+    // One v2c probe and its v1 twin, each sent 1 + resends times.
+    const int expected = 2 * (1 + (probe_retries < 0 ? options.retries : probe_retries));
+    for (const std::string& a : dead) {
+      EXPECT_EQ(results[a].status.code(), absl::StatusCode::kDeadlineExceeded) << a << " " << results[a].status;
+      EXPECT_EQ(results[a].pdus_sent, expected) << a << " probe_retries " << probe_retries;
+    }
+    const TargetResult& live = results[kSnmpd];
+    EXPECT_TRUE(live.status.ok()) << live.status << " " << Joined(live.errors);
+    EXPECT_FALSE(live.walk.Subtree(O("1.3.6.1.2.1.2.2")).empty());
+  }
+}
+
 TEST(SnmpEngineLab, V3DiscoveryDoesNotBlockTheLoop) {
   std::vector<std::string> dead;
   for (int i = 120; i < 130; ++i) dead.push_back(absl::StrCat("127.0.3.", i));
