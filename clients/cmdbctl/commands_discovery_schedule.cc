@@ -138,7 +138,7 @@ void RunScheduleUpdate(Session& session, const ScheduleFlags& o) {
   if (mask->paths().empty()) {
     throw InvalidArgument(
         "nothing to update: give --description, --target, --exclude, --credential, --interval, --cron, "
-        "--enabled, --disabled, --timeout, --retries, --in-flight or --pps");
+        "--enabled, --disabled, --timeout, --retries, --probe-retries, --in-flight or --pps");
   }
   PrintSchedule(session, client.Call(&Stub::UpdateSchedule, request));
 }

@@ -80,21 +80,24 @@ std::string CountOrDefault(int32_t value) { return value > 0 ? std::to_string(va
 }  // namespace
 
 // {"targets_in_flight", "packets_per_second", "timeout" ("500ms", "1s";
-//  null when default), "timeout_ms", "retries"}; 0 means the default.
+//  null when default), "timeout_ms", "retries", "probe_retries" (null when
+//  unset: as retries)}; 0 means the default, except for probe_retries.
 Json LimitsJson(const v1::ScanLimits& l) {
   const bool has_timeout = l.has_timeout() && (l.timeout().seconds() != 0 || l.timeout().nanos() != 0);
   return {{"targets_in_flight", l.targets_in_flight()},
           {"packets_per_second", l.packets_per_second()},
           {"timeout", has_timeout ? Json(ScanTimeoutText(l)) : Json(nullptr)},
           {"timeout_ms", has_timeout ? TimeUtil::DurationToMilliseconds(l.timeout()) : 0},
-          {"retries", l.retries()}};
+          {"retries", l.retries()},
+          {"probe_retries", l.has_probe_retries() ? Json(l.probe_retries()) : Json(nullptr)}};
 }
 
 KeyValues LimitRows(const v1::ScanLimits& l) {
   return {{"in_flight", CountOrDefault(l.targets_in_flight())},
           {"packets_per_second", l.packets_per_second() > 0 ? std::to_string(l.packets_per_second()) : "no limit"},
           {"timeout", ScanTimeoutText(l)},
-          {"retries", CountOrDefault(l.retries())}};
+          {"retries", CountOrDefault(l.retries())},
+          {"probe_retries", l.has_probe_retries() ? std::to_string(l.probe_retries()) : "as retries"}};
 }
 
 namespace {

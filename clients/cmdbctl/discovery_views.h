@@ -35,7 +35,8 @@ std::string ElapsedText(int64_t seconds);
 google::protobuf::Duration ParseScanTimeout(const std::string& text, const std::string& flag);
 
 // {"targets_in_flight", "packets_per_second", "timeout" ("500ms", "1s";
-//  null when default), "timeout_ms", "retries"}; 0 means the default.
+//  null when default), "timeout_ms", "retries", "probe_retries" (null when
+//  unset: as retries)}; 0 means the default, except for probe_retries.
 Json LimitsJson(const v1::ScanLimits& l);
 
 KeyValues LimitRows(const v1::ScanLimits& l);
@@ -80,18 +81,23 @@ std::vector<std::string> NonEmpty(const std::vector<std::string>& values);
 CLI::Option* AddListOption(CLI::App* cmd, const std::string& name, std::vector<std::string>* values,
                            const std::string& help);
 
-// The --timeout/--retries/--in-flight/--pps flags of runs and schedules.
+// The --timeout/--retries/--probe-retries/--in-flight/--pps flags of runs
+// and schedules.
 struct LimitFlags {
   std::optional<std::string> timeout;
-  std::optional<int32_t> retries, in_flight, pps;
+  std::optional<int32_t> retries, probe_retries, in_flight, pps;
 
-  bool any() const { return timeout || retries || in_flight || pps; }
+  bool any() const { return timeout || retries || probe_retries || in_flight || pps; }
 
   // `timeout_names` is "--timeout,--snmp-timeout" or "--snmp-timeout".
   void AddTo(CLI::App* cmd, const std::string& timeout_names) {
-    cmd->add_option(timeout_names, timeout, "SNMP request timeout, e.g. 500ms or 2s (default 1s)")
+    cmd->add_option(timeout_names, timeout, "SNMP request timeout, e.g. 500ms or 2s (default 2s)")
         ->check(Checking("DURATION", [](const std::string& t) { ParseScanTimeout(t, ""); }));
-    cmd->add_option("--retries", retries, "Retries per SNMP request (0: the default, 1)")->check(CLI::Range(0, 10));
+    cmd->add_option("--retries", retries, "Retries per SNMP request (0: the default, 2)")->check(CLI::Range(0, 10));
+    cmd->add_option("--probe-retries", probe_retries,
+                    "Retries of a probe to an address that has not answered yet (default: as --retries; 0: one "
+                    "probe per credential, cheapest on sparse ranges)")
+        ->check(CLI::Range(0, 10));
     cmd->add_option("--in-flight", in_flight, "Targets scanned at once per worker (0: the default, 256)")
         ->check(CLI::Range(0, 4096));
     cmd->add_option("--pps", pps, "SNMP packets per second per worker (0: no limit)")->check(CLI::NonNegativeNumber);
@@ -101,6 +107,7 @@ struct LimitFlags {
   void ApplyTo(v1::ScanLimits* out, const std::string& timeout_flag) const {
     if (timeout) *out->mutable_timeout() = ParseScanTimeout(*timeout, timeout_flag);
     if (retries) out->set_retries(*retries);
+    if (probe_retries) out->set_probe_retries(*probe_retries);
     if (in_flight) out->set_targets_in_flight(*in_flight);
     if (pps) out->set_packets_per_second(*pps);
   }

@@ -132,6 +132,7 @@ class Worker::JobRunner {
     // agent under load is common, and a dead address costs this in parallel.
     if (options.timeout_ms <= 0) options.timeout_ms = 2000;
     options.retries = limits.retries() > 0 ? limits.retries() : 2;
+    options.probe_retries = limits.has_probe_retries() ? limits.probe_retries() : -1;
     if (limits.targets_in_flight() > 0) options.max_in_flight = limits.targets_in_flight();
     options.packets_per_second = std::max(0, limits.packets_per_second());
     WalkPlan plan;

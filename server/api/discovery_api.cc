@@ -18,6 +18,7 @@ ScanLimits LimitsFromProto(const v1::ScanLimits& in) {
   l.packets_per_second = in.packets_per_second();
   if (in.has_timeout()) l.timeout_ms = TimeUtil::DurationToMilliseconds(in.timeout());
   l.retries = in.retries() > 0 ? in.retries() : -1;
+  if (in.has_probe_retries()) l.probe_retries = in.probe_retries();
   return l;
 }
 
@@ -26,6 +27,7 @@ void LimitsToProto(const ScanLimits& l, v1::ScanLimits* out) {
   out->set_packets_per_second(l.packets_per_second);
   if (l.timeout_ms > 0) *out->mutable_timeout() = TimeUtil::MillisecondsToDuration(l.timeout_ms);
   out->set_retries(l.retries > 0 ? l.retries : 0);
+  if (l.probe_retries >= 0) out->set_probe_retries(l.probe_retries);
 }
 
 bool ValidDuration(const google::protobuf::Duration& d) {

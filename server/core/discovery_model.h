@@ -49,12 +49,14 @@ struct JobCredential {
   CredentialSecret secret;
 };
 
-// Per-run limits; 0 (or -1 for retries) takes the default.
+// Per-run limits; 0 (or -1 for retries and probe_retries) takes the
+// default (probe_retries: as retries).
 struct ScanLimits {
   int targets_in_flight = 0;
   int packets_per_second = 0;
   int64_t timeout_ms = 0;
   int retries = -1;
+  int probe_retries = -1;
 };
 
 struct Schedule {

@@ -176,6 +176,7 @@ ScanLimits LimitsFromJson(const std::string& text) {
   limits.packets_per_second = j.value("packets_per_second", 0);
   limits.timeout_ms = j.value("timeout_ms", int64_t{0});
   limits.retries = j.value("retries", -1);
+  limits.probe_retries = j.value("probe_retries", -1);
   return limits;
 }
 
@@ -185,6 +186,7 @@ std::string LimitsToJson(const ScanLimits& limits) {
   if (limits.packets_per_second > 0) j["packets_per_second"] = limits.packets_per_second;
   if (limits.timeout_ms > 0) j["timeout_ms"] = limits.timeout_ms;
   if (limits.retries >= 0) j["retries"] = limits.retries;
+  if (limits.probe_retries >= 0) j["probe_retries"] = limits.probe_retries;
   return j.dump();
 }
 

@@ -148,6 +148,7 @@ absl::Status CheckLimits(const ScanLimits& l, std::string_view field) {
   if (l.packets_per_second < 0) return FieldError(StrCat(field, ".packets_per_second"), "must not be negative");
   if (l.timeout_ms < 0 || l.timeout_ms > 60'000) return FieldError(StrCat(field, ".timeout"), "0 to 60 s");
   if (l.retries > 10) return FieldError(StrCat(field, ".retries"), "at most 10");
+  if (l.probe_retries < -1 || l.probe_retries > 10) return FieldError(StrCat(field, ".probe_retries"), "0 to 10");
   return absl::OkStatus();
 }
 
@@ -545,6 +546,7 @@ absl::StatusOr<std::optional<JobLease>> DiscoveryService::LeaseJob(const std::st
       lease.limits.packets_per_second = limits.value("packets_per_second", 0);
       lease.limits.timeout_ms = limits.value("timeout_ms", int64_t{0});
       lease.limits.retries = limits.value("retries", -1);
+      lease.limits.probe_retries = limits.value("probe_retries", -1);
     }
     auto sealed = db::GetSealedCredentials(tx, leased->credentials);
     for (const std::string& name : leased->credentials) {

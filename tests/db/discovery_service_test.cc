@@ -231,6 +231,32 @@ TEST_F(DiscoveryTest, ScheduleTakesAnIntervalOrACronAndKnownCredentials) {
   EXPECT_EQ(created->next_run_at, FakeClock::kDefaultStart + 6 * FakeClock::kHour + 30 * FakeClock::kMinute);
 }
 
+TEST_F(DiscoveryTest, LimitsReachTheWorkerAndBadOnesAreNamed) {
+  CreateCredential();
+  DiscoveryRun bad = AdHoc({"127.0.1.1"});
+  bad.limits.probe_retries = 11;
+  auto refused = svc_->StartRun("", bad, "alice");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("limits.probe_retries"));
+  EXPECT_EQ(Count("SELECT count(*) FROM discovery_run"), 0);
+
+  // probe_retries 0 is a value (a probe is not resent), unset means "as retries".
+  DiscoveryRun adhoc = AdHoc({"127.0.1.1"});
+  adhoc.limits.retries = 3;
+  adhoc.limits.probe_retries = 0;
+  adhoc.limits.timeout_ms = 700;
+  Start(adhoc);
+  JobLease lease = Lease();
+  EXPECT_EQ(lease.limits.retries, 3);
+  EXPECT_EQ(lease.limits.probe_retries, 0);
+  EXPECT_EQ(lease.limits.timeout_ms, 700);
+
+  Start(AdHoc({"127.0.1.2"}));
+  JobLease defaults = Lease();
+  EXPECT_EQ(defaults.limits.retries, -1);
+  EXPECT_EQ(defaults.limits.probe_retries, -1);
+}
+
 // --- Runs --------------------------------------------------------------------------
 
 TEST_F(DiscoveryTest, AdHocRunIsSplitIntoJobs) {

@@ -329,7 +329,7 @@ TEST_F(CmdbctlE2E, DiscoverySchedulesCreateListGetUpdateDelete) {
   ASSERT_EQ(Ctl({"credential", "create", "e2e-sched-cred", "--community", "public"}).exit_code, 0);
   Json created = CtlJson({"discovery", "schedule", "create", "e2e-lab", "--target", "127.0.9.0/30", "--exclude",
                           "127.0.9.2", "--credential", "e2e-sched-cred", "--interval", "1h", "--timeout", "500ms",
-                          "--retries", "2"});
+                          "--retries", "2", "--probe-retries", "0"});
   EXPECT_EQ(created["targets"], Json::array({"127.0.9.0/30"}));
   EXPECT_EQ(created["exclusions"], Json::array({"127.0.9.2"}));
   EXPECT_EQ(created["credentials"], Json::array({"e2e-sched-cred"}));
@@ -339,6 +339,7 @@ TEST_F(CmdbctlE2E, DiscoverySchedulesCreateListGetUpdateDelete) {
   EXPECT_FALSE(created["next_run_time"].is_null());
   EXPECT_EQ(created["limits"]["timeout_ms"], 500);
   EXPECT_EQ(created["limits"]["retries"], 2);
+  EXPECT_EQ(created["limits"]["probe_retries"], 0);  // 0 is a value here, not the default
 
   bool listed = false;
   for (const auto& s : CtlJson({"discovery", "schedule", "list"})) listed = listed || s["name"] == "e2e-lab";
@@ -355,6 +356,7 @@ TEST_F(CmdbctlE2E, DiscoverySchedulesCreateListGetUpdateDelete) {
   EXPECT_FALSE(updated["enabled"].get<bool>());
   EXPECT_EQ(updated["limits"]["targets_in_flight"], 16);
   EXPECT_EQ(updated["limits"]["retries"], 2);
+  EXPECT_EQ(updated["limits"]["probe_retries"], 0);
   EXPECT_EQ(updated["limits"]["timeout_ms"], 500);
   EXPECT_EQ(updated["targets"], created["targets"]);
   EXPECT_EQ(updated["exclusions"], created["exclusions"]);
