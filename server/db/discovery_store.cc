@@ -554,7 +554,7 @@ std::optional<LeasedJob> LeaseJob(Tx& tx, const std::string& worker, Micros now,
   job.lease_token = r[0][2].as<int64_t>();
   job.targets = ParseTextArray(r[0][3]);
   job.credentials = ParseTextArray(r[0][4]);
-  job.limits_json = r[0][5].as<std::string>();
+  job.limits = LimitsFromJson(r[0][5].as<std::string>());
   job.lease_expires_at = r[0][6].as<int64_t>();
   job.protocol = r[0][7].as<std::string>();
   job.http_ports = ParseIntArray(r[0][8]);

@@ -77,7 +77,7 @@ struct LeasedJob {
   int64_t lease_token = 0;
   std::vector<std::string> targets;      // those not yet reported
   std::vector<std::string> credentials;  // names, in order
-  std::string limits_json;
+  ScanLimits limits;
   Micros lease_expires_at = 0;
   std::string protocol;
   std::vector<int> http_ports;

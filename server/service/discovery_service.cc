@@ -540,14 +540,7 @@ absl::StatusOr<std::optional<JobLease>> DiscoveryService::LeaseJob(const std::st
     lease.protocol = leased->protocol;
     lease.http_ports = leased->http_ports;
     if (lease.protocol == kProtocolHttp) lease.known_hosts = db::DevicesAt(tx, lease.targets);
-    const Json limits = Json::parse(leased->limits_json, nullptr, false);
-    if (limits.is_object()) {
-      lease.limits.targets_in_flight = limits.value("targets_in_flight", 0);
-      lease.limits.packets_per_second = limits.value("packets_per_second", 0);
-      lease.limits.timeout_ms = limits.value("timeout_ms", int64_t{0});
-      lease.limits.retries = limits.value("retries", -1);
-      lease.limits.probe_retries = limits.value("probe_retries", -1);
-    }
+    lease.limits = leased->limits;
     auto sealed = db::GetSealedCredentials(tx, leased->credentials);
     for (const std::string& name : leased->credentials) {
       auto it = std::find_if(sealed.begin(), sealed.end(),
