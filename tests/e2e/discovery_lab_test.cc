@@ -264,9 +264,12 @@ class DiscoveryLab : public ::testing::Test {
     v1::StartRunRequest req;
     req.add_targets(targets);
     for (const char* c : {"lab-public", "lab-v3"}) req.add_credentials(c);
-    // The recorded devices share one simulator: give it time under load.
-    req.mutable_limits()->mutable_timeout()->set_seconds(2);
-    req.mutable_limits()->set_retries(1);
+    // The recorded devices share one simulator, a single process that the
+    // first sweep loads with every device's walk at once (a CI run once saw
+    // one device miss two 2 s attempts per credential): give it time under
+    // load. Silent addresses are probed concurrently, so this costs little.
+    req.mutable_limits()->mutable_timeout()->set_seconds(3);
+    req.mutable_limits()->set_retries(2);
     v1::DiscoveryRun run;
     auto ctx = Ctx();
     grpc::Status s = disc_->StartRun(ctx.get(), req, &run);
