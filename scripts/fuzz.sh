@@ -43,20 +43,8 @@ max_len() {
   esac
 }
 
-# clang and the libFuzzer runtime, installed the way install-deps.sh does.
-missing=()
-for p in clang libclang-rt-dev; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-  echo "fuzz: installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# clang and the libFuzzer runtime are among the project's packages.
+scripts/install-deps.sh
 
 # -O1 and line tables only: instrumented code builds faster and still gives
 # stack traces with lines. The server, tests and benchmarks are not built.

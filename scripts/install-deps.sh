@@ -19,6 +19,9 @@ packages=(
   # the discovery lab: recorded devices (snmpsimd), a real agent, the tools;
   # nginx and curl for its HTTP/TLS endpoints
   snmpsim snmpd snmp onesixtyone nginx curl
+  # the fuzz targets (scripts/fuzz.sh, which test.sh runs briefly): clang and
+  # its libFuzzer and sanitizer runtimes
+  clang libclang-rt-dev
   # impact pictures: cmdbctl impact -o svg runs Graphviz's dot
   graphviz
   # the HTML status report's browser test: headless Chromium, and a font for

@@ -4,7 +4,10 @@
 # cmdbd and cmdb-discovery processes, SNMP agents), all on loopback or Unix
 # sockets; the discovery lab (scripts/lab.sh) is started here first and
 # stopped when the tests end.
-#   scripts/test.sh [ctest args]                    everything
+#   scripts/test.sh                                 everything: every test,
+#                   then each fuzz target for CMDB_FUZZ_SECONDS (default 5;
+#                   0 skips) over its seed corpus (scripts/fuzz.sh)
+#   scripts/test.sh [ctest args]                    the tests ctest selects
 #   scripts/test.sh --sanitize address [ctest args] the unit, api and db tests
 #                   built with AddressSanitizer and UBSan into build-address/
 #   scripts/test.sh --sanitize thread [ctest args]  the same with
@@ -21,6 +24,8 @@ elif [[ "${1:-}" == --sanitize=* ]]; then
   sanitize="${1#*=}"
   shift
 fi
+fuzz_seconds="${CMDB_FUZZ_SECONDS:-5}"
+[[ $fuzz_seconds =~ ^[0-9]+$ ]] || { echo "test: CMDB_FUZZ_SECONDS must be a number (got '$fuzz_seconds')" >&2; exit 2; }
 scripts/install-deps.sh
 if [[ -n "$sanitize" ]]; then
   case "$sanitize" in
@@ -47,3 +52,8 @@ lab="$(pwd)/scripts/lab.sh"
 trap '"$lab" stop >/dev/null 2>&1 || true' EXIT
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 1800 "$@"
+cd ..
+if (($# == 0 && fuzz_seconds > 0)); then
+  "$lab" stop >/dev/null 2>&1 || true
+  scripts/fuzz.sh --seconds "$fuzz_seconds"
+fi
