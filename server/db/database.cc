@@ -48,6 +48,12 @@ const Statement kReplayedPosition{"wal_replayed",
                                   "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
                                   "ELSE pg_current_wal_lsn() END - '0/0')::bigint"};
 
+void RaiseTo(std::atomic<int64_t>& a, int64_t value) {
+  int64_t seen = a.load(std::memory_order_relaxed);
+  while (seen < value && !a.compare_exchange_weak(seen, value, std::memory_order_release)) {
+  }
+}
+
 std::shared_ptr<spdlog::logger> Log() {
   static auto logger = [] {
     auto l = spdlog::get("db");
@@ -437,7 +443,8 @@ absl::StatusOr<WriteResult> Database::Run(ConnectionPool& pool, const WriteConte
         pool.Release(std::move(conn));
         return result;
       }
-      if (tx.catalog_changed_) Exec(tx, kBumpGeneration);
+      std::optional<int64_t> generation;
+      if (tx.catalog_changed_) generation = Exec(tx, kBumpGeneration)[0][0].as<int64_t>();
       if (tx.changeset_id()) {
         ChangesetInfo info;
         info.id = *tx.changeset_id();
@@ -450,6 +457,8 @@ absl::StatusOr<WriteResult> Database::Run(ConnectionPool& pool, const WriteConte
         result.changeset = std::move(info);
       }
       txn.commit();
+      if (result.changeset) RaiseTo(committed_seq_, result.changeset->seq);
+      if (generation) RaiseTo(committed_generation_, *generation);
       if (replica_ && context != nullptr) replica_->RecordCommit(*conn);
       pool.Release(std::move(conn));
       return result;

@@ -22,6 +22,7 @@
 // the private header db/sql.h).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -146,6 +147,13 @@ class Database {
   // Number of write attempts that were retried (for tests and metrics).
   int64_t retries() const;
 
+  // The newest change-feed seq and catalog generation that writes through
+  // this object have committed (0 before any): what a reader must see to
+  // include every write this server has acknowledged, known without asking
+  // the database.
+  int64_t committed_seq() const { return committed_seq_.load(std::memory_order_acquire); }
+  int64_t committed_catalog_generation() const { return committed_generation_.load(std::memory_order_acquire); }
+
  private:
   friend class Tx;
   class Replica;  // the read replica's pool and replay positions, in database.cc
@@ -158,6 +166,8 @@ class Database {
   Options options_;
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<Replica> replica_;  // null without Options::read_url
+  std::atomic<int64_t> committed_seq_{0};
+  std::atomic<int64_t> committed_generation_{0};
 };
 
 // Maps an exception from the database client to a status (no retry logic).

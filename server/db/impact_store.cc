@@ -97,10 +97,12 @@ const Statement kFreshness{
     "impact_freshness",
     "SELECT (SELECT coalesce(max(seq), 0) FROM changeset), "
     "       (SELECT generation FROM impact_rules_state), "
-    "       (SELECT generation FROM catalog_state), "
-    "       (SELECT count(DISTINCT r.id) FROM external_record r JOIN external_record_ci l ON l.record_id = r.id "
-    "         WHERE r.kind = 'change' AND lower(r.state) = 'failed' AND l.ci_id = ANY($1::uuid[]) "
-    "           AND r.updated_at >= $2::timestamptz)"};
+    "       (SELECT generation FROM catalog_state)"};
+const Statement kFailedChanges{
+    "impact_failed_changes",
+    "SELECT l.ci_id::text, r.id, epoch_us(r.updated_at) FROM external_record r "
+    "JOIN external_record_ci l ON l.record_id = r.id "
+    "WHERE r.kind = 'change' AND lower(r.state) = 'failed' AND r.updated_at >= $1::timestamptz"};
 const Statement kEvidence{
     "record_evidence",
     "SELECT l.ci_id::text, r.kind, r.key, r.is_open FROM external_record r "
@@ -232,9 +234,15 @@ bool DeleteRecord(Tx& tx, const RecordRef& ref) {
   return !Exec(tx, kDeleteRecord, ref.system, ref.kind, ref.key).empty();
 }
 
-ImpactFreshness ReadImpactFreshness(Tx& tx, const std::vector<std::string>& root_ids, Micros failed_since) {
-  const pqxx::row r = Exec(tx, kFreshness, ArrayLiteral(root_ids), ToSqlTimestamp(failed_since))[0];
-  return {r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<int64_t>(), r[3].as<int>()};
+ImpactFreshness ReadImpactFreshness(Tx& tx, std::optional<Micros> failed_since) {
+  const pqxx::row r = Exec(tx, kFreshness)[0];
+  ImpactFreshness out{r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<int64_t>(), {}};
+  if (failed_since) {
+    for (const auto& row : Exec(tx, kFailedChanges, ToSqlTimestamp(*failed_since))) {
+      out.failed_changes.push_back({row[0].as<std::string>(), row[1].as<int64_t>(), row[2].as<int64_t>()});
+    }
+  }
+  return out;
 }
 
 std::vector<RecordEvidence> EvidenceInWindow(Tx& tx, Micros start, Micros end) {

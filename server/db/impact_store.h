@@ -38,13 +38,23 @@ absl::Status ReadGraph(Tx& tx, std::optional<Micros> as_of, const std::function<
 // What every impact query reads first, in one round trip: the change feed's
 // head, the rules' and the catalog's generations, and the failed changes
 // linked to `root_ids` updated at or after `failed_since`.
+// A change record in state "failed" linked to a CI (one per link).
+struct FailedChangeLink {
+  std::string ci_id;
+  int64_t record_id = 0;
+  Micros updated_at = 0;
+};
 struct ImpactFreshness {
   int64_t head_seq = 0;
   int64_t rules_generation = 0;
   int64_t catalog_generation = 0;
-  int failed_changes = 0;
+  // With ReadImpactFreshness(..., failed_since): the failed changes updated
+  // since then, on every CI.
+  std::vector<FailedChangeLink> failed_changes;
 };
-ImpactFreshness ReadImpactFreshness(Tx& tx, const std::vector<std::string>& root_ids, Micros failed_since);
+// The feed's head and the rules' and catalog's generations; with
+// `failed_since`, also the failed change records updated since then.
+ImpactFreshness ReadImpactFreshness(Tx& tx, std::optional<Micros> failed_since = std::nullopt);
 
 // Every relationship type's direction and effect, and the class and CI
 // redundancy rules.

@@ -69,6 +69,7 @@ absl::StatusOr<TypePropagation> ImpactService::SetTypePropagation(const TypeProp
     tx.LockCatalogForChange();
     return db::SetTypePropagation(tx, r);
   });
+  Touched();  // the next query reads the rules and records again
   if (!w.ok()) return w.status();
   return r;
 }
@@ -82,6 +83,7 @@ absl::StatusOr<ClassRedundancyRule> ImpactService::SetClassRedundancy(const Clas
   if (absl::Status st = CheckRedundancyRule(rule.rule, **catalog, "rule"); !st.ok()) return st;
   absl::StatusOr<db::WriteResult> w =
       db_.Write(RulesContext(), [&](db::Tx& tx) { return db::SetClassRedundancy(tx, rule); });
+  Touched();  // the next query reads the rules and records again
   if (!w.ok()) return w.status();
   return rule;
 }
@@ -97,6 +99,7 @@ absl::StatusOr<CiRedundancyRule> ImpactService::SetCiRedundancy(const CiRedundan
     if (db::ExistingCiIds(tx, {r.ci_id}).empty()) return absl::NotFoundError(StrCat("ci_id: no CI ", r.ci_id));
     return db::SetCiRedundancy(tx, r);
   });
+  Touched();  // the next query reads the rules and records again
   if (!w.ok()) return w.status();
   return r;
 }
@@ -142,6 +145,7 @@ absl::StatusOr<ExternalRecordInfo> ImpactService::PutRecord(ExternalRecordInfo r
     out = db::PutRecord(tx, r);
     return absl::OkStatus();
   });
+  Touched();  // the next query reads the rules and records again
   if (!w.ok()) return w.status();
   return out;
 }
@@ -208,6 +212,7 @@ absl::Status ImpactService::DeleteRecord(const RecordRef& ref) {
     }
     return absl::OkStatus();
   });
+  Touched();
   return w.ok() ? absl::OkStatus() : w.status();
 }
 

@@ -101,10 +101,26 @@ class CatalogCache {
     std::lock_guard lock(mu_);
     if (!catalog_ || catalog->generation() >= catalog_->generation()) catalog_ = std::move(catalog);
   }
+  std::shared_ptr<const Catalog> Newest() {
+    std::lock_guard lock(mu_);
+    return catalog_;
+  }
 
  private:
   std::mutex mu_;
   std::shared_ptr<const Catalog> catalog_;
+};
+
+// What a read of the database's state said, and when: the feed's head, the
+// generations of the rules and the catalog, and the failed change records
+// of the window by CI.
+struct Snapshot {
+  int64_t head = 0;
+  int64_t rules_generation = 0;
+  int64_t catalog_generation = 0;
+  absl::flat_hash_map<impact::Uuid, std::vector<std::pair<int64_t, Micros>>, impact::UuidHash> failed;
+  Micros read_at = 0;
+  uint64_t epoch = 0;  // ImpactService::Live::epoch before the read
 };
 
 }  // namespace
@@ -123,6 +139,9 @@ class ImpactService::Live {
   Micros loaded_at = 0;
 
   CatalogCache catalogs;
+  std::mutex snapshot_mu;
+  std::shared_ptr<const Snapshot> snapshot;
+  std::atomic<uint64_t> epoch{0};  // bumped after this server changes rules or records
 
   std::timed_mutex apply_mu;
   uint64_t subscription = 0;
@@ -158,36 +177,6 @@ void ApplyEvent(NamedGraph& g, const FeedEvent& e) {
       g.Rel(r.id, r.type, r.source_id, r.target_id);
     }
   }
-}
-
-// What every query needs from the database first: the feed's head, the
-// rules' generation, the catalog and the failed changes on the roots, in
-// one round trip (and one more when the catalog changed).
-struct Freshness {
-  int64_t head = 0;
-  int64_t rules_generation = 0;
-  int failed_changes = 0;
-  std::shared_ptr<const Catalog> catalog;
-};
-
-absl::StatusOr<Freshness> ReadFreshness(db::Database& db, CatalogCache& cache,
-                                        const std::vector<std::string>& roots = {}, Micros failed_since = 0) {
-  Freshness f;
-  absl::Status st = db.Read([&](db::Tx& tx) -> absl::Status {
-    const db::ImpactFreshness read = db::ReadImpactFreshness(tx, roots, failed_since);
-    f.head = read.head_seq;
-    f.rules_generation = read.rules_generation;
-    f.failed_changes = read.failed_changes;
-    f.catalog = cache.Get(read.catalog_generation);
-    if (f.catalog) return absl::OkStatus();
-    absl::StatusOr<std::shared_ptr<const Catalog>> catalog = tx.catalog();
-    if (!catalog.ok()) return catalog.status();
-    f.catalog = *catalog;
-    cache.Put(f.catalog);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
-  return f;
 }
 
 // The types a query follows, by TypeId (empty: all).
@@ -267,7 +256,7 @@ absl::Status ImpactService::Start() {
     absl::Status st = db_.Read([&](db::Tx& tx) -> absl::Status {
       // First: the load sees at least this much, and rules read after these
       // generations are at least as new (a change in between reloads them).
-      const db::ImpactFreshness fresh = db::ReadImpactFreshness(tx, {}, 0);
+      const db::ImpactFreshness fresh = db::ReadImpactFreshness(tx);
       head = fresh.head_seq;
       L.rules_generation = fresh.rules_generation;
       L.catalog_generation = fresh.catalog_generation;
@@ -317,6 +306,84 @@ void ImpactService::Stop() {
   }
   L.wake_cv.notify_all();
   if (L.applier.joinable()) L.applier.join();
+}
+
+// What every query needs to see: the feed's head, the rules' generation,
+// the catalog and the failed changes on the roots.
+struct ImpactService::Freshness {
+  int64_t head = 0;
+  int64_t rules_generation = 0;
+  int failed_changes = 0;
+  std::shared_ptr<const Catalog> catalog;
+};
+
+void ImpactService::Touched() { live_->epoch.fetch_add(1); }
+
+// A query must include every write this server acknowledged before it
+// (read-your-writes) and every write through another server committed
+// more than `freshness_ms` before it. The database's state is read at most
+// once per `freshness_ms` (and at once after this server changed rules,
+// records or the catalog); in between, this server's own commits raise
+// the head without a round trip, and the feed's notifications bring other
+// servers' writes into the graph as they happen.
+absl::StatusOr<ImpactService::Freshness> ImpactService::Fresh(const std::vector<UuidBytes>& roots) {
+  Live& L = *live_;
+  const Micros now = clock_.Now();
+  std::shared_ptr<const Snapshot> snap;
+  {
+    std::lock_guard lock(L.snapshot_mu);
+    snap = L.snapshot;
+  }
+  std::shared_ptr<const Catalog> catalog;
+  if (snap && snap->epoch == L.epoch.load() && now >= snap->read_at &&
+      now - snap->read_at < static_cast<Micros>(options_.freshness_ms) * 1000) {
+    catalog = L.catalogs.Newest();
+    if (catalog && catalog->generation() < std::max(snap->catalog_generation, db_.committed_catalog_generation())) {
+      catalog = nullptr;
+    }
+  }
+  if (!catalog) {
+    auto fresh = std::make_shared<Snapshot>();
+    fresh->epoch = L.epoch.load();
+    fresh->read_at = now;
+    absl::Status st = db_.Read([&](db::Tx& tx) -> absl::Status {
+      db::ImpactFreshness read = db::ReadImpactFreshness(tx, now - kFailedChangeWindow);
+      fresh->head = read.head_seq;
+      fresh->rules_generation = read.rules_generation;
+      fresh->catalog_generation = read.catalog_generation;
+      for (const db::FailedChangeLink& f : read.failed_changes) {
+        impact::Uuid id;
+        if (impact::ParseUuid(f.ci_id, &id)) fresh->failed[id].emplace_back(f.record_id, f.updated_at);
+      }
+      catalog = L.catalogs.Get(read.catalog_generation);
+      if (catalog) return absl::OkStatus();
+      absl::StatusOr<std::shared_ptr<const Catalog>> c = tx.catalog();
+      if (!c.ok()) return c.status();
+      catalog = *c;
+      L.catalogs.Put(catalog);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    {
+      std::lock_guard lock(L.snapshot_mu);
+      if (!L.snapshot || L.snapshot->read_at <= fresh->read_at) L.snapshot = fresh;
+    }
+    snap = std::move(fresh);
+  }
+  Freshness f;
+  f.head = std::max(snap->head, db_.committed_seq());
+  f.rules_generation = snap->rules_generation;
+  f.catalog = std::move(catalog);
+  absl::flat_hash_set<int64_t> records;
+  for (const impact::Uuid& root : roots) {
+    if (auto it = snap->failed.find(root); it != snap->failed.end()) {
+      for (const auto& [record, updated_at] : it->second) {
+        if (updated_at >= now - kFailedChangeWindow) records.insert(record);
+      }
+    }
+  }
+  f.failed_changes = static_cast<int>(records.size());
+  return f;
 }
 
 // Applies the feed up to `head` (or to its end), after reloading the rules
@@ -401,8 +468,7 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
     return FieldError("ci_ids", StrCat("at most ", options_.max_roots, " roots"));
   }
 
-  absl::StatusOr<Freshness> fresh =
-      ReadFreshness(db_, live_->catalogs, root_texts, clock_.Now() - kFailedChangeWindow);
+  absl::StatusOr<Freshness> fresh = Fresh(root_uuids);
   if (!fresh.ok()) return fresh.status();
   const Catalog& catalog = *fresh->catalog;
   if (absl::Status st = CheckRelationshipTypes(catalog, request.relationship_types, "relationship_types"); !st.ok()) return st;
@@ -589,7 +655,7 @@ absl::StatusOr<RootCauseAnswer> ImpactService::SuggestRootCause(const RootCauseR
     return FieldError("window_start", "must not be after window_end");
   }
   std::vector<db::RecordEvidence> evidence;
-  absl::StatusOr<Freshness> fresh = ReadFreshness(db_, live_->catalogs);
+  absl::StatusOr<Freshness> fresh = Fresh({});
   if (!fresh.ok()) return fresh.status();
   const Catalog& catalog = *fresh->catalog;
   if (absl::Status st = CheckRelationshipTypes(catalog, request.relationship_types, "relationship_types"); !st.ok()) return st;

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "core/clock.h"
 #include "core/impact_model.h"
+#include "core/uuid.h"
 #include "db/database.h"
 
 namespace cmdb {
@@ -32,6 +33,12 @@ class ChangeFeed;
 
 struct ImpactOptions {
   int catch_up_timeout_ms = 5000;  // how long a query waits for the graph
+  // How long one read of the database's state (the feed's head, rule and
+  // catalog generations, failed changes) stands for later queries: writes
+  // through another server (several cmdbd on one database) that the feed
+  // has not yet brought are seen at most this late. This server's own
+  // writes are seen at once.
+  int freshness_ms = 1000;
   int max_roots = 10000;
   int max_alarms = 10000;
 };
@@ -67,6 +74,12 @@ class ImpactService {
   // first reloading the rules when `rules_generation` or
   // `catalog_generation` differ from the loaded ones (-1: do not check).
   absl::Status CatchUp(std::optional<int64_t> head, int64_t rules_generation = -1, int64_t catalog_generation = -1);
+  // What a query must see (see impact_service.cc), for `roots`' failed changes.
+  struct Freshness;
+  absl::StatusOr<Freshness> Fresh(const std::vector<UuidBytes>& roots);
+  // After this server changed rules or records: the next query reads the
+  // database's state again.
+  void Touched();
 
   class Live;  // the graph, its lock, the feed subscription
   db::Database& db_;

@@ -12,6 +12,7 @@
 #include "service/impact_service.h"
 #include "service_fixture.h"
 #include "support/builders.h"
+#include "support/fake_clock.h"
 
 namespace cmdb::testing {
 namespace {
@@ -423,6 +424,42 @@ TEST_F(ImpactServiceTest, ChangingATypesPropagationTakesEffectAtOnce) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// Several servers on one database: the state of the database (rules,
+// records, the feed's head) is read once per `freshness_ms`, not per query.
+// A rule changed through another server is therefore certainly seen once
+// that window has passed (and not before: queries in the window make no
+// round trip of their own); this server's own changes are seen at once.
+TEST_F(ImpactServiceTest, ChangesThroughAnotherServerAreSeenWithinTheFreshnessWindow) {
+  FakeClock clock(SystemClock::Instance().Now());
+  ImpactOptions options;
+  options.freshness_ms = 60 * 1000;
+  ImpactService impact(db(), *feed_, clock, options);
+  ASSERT_TRUE(impact.Start().ok());
+  const std::string a = Ci("server", "a");
+  const std::string b = Ci("server", "b");
+  Rel(a, "located_in", b);  // shipped: no impact
+  ImpactRequest request;
+  request.ci_ids = {b};
+  auto state_of_a = [&] {
+    absl::StatusOr<ImpactAnswer> answer = impact.Analyze(request);
+    EXPECT_TRUE(answer.ok()) << answer.status();
+    return answer.ok() ? States(*answer)[a] : std::string("error");
+  };
+  EXPECT_EQ(state_of_a(), "");  // this server's writes (a, b, the link) seen without waiting
+
+  std::unique_ptr<db::Database> other_db = Connect();
+  ImpactService other(*other_db, *feed_, clock);  // another server's admin calls; never started
+  ASSERT_TRUE(other.SetTypePropagation({"located_in", "target_to_source", "degraded"}).ok());
+  clock.Advance(30 * FakeClock::kSecond);
+  EXPECT_EQ(state_of_a(), "");  // within the window: the state read 30 s ago stands
+  clock.Advance(31 * FakeClock::kSecond);
+  EXPECT_EQ(state_of_a(), "degraded");
+
+  ASSERT_TRUE(impact.SetTypePropagation({"located_in", "target_to_source", "down"}).ok());
+  EXPECT_EQ(state_of_a(), "down");  // this server's own rule change: at once
+  impact.Stop();
 }
 
 // On random graphs over types whose effect is down and classes without
