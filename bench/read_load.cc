@@ -4,6 +4,9 @@
 // of client threads, in the same run. Reports requests/s and p50/p99. With
 // --rounds N each cell is measured N times, ours and the baseline taking
 // turns, and the medians are reported (for a machine with other load).
+// Also, per client count, the gRPC floor: the server's health check (no
+// database, an empty answer) through the same kind of blocking client, what
+// any gRPC call costs the client and the server before it does any work.
 //
 //   bench_read_load [--cis 100000] [--clients 1,4,16] [--seconds 10] [--rounds 1]
 #include <CLI/CLI.hpp>
@@ -11,6 +14,9 @@
 #include <cstdio>
 #include <thread>
 
+#include <grpcpp/impl/codegen/client_unary_call.h>
+#include <grpcpp/impl/codegen/rpc_method.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -89,7 +95,7 @@ std::pair<Result, Result> SideBySide(int rounds, Ours ours, Base base) {
 }
 
 void Report(const char* op, int clients, const Result& ours, const Result& base) {
-  std::printf("| %-8s | %3d | %8.0f | %6.2f | %6.2f | %8.0f | %6.2f | %6.2f | %5.2f |\n", op, clients, ours.rps,
+  std::printf("| %-10s | %3d | %8.0f | %6.2f | %6.2f | %8.0f | %6.2f | %6.2f | %5.2f |\n", op, clients, ours.rps,
               ours.p50_ms, ours.p99_ms, base.rps, base.p50_ms, base.p99_ms, ours.rps / base.rps);
   std::fflush(stdout);
 }
@@ -149,8 +155,8 @@ int main(int argc, char** argv) {
 
   std::printf("%d CIs; %.0f s per cell, median of %d; List filter: %s, page_size 50\n\n", cis, seconds, rounds,
               filter.c_str());
-  std::printf("| op       | cli | ours r/s | p50 ms | p99 ms | base r/s | p50 ms | p99 ms | ratio |\n");
-  std::printf("|----------|-----|----------|--------|--------|----------|--------|--------|-------|\n");
+  std::printf("| op         | cli | ours r/s | p50 ms | p99 ms | base r/s | p50 ms | p99 ms | ratio |\n");
+  std::printf("|------------|-----|----------|--------|--------|----------|--------|--------|-------|\n");
   for (int clients : client_counts) {
     auto grpc_get = [&] {
       return Drive(clients, seconds, [&](int) {
@@ -177,6 +183,25 @@ int main(int argc, char** argv) {
     };
     const auto [ours_get, base_get] = SideBySide(rounds, grpc_get, sql_get);
     Report("GetCI", clients, ours_get, base_get);
+    // grpc.health.v1.Health/Check with an empty request, as a generated
+    // blocking stub sends it.
+    auto grpc_floor = [&] {
+      return Drive(clients, seconds, [&](int) {
+        auto channel = grpc::CreateCustomChannel(server.target(), grpc::InsecureChannelCredentials(),
+                                                 server.channel_args());
+        return [channel](std::mt19937&) {
+          static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check",
+                                                        grpc::internal::RpcMethod::NORMAL_RPC);
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          grpc::Slice empty("");
+          grpc::ByteBuffer request(&empty, 1), response;
+          if (!grpc::internal::BlockingUnaryCall(channel.get(), kCheck, &ctx, request, &response).ok()) std::abort();
+        };
+      });
+    };
+    const auto [floor, base_get_again] = SideBySide(rounds, grpc_floor, sql_get);
+    Report("gRPC floor", clients, floor, base_get_again);
     auto grpc_list = [&] {
       return Drive(clients, seconds, [&](int) {
         auto stub = server.NewStub();
