@@ -8,8 +8,9 @@
 // database, an empty answer) through the same kind of blocking client, what
 // any gRPC call costs the client and the server before it does any work.
 //
-//   bench_read_load [--cis 100000] [--clients 1,4,16] [--seconds 10] [--rounds 1]
+//   bench_read_load [--cis 100000] [--clients 1,4,16] [--seconds 10] [--rounds 1] [--ops get,floor,list]
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -110,10 +111,14 @@ int main(int argc, char** argv) {
   double seconds = 10;
   int rounds = 1;
   std::vector<int> client_counts = {1, 4, 16};
+  std::vector<std::string> ops = {"get", "floor", "list"};
   CLI::App app{"GetCI and ListCIs under concurrent clients vs the same SQL over libpqxx"};
   app.add_option("--cis", cis, "CIs in the database")->capture_default_str();
   app.add_option("--clients", client_counts, "Client thread counts")->delimiter(',');
   app.add_option("--seconds", seconds, "Seconds per measurement")->capture_default_str();
+  app.add_option("--ops", ops, "What to measure: get (GetCI), floor (the gRPC floor), list (ListCIs)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"get", "floor", "list"}));
   app.add_option("--rounds", rounds, "Measurements per cell, ours and baseline alternating; medians reported")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -181,8 +186,11 @@ int main(int argc, char** argv) {
         };
       });
     };
-    const auto [ours_get, base_get] = SideBySide(rounds, grpc_get, sql_get);
-    Report("GetCI", clients, ours_get, base_get);
+    auto wanted = [&](const char* op) { return std::find(ops.begin(), ops.end(), op) != ops.end(); };
+    if (wanted("get")) {
+      const auto [ours_get, base_get] = SideBySide(rounds, grpc_get, sql_get);
+      Report("GetCI", clients, ours_get, base_get);
+    }
     // grpc.health.v1.Health/Check with an empty request, as a generated
     // blocking stub sends it.
     auto grpc_floor = [&] {
@@ -200,8 +208,10 @@ int main(int argc, char** argv) {
         };
       });
     };
-    const auto [floor, base_get_again] = SideBySide(rounds, grpc_floor, sql_get);
-    Report("gRPC floor", clients, floor, base_get_again);
+    if (wanted("floor")) {
+      const auto [floor, base_get] = SideBySide(rounds, grpc_floor, sql_get);
+      Report("gRPC floor", clients, floor, base_get);
+    }
     auto grpc_list = [&] {
       return Drive(clients, seconds, [&](int) {
         auto stub = server.NewStub();
@@ -225,8 +235,10 @@ int main(int argc, char** argv) {
         };
       });
     };
-    const auto [ours_list, base_list] = SideBySide(rounds, grpc_list, sql_list);
-    Report("ListCIs", clients, ours_list, base_list);
+    if (wanted("list")) {
+      const auto [ours_list, base_list] = SideBySide(rounds, grpc_list, sql_list);
+      Report("ListCIs", clients, ours_list, base_list);
+    }
   }
   return 0;
 }
