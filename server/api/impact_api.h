@@ -44,7 +44,7 @@ class ImpactApi final : public v1::ImpactService::Service {
 
 // Conversions, exposed for tests.
 absl::StatusOr<ImpactRequest> ImpactRequestFromProto(const v1::AnalyzeImpactRequest& in);
-void ImpactAnswerToProto(const ImpactAnswer& a, v1::AnalyzeImpactResponse* out);
+void ImpactAnswerToProto(ImpactAnswer a, v1::AnalyzeImpactResponse* out);
 void RecordToProto(const ExternalRecordInfo& r, v1::ExternalRecord* out);
 
 }  // namespace cmdb::api

@@ -532,18 +532,33 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
   // only for what the answer carries.
   const std::vector<impact::Affected>& hit = result.affected;
   const impact::Graph& graph = g->graph;
+  // The answer's order (roots, then by distance, name and id), as far as
+  // the answer needs it: with max_results, only the first max_results and
+  // the roots (which come first) are put in order.
   std::vector<int> order(hit.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  std::sort(order.begin(), order.end(), [&](int x, int y) {
+  size_t limit = hit.size();
+  if (request.max_results > 0 && limit > static_cast<size_t>(request.max_results)) {
+    limit = static_cast<size_t>(request.max_results);
+  }
+  const size_t root_count = static_cast<size_t>(
+      std::count_if(hit.begin(), hit.end(), [](const impact::Affected& a) { return a.via < 0; }));
+  auto before = [&](int x, int y) {
     const impact::Affected& a = hit[x];
     const impact::Affected& b = hit[y];
     if ((a.via < 0) != (b.via < 0)) return a.via < 0;
     if (a.distance != b.distance) return a.distance < b.distance;
     const impact::NodeData& na = graph.node(a.node);
     const impact::NodeData& nb = graph.node(b.node);
-    if (na.name != nb.name) return na.name < nb.name;
+    if (const int c = na.name.compare(nb.name); c != 0) return c < 0;
     return na.id < nb.id;
-  });
+  };
+  const size_t ordered = std::max(limit, root_count);
+  if (ordered < order.size()) {
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(ordered), order.end(), before);
+  } else {
+    std::sort(order.begin(), order.end(), before);
+  }
   std::vector<char> is_service(g->classes.names.size(), 0);
   for (size_t c = 0; c < is_service.size(); ++c) is_service[c] = catalog.IsA(g->classes.names[c], "business_service");
   std::vector<std::pair<int, int>> totals(g->classes.names.size());  // down, degraded
@@ -603,16 +618,11 @@ absl::StatusOr<ImpactAnswer> ImpactService::Analyze(const ImpactRequest& request
   ImpactAnswer answer;
   answer.as_of = request.as_of.value_or(clock_.Now());
   answer.affected_count = static_cast<int>(hit.size());
-  size_t limit = hit.size();
-  if (request.max_results > 0 && limit > static_cast<size_t>(request.max_results)) {
-    limit = static_cast<size_t>(request.max_results);
-    answer.truncated = true;
-  }
+  answer.truncated = limit < hit.size();
   answer.affected.reserve(limit);
   for (size_t k = 0; k < limit; ++k) answer.affected.push_back(info_of(order[k]));
-  for (int i : order) {
-    if (hit[i].via >= 0) break;
-    answer.root_ids.push_back(impact::FormatUuid(graph.node(hit[i].node).id));
+  for (size_t k = 0; k < root_count; ++k) {
+    answer.root_ids.push_back(impact::FormatUuid(graph.node(hit[order[k]].node).id));
   }
   for (int i : services) answer.services.push_back(info_of(i));
   std::vector<std::pair<std::string, std::pair<int, int>>> by_name;

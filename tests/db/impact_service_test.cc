@@ -227,6 +227,42 @@ TEST_F(ImpactServiceTest, CyclesDepthFiltersAndStopClasses) {
   EXPECT_EQ(stopped.count(app), 0u);
 }
 
+// max_results keeps the nearest CIs in the answer's order (roots, then by
+// distance and name) and still names every root and counts every CI.
+TEST_F(ImpactServiceTest, MaxResultsKeepsTheNearestInOrderAndEveryRoot) {
+  const std::string r1 = Ci("hypervisor", "r-b");
+  const std::string r2 = Ci("hypervisor", "r-a");
+  std::vector<std::string> near, far;
+  for (const char* n : {"n-c", "n-a", "n-d", "n-b"}) {
+    near.push_back(Ci("virtual_machine", n));
+    Rel(near.back(), "hosted_on", near.size() % 2 ? r1 : r2);
+  }
+  for (const char* n : {"f-b", "f-a"}) {
+    far.push_back(Ci("application", n));
+    Rel(far.back(), "runs_on", near[0]);
+  }
+  ImpactRequest all;
+  all.ci_ids = {r1, r2};
+  const ImpactAnswer whole = Analyze(all);
+  ASSERT_EQ(whole.affected_count, 8);
+  std::vector<std::string> names;
+  for (const auto& a : whole.affected) names.push_back(a.name);
+  EXPECT_THAT(names, ElementsAre("r-a", "r-b", "n-a", "n-b", "n-c", "n-d", "f-a", "f-b"));
+  EXPECT_FALSE(whole.truncated);
+
+  for (int k : {1, 2, 3, 5, 7, 8, 9}) {
+    ImpactRequest some = all;
+    some.max_results = k;
+    const ImpactAnswer part = Analyze(some);
+    EXPECT_EQ(part.affected_count, 8);
+    EXPECT_EQ(part.truncated, k < 8) << k;
+    EXPECT_THAT(part.root_ids, ElementsAre(r2, r1)) << k;  // both roots, by name, whatever k
+    std::vector<std::string> got;
+    for (const auto& a : part.affected) got.push_back(a.name);
+    EXPECT_EQ(got, std::vector<std::string>(names.begin(), names.begin() + std::min(k, 8))) << k;
+  }
+}
+
 TEST_F(ImpactServiceTest, ReadsItsOwnWritesAndFollowsDeletes) {
   Impact();  // loaded before the writes below
   const std::string host = Ci("hypervisor", "h");
