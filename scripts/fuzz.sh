@@ -4,6 +4,7 @@
 # copy of its seed corpus.
 #   scripts/fuzz.sh                          every target, 60 s each
 #   scripts/fuzz.sh --seconds 15 filter snmp these targets, 15 s each
+#   scripts/fuzz.sh --build-only             build them, run nothing
 # Exits non-zero when a target finds a crash, a sanitizer report, a leak, a
 # timeout or an out-of-memory input, naming the target and the input, which
 # is kept under build-fuzz/artifacts/<target>/. The checked-in corpora are
@@ -12,12 +13,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=60
+build_only=0
 targets=()
 while (($# > 0)); do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --seconds=*) seconds="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --build-only) build_only=1; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) echo "fuzz: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -56,6 +59,7 @@ build_targets=()
 for t in "${targets[@]}"; do build_targets+=(--target "${t}_fuzz"); done
 cmake --build build-fuzz -j "$(nproc)" "${build_targets[@]}"
 echo "fuzz: build took $((SECONDS - build_start)) s"
+if ((build_only)); then exit 0; fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -365,9 +366,12 @@ TEST_F(DiscoveryLab, SweepFindsEveryDeviceOnceWithItsClass) {
   v1::DiscoveryRun run = StartRun("127.0.1.0/24");
   ASSERT_EQ(run.progress().targets_total(), 254);
   first_run_ = run.id();
-  pid_t a = StartWorker("a"), b = StartWorker("b");
+  // The /24 is four jobs of 64 (--discovery-job-size): a worker each, so the
+  // silent addresses' timeouts are waited out once, not one job after another.
+  std::vector<pid_t> workers;
+  for (const char* name : {"a", "b", "c", "d"}) workers.push_back(StartWorker(name));
   run = WaitRun(run.id());
-  for (pid_t p : {a, b}) {
+  for (pid_t p : workers) {
     int status = 0;
     waitpid(p, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -428,10 +432,10 @@ TEST_F(DiscoveryLab, RescanWritesNothing) {
   ASSERT_FALSE(first_run_.empty());
   const int64_t before = VersionSum();
   v1::DiscoveryRun run = StartRun("127.0.1.0/24");
-  pid_t a = StartWorker("rescan-a"), b = StartWorker("rescan-b");
+  std::vector<pid_t> workers;
+  for (const char* name : {"rescan-a", "rescan-b", "rescan-c", "rescan-d"}) workers.push_back(StartWorker(name));
   run = WaitRun(run.id());
-  waitpid(a, nullptr, 0);
-  waitpid(b, nullptr, 0);
+  for (pid_t p : workers) waitpid(p, nullptr, 0);
   ASSERT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED);
   EXPECT_EQ(VersionSum(), before) << "a rescan of an unchanged network must write no new version";
 }
@@ -451,12 +455,13 @@ TEST_F(DiscoveryLab, WorkerKilledMidRunLosesNothing) {
   }
   kill(a, SIGKILL);
   waitpid(a, nullptr, 0);
-  // The killed worker's lease expires (6 s) and another worker finishes the
-  // run. A worker with --once leaves when no job is free, so one is started
-  // again until the run ends.
+  // The killed worker's lease expires (6 s) and other workers finish the
+  // run, three at a time. A worker with --once leaves when no job is free,
+  // so they are started again until the run ends.
   for (int attempt = 0; attempt < 120 && run.state() < v1::RUN_STATE_SUCCEEDED; ++attempt) {
-    pid_t b = StartWorker("rescuer");
-    waitpid(b, nullptr, 0);
+    std::vector<pid_t> rescuers;
+    for (const char* name : {"rescuer-a", "rescuer-b", "rescuer-c"}) rescuers.push_back(StartWorker(name));
+    for (pid_t p : rescuers) waitpid(p, nullptr, 0);
     run = WaitRun(run.id(), 2);
   }
   ASSERT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.error();
