@@ -223,10 +223,14 @@ TEST_F(ChangeFeedTest, ListenerWakesSubscribersOnCommit) {
   std::atomic<int> wakes{0};
   feed.Subscribe([&] { ++wakes; });
   feed.Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let LISTEN begin
+  // LISTEN begins on the feed's own thread at some point after Start: a
+  // commit made before it wakes no one, so commit until one does (each
+  // waits up to 0.5 s for its wake).
   const int before = wakes.load();
-  Create("server", "a");
-  for (int i = 0; i < 50 && wakes.load() == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int attempt = 0; attempt < 20 && wakes.load() == before; ++attempt) {
+    Create("server", "a" + std::to_string(attempt));
+    for (int i = 0; i < 50 && wakes.load() == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_GT(wakes.load(), before);
   feed.Stop();
 }
