@@ -208,6 +208,11 @@ class ProtoPayloadStream : public PayloadStream {
     }
     Chunk out;
     out.entries = chunk.items_size() + chunk.relations_size();
+    out.relations = chunk.relations_size();
+    out.item_refs.reserve(static_cast<size_t>(chunk.items_size()));
+    for (const auto& item : chunk.items()) {
+      out.item_refs.push_back(item.ref().find('\0') == std::string::npos ? item.ref() : std::string());
+    }
     v1::ReconcileRequest body;  // items and relations only
     body.mutable_items()->Swap(chunk.mutable_items());
     body.mutable_relations()->Swap(chunk.mutable_relations());

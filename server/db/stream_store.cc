@@ -6,7 +6,12 @@
 namespace cmdb::db {
 namespace {
 
-const Statement kStage{"stream_stage", "INSERT INTO reconcile_stage (stage_id, seq, chunk) VALUES ($1::uuid, $2, $3)"};
+const Statement kStage{"stream_stage",
+                       "INSERT INTO reconcile_stage (stage_id, seq, chunk, item_refs, relations) "
+                       "VALUES ($1::uuid, $2, $3, $4::text[], $5)"};
+const Statement kStagedSizes{"stream_staged_sizes",
+                             "SELECT cardinality(item_refs), relations FROM reconcile_stage "
+                             "WHERE stage_id = $1::uuid ORDER BY seq"};
 const Statement kReadStaged{"stream_read_staged",
                             "SELECT chunk FROM reconcile_stage WHERE stage_id = $1::uuid AND seq = $2"};
 const Statement kDropStage{"stream_drop_stage", "DELETE FROM reconcile_stage WHERE stage_id = $1::uuid"};
@@ -29,10 +34,17 @@ constexpr char kCreateTables[] =
     "CREATE TEMPORARY TABLE stream_exclusive ("
     "  index bigint PRIMARY KEY, end_id uuid NOT NULL, type text NOT NULL, at_from boolean NOT NULL"
     ") ON COMMIT DROP";
-constexpr char kAddRefs[] =
-    "WITH added AS (INSERT INTO pg_temp.stream_item (position, ref) "
-    "  SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT (ref) DO NOTHING RETURNING position) "
-    "SELECT p FROM unnest($1::bigint[]) AS p WHERE p NOT IN (SELECT position FROM added) ORDER BY p LIMIT 1";
+// Rows go in in stream order, so of two items with one ref the earlier
+// keeps it and the later is the one reported.
+constexpr char kAddStagedRefs[] =
+    "WITH c AS (SELECT seq, item_refs, "
+    "                  sum(cardinality(item_refs)) OVER (ORDER BY seq) - cardinality(item_refs) AS first "
+    "           FROM reconcile_stage WHERE stage_id = $1::uuid), "
+    "r AS (SELECT c.first + o.n - 1 AS position, o.ref FROM c, unnest(c.item_refs) WITH ORDINALITY AS o(ref, n) "
+    "      WHERE o.ref <> ''), "
+    "added AS (INSERT INTO pg_temp.stream_item (position, ref) SELECT position, ref FROM r ORDER BY position "
+    "          ON CONFLICT (ref) DO NOTHING RETURNING position) "
+    "SELECT position, ref FROM r WHERE position NOT IN (SELECT position FROM added) ORDER BY position LIMIT 1";
 constexpr char kFindRefs[] =
     "SELECT ref, position, done, coalesce(ci_id::text, '') FROM pg_temp.stream_item WHERE ref = ANY($1::text[])";
 constexpr char kMarkItems[] =
@@ -62,8 +74,9 @@ std::string Int64Array(const std::vector<int64_t>& values) {
 
 }  // namespace
 
-void StageChunk(Tx& tx, const std::string& stage_id, int seq, const std::string& bytes) {
-  Exec(tx, kStage, stage_id, seq, pqxx::binarystring(bytes));
+void StageChunk(Tx& tx, const std::string& stage_id, int seq, const std::string& bytes,
+                const std::vector<std::string>& item_refs, int64_t relations) {
+  Exec(tx, kStage, stage_id, seq, pqxx::binarystring(bytes), ArrayLiteral(item_refs), relations);
 }
 
 std::optional<std::string> ReadStagedChunk(Tx& tx, const std::string& stage_id, int seq) {
@@ -80,12 +93,18 @@ int64_t DropStagesOlderThan(Tx& tx, Micros age) {
 
 void CreateStreamTables(Tx& tx) { Sql(tx).exec(kCreateTables); }
 
-std::optional<int64_t> AddStreamRefs(Tx& tx, const std::vector<int64_t>& positions,
-                                     const std::vector<std::string>& refs) {
-  if (positions.empty()) return std::nullopt;
-  pqxx::result r = Sql(tx).exec_params(kAddRefs, Int64Array(positions), ArrayLiteral(refs));
+std::vector<StagedChunkSize> StagedChunkSizes(Tx& tx, const std::string& stage_id) {
+  std::vector<StagedChunkSize> out;
+  for (const auto& r : Exec(tx, kStagedSizes, stage_id)) {
+    out.push_back({r[0].is_null() ? 0 : r[0].as<int64_t>(), r[1].as<int64_t>()});
+  }
+  return out;
+}
+
+std::optional<std::pair<int64_t, std::string>> AddStagedRefs(Tx& tx, const std::string& stage_id) {
+  pqxx::result r = Sql(tx).exec_params(kAddStagedRefs, stage_id);
   if (r.empty()) return std::nullopt;
-  return r[0][0].as<int64_t>();
+  return std::make_pair(r[0][0].as<int64_t>(), r[0][1].as<std::string>());
 }
 
 std::unordered_map<std::string, StreamRef> FindStreamRefs(Tx& tx, const std::vector<std::string>& refs) {

@@ -27,7 +27,10 @@ namespace cmdb::db {
 
 // --- Staged chunks (each call in its own short transaction) ------------------
 
-void StageChunk(Tx& tx, const std::string& stage_id, int seq, const std::string& bytes);
+// `item_refs`: one per item of the chunk, "" for none; `relations`: how
+// many it holds.
+void StageChunk(Tx& tx, const std::string& stage_id, int seq, const std::string& bytes,
+                const std::vector<std::string>& item_refs, int64_t relations);
 // The chunk `seq` of stage `stage_id`; nullopt when there is none.
 std::optional<std::string> ReadStagedChunk(Tx& tx, const std::string& stage_id, int seq);
 void DropStage(Tx& tx, const std::string& stage_id);
@@ -40,10 +43,17 @@ int64_t DropStagesOlderThan(Tx& tx, Micros age);
 
 void CreateStreamTables(Tx& tx);
 
-// Records the refs of items at `positions`. Returns the position of the
-// first item whose ref an earlier item already has, if any.
-std::optional<int64_t> AddStreamRefs(Tx& tx, const std::vector<int64_t>& positions,
-                                     const std::vector<std::string>& refs);
+// The items and relations of each staged chunk of `stage_id`, by seq.
+struct StagedChunkSize {
+  int64_t items = 0;
+  int64_t relations = 0;
+};
+std::vector<StagedChunkSize> StagedChunkSizes(Tx& tx, const std::string& stage_id);
+
+// Records the refs of every staged item of `stage_id` with its position in
+// the stream (one statement). Returns the first item whose ref an earlier
+// item already has, if any: its position and ref.
+std::optional<std::pair<int64_t, std::string>> AddStagedRefs(Tx& tx, const std::string& stage_id);
 
 struct StreamRef {
   int64_t position = 0;

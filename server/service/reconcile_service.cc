@@ -4,6 +4,7 @@
 // service/reconcile_admin.cc.
 #include "service/reconcile_service.h"
 
+#include <chrono>
 #include <set>
 #include <unordered_map>
 
@@ -79,6 +80,7 @@ absl::StatusOr<ReconcileOutput> ReconcileService::ReconcileStream(const WriteCon
   });
   PayloadGate::Permit permit;
   int64_t entries = 0;
+  const auto receive_start = std::chrono::steady_clock::now();
   while (true) {
     CMDB_ASSIGN_OR_RETURN(std::optional<PayloadStream::Chunk> chunk, stream.Next());
     if (!chunk) break;
@@ -92,12 +94,16 @@ absl::StatusOr<ReconcileOutput> ReconcileService::ReconcileStream(const WriteCon
       CMDB_ASSIGN_OR_RETURN(permit, gate_.Enter(deadline));
     }
     CMDB_RETURN_IF_ERROR(db_.Write(stage_context, [&](db::Tx& tx) {
-                              db::StageChunk(tx, staged.stage_id, staged.count, chunk->bytes);
+                              db::StageChunk(tx, staged.stage_id, staged.count, chunk->bytes, chunk->item_refs,
+                                             chunk->relations);
                               return absl::OkStatus();
                             }).status());
     ++staged.count;
   }
   if (staged.count == 0) return absl::InvalidArgumentError("items: the stream sent no chunk");
+  spdlog::debug("stream from {}: {} chunks received and staged in {} ms", header.source, staged.count,
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - receive_start)
+                    .count());
   return Transact(context, header, [&](db::Tx& tx, const Catalog& catalog) {
     return ReconcileStaged(tx, catalog, header, staged, clock_.Now(), static_cast<size_t>(limits_.max_stream_results));
   });

@@ -3,6 +3,7 @@
 // service/reconciler.h for both.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -18,8 +19,20 @@
 
 namespace cmdb {
 
+// Where a stream's time went, phase by phase over its slices (logged at
+// debug level when the stream is done).
+class PhaseTimes {
+ public:
+  void Add(std::string_view phase, std::chrono::steady_clock::duration d);
+  std::string ToString() const;  // " phase=123ms ..." in first-seen order
+
+ private:
+  std::vector<std::pair<std::string, std::chrono::steady_clock::duration>> phases_;
+};
+
 // What a slice of a stream knows of the rest of it.
 struct StreamSlice {
+  PhaseTimes* times = nullptr;  // where the slice adds its phases' times
   std::vector<int> positions;  // of the slice's items, or relations, in the stream
   // The refs the slice names that are not its own items'.
   std::unordered_map<std::string, db::StreamRef> refs;

@@ -98,14 +98,18 @@ struct ReconcileOutput {
 };
 
 // A streamed payload as its caller reads it, one chunk at a time: the
-// chunk's bytes (opaque to the service, staged as they are) and how many
-// items and relations it holds; and how to turn staged bytes back into
-// items and relations.
+// chunk's bytes (opaque to the service, staged as they are), its items'
+// refs and how many relations it holds; and how to turn staged bytes back
+// into items and relations.
 class PayloadStream {
  public:
   struct Chunk {
     std::string bytes;
     int64_t entries = 0;  // items + relations
+    // One per item, in order: its ref, "" for none (or for a ref the
+    // database cannot hold, a NUL in it: that item is rejected on decoding).
+    std::vector<std::string> item_refs;
+    int64_t relations = 0;
   };
   virtual ~PayloadStream() = default;
   // The next chunk; nullopt at the end of the stream.

@@ -94,6 +94,7 @@ class Reconciler {
     CheckItems();
     ReconcileItems();
     RecordSightings();
+    Lap("sightings");
     std::vector<int> positions;
     std::vector<std::string> refs, ci_ids;
     for (size_t i = 0; i < work_.size(); ++i) {
@@ -106,6 +107,7 @@ class Reconciler {
       ci_ids.push_back(work_[i].decided ? std::string() : work_[i].ci_id);
     }
     db::MarkStreamItems(tx_, std::vector<int64_t>(positions.begin(), positions.end()), refs, ci_ids);
+    Lap("mark");
     return TakeOutcomes();
   }
 
@@ -120,6 +122,7 @@ class Reconciler {
     }
     db::AddStreamRelationships(tx_, reported);
     db::AddStreamExclusives(tx_, exclusive);
+    Lap("relations");
     return out;
   }
 
@@ -778,6 +781,7 @@ class Reconciler {
   // Phase timings, logged at debug level.
   void Lap(const char* phase) {
     const auto now = std::chrono::steady_clock::now();
+    if (stream_ != nullptr && stream_->times != nullptr) stream_->times->Add(phase, now - lap_);
     StrAppend(&laps_, " ", phase, "=", std::chrono::duration_cast<std::chrono::milliseconds>(now - lap_).count(),
               "ms");
     lap_ = now;
@@ -802,6 +806,24 @@ class Reconciler {
 };
 
 }  // namespace
+
+void PhaseTimes::Add(std::string_view phase, std::chrono::steady_clock::duration d) {
+  for (auto& [name, total] : phases_) {
+    if (name == phase) {
+      total += d;
+      return;
+    }
+  }
+  phases_.emplace_back(std::string(phase), d);
+}
+
+std::string PhaseTimes::ToString() const {
+  std::string out;
+  for (const auto& [name, total] : phases_) {
+    StrAppend(&out, " ", name, "=", std::chrono::duration_cast<std::chrono::milliseconds>(total).count(), "ms");
+  }
+  return out;
+}
 
 ReconcileOutput ReconcilePayload(db::Tx& tx, const Catalog& catalog, const ReconcileInput& input, Micros seen_at) {
   return Reconciler(tx, catalog, input, seen_at).Run();

@@ -1,11 +1,15 @@
 // The stream pipeline of Reconcile (service/reconciler.h): a staged
 // stream, slice by slice, in one transaction attempt.
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <iterator>
 #include <numeric>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
+#include "absl/cleanup/cleanup.h"
 #include "core/identification.h"
 #include "core/status.h"
 #include "core/strings.h"
@@ -59,6 +63,20 @@ class Listed {
   std::vector<Outcome> problems_, others_;
 };
 
+// Adds the time from its construction to its end to `phase`.
+class Timer {
+ public:
+  Timer(PhaseTimes& times, const char* phase) : times_(times), phase_(phase) {}
+  ~Timer() { times_.Add(phase_, std::chrono::steady_clock::now() - start_); }
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+ private:
+  PhaseTimes& times_;
+  const char* const phase_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 // A stream in one transaction attempt (service/reconciler.h).
 class StreamReconciler {
  public:
@@ -68,6 +86,13 @@ class StreamReconciler {
         relations_(result_limit) {}
 
   absl::StatusOr<ReconcileOutput> Run() {
+    const auto start = std::chrono::steady_clock::now();
+    auto log = absl::MakeCleanup([&] {
+      spdlog::debug("stream reconcile of {} chunks from {}: {} ms;{}", staged_.count, header_.source,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+                        .count(),
+                    times_.ToString());
+    });
     tx_.SetWorkMem(64);
     policy_ = db::EnsureSource(tx_, header_.source);
     db::CreateStreamTables(tx_);
@@ -79,7 +104,10 @@ class StreamReconciler {
     // nearly all of them anyway.
     std::vector<uint32_t> stripes(kIdentifierStripes);
     std::iota(stripes.begin(), stripes.end(), 0u);
-    db::LockIdentifierStripes(tx_, std::move(stripes));
+    {
+      Timer timer(times_, "stripes");
+      db::LockIdentifierStripes(tx_, std::move(stripes));
+    }
 
     // Items in stream order, then those that wait for a parent later in the
     // stream, last first (dependents usually come before their parents
@@ -121,7 +149,11 @@ class StreamReconciler {
           slice.relations.push_back(std::move(in.relations[i]));
           stream.positions.push_back(first_relation_[seq] + static_cast<int>(i));
         }
-        stream.refs = db::FindStreamRefs(tx_, refs);
+        {
+          Timer timer(times_, "stream refs");
+          stream.refs = db::FindStreamRefs(tx_, refs);
+        }
+        stream.times = &times_;
         for (RelationOutcome& o : ReconcileRelationSlice(tx_, catalog_, slice, seen_at_, stream)) {
           relations_.Add(std::move(o));
         }
@@ -135,6 +167,7 @@ class StreamReconciler {
       }
       after = batch.back().index;
     }
+    Timer end_timer(times_, "end");
     ReconcileOutput out;
     if (header_.complete_run) {
       out.marked_stale = db::EndCompleteStreamRun(tx_, header_.source, seen_at_);
@@ -158,6 +191,7 @@ class StreamReconciler {
 
   // Chunk `seq`, read back from the stage.
   absl::StatusOr<ReconcileInput> Chunk(int seq) {
+    Timer timer(times_, "chunks");
     std::optional<std::string> bytes = db::ReadStagedChunk(tx_, staged_.stage_id, seq);
     if (!bytes) return absl::InternalError(StrCat("chunk ", seq, " of the stream is not staged"));
     ReconcileInput in = Header();
@@ -165,27 +199,24 @@ class StreamReconciler {
     return in;
   }
 
-  // Every chunk's refs go to the working table first, so that a slice can
+  // Every item's ref goes to the working table first, so that a slice can
   // tell a ref that comes later from one no item has; and each chunk's
-  // first item and relation position are counted.
+  // first item and relation position are counted. Both come from what was
+  // staged beside the chunks' bytes: no chunk is decoded here.
   absl::Status RecordRefs() {
+    const std::vector<db::StagedChunkSize> sizes = db::StagedChunkSizes(tx_, staged_.stage_id);
+    if (static_cast<int>(sizes.size()) != staged_.count) {
+      return absl::InternalError(StrCat(sizes.size(), " of the stream's ", staged_.count, " chunks are staged"));
+    }
     first_item_.assign(1, 0);
     first_relation_.assign(1, 0);
-    for (int seq = 0; seq < staged_.count; ++seq) {
-      CMDB_ASSIGN_OR_RETURN(ReconcileInput in, Chunk(seq));
-      std::vector<int64_t> positions;
-      std::vector<std::string> refs;
-      for (size_t i = 0; i < in.items.size(); ++i) {
-        if (in.items[i].ref.empty()) continue;
-        positions.push_back(first_item_[seq] + static_cast<int64_t>(i));
-        refs.push_back(in.items[i].ref);
-      }
-      if (std::optional<int64_t> twice = db::AddStreamRefs(tx_, positions, refs)) {
-        return FieldError(StrCat("items[", *twice, "].ref"),
-                          StrCat("\"", in.items[static_cast<size_t>(*twice - first_item_[seq])].ref, "\" is used twice"));
-      }
-      first_item_.push_back(first_item_[seq] + static_cast<int>(in.items.size()));
-      first_relation_.push_back(first_relation_[seq] + static_cast<int>(in.relations.size()));
+    for (const db::StagedChunkSize& size : sizes) {
+      first_item_.push_back(first_item_.back() + static_cast<int>(size.items));
+      first_relation_.push_back(first_relation_.back() + static_cast<int>(size.relations));
+    }
+    Timer timer(times_, "add refs");
+    if (auto twice = db::AddStagedRefs(tx_, staged_.stage_id)) {
+      return FieldError(StrCat("items[", twice->first, "].ref"), StrCat("\"", twice->second, "\" is used twice"));
     }
     return absl::OkStatus();
   }
@@ -228,7 +259,11 @@ class StreamReconciler {
     for (const auto& item : slice.items) {
       if (!item.parent_ref.empty() && !own.contains(item.parent_ref)) outside.push_back(item.parent_ref);
     }
-    stream.refs = db::FindStreamRefs(tx_, outside);
+    {
+      Timer timer(times_, "stream refs");
+      stream.refs = db::FindStreamRefs(tx_, outside);
+    }
+    stream.times = &times_;
     for (ItemOutcome& o : ReconcileItemSlice(tx_, catalog_, slice, seen_at_, stream, policy_, waiting_)) {
       ++totals_[static_cast<size_t>(o.action)];
       items_.Add(std::move(o));
@@ -269,6 +304,7 @@ class StreamReconciler {
   Listed<ItemOutcome> items_;
   Listed<RelationOutcome> relations_;
   std::array<int64_t, 5> totals_{};
+  PhaseTimes times_;
 };
 
 }  // namespace
