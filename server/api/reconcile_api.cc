@@ -1,5 +1,6 @@
 #include "api/reconcile_api.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/util/time_util.h>
 
 #include "api/convert.h"
@@ -221,11 +222,14 @@ class ProtoPayloadStream : public PayloadStream {
   }
 
   absl::Status Decode(std::string_view bytes, size_t item_offset, ReconcileInput& into) const override {
-    v1::ReconcileRequest chunk;
-    if (!chunk.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    // On an arena: a chunk is thousands of small messages and map entries,
+    // which are then freed at once instead of one by one.
+    google::protobuf::Arena arena;
+    auto* chunk = google::protobuf::Arena::CreateMessage<v1::ReconcileRequest>(&arena);
+    if (!chunk->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return absl::InternalError("a staged chunk of the stream could not be read");
     }
-    return AppendChunk(chunk, item_offset, into);
+    return AppendChunk(*chunk, item_offset, into);
   }
 
  private:
