@@ -4,9 +4,10 @@
 # cmdbd and cmdb-discovery processes, SNMP agents), all on loopback or Unix
 # sockets; the discovery lab (scripts/lab.sh) is started here first and
 # stopped when the tests end.
-#   scripts/test.sh                                 everything: every test,
-#                   then each fuzz target for CMDB_FUZZ_SECONDS (default 5;
-#                   0 skips) over its seed corpus (scripts/fuzz.sh)
+#   scripts/test.sh                                 everything: every test
+#                   (with the fuzz build at low priority alongside), then
+#                   each fuzz target for CMDB_FUZZ_SECONDS (default 5; 0
+#                   skips) over its seed corpus (scripts/fuzz.sh)
 #   scripts/test.sh [ctest args]                    the tests ctest selects
 #   scripts/test.sh --sanitize address [ctest args] the unit, api and db tests
 #                   built with AddressSanitizer and UBSan into build-address/
