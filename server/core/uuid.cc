@@ -28,9 +28,13 @@ int HexDigit(char c) {
 }  // namespace
 
 std::string NewUuid() {
-  const uint64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  return NewUuidAt(std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count());
+}
+
+std::string NewUuidAt(int64_t unix_ms) {
+  const uint64_t ms = static_cast<uint64_t>(unix_ms);
   std::array<uint8_t, 16> b{};
   for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
   const uint64_t r1 = RandomBits(), r2 = RandomBits();

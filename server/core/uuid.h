@@ -11,6 +11,9 @@ namespace cmdb {
 // A new time-ordered UUID (version 7, RFC 9562): ids made close in time sort
 // close together, which keeps the primary-key index compact under bulk load.
 std::string NewUuid();
+// The same with `unix_ms` (milliseconds since the Unix epoch, 48 bits) as
+// its time: what NewUuid does with the clock's time.
+std::string NewUuidAt(int64_t unix_ms);
 
 // True for a UUID in 8-4-4-4-12 hex form (either case).
 bool IsUuid(std::string_view text);

@@ -71,13 +71,18 @@ TEST(NewUuidTest, UniqueAcrossThreads) {
 }
 
 TEST(NewUuidTest, OrderedAcrossMilliseconds) {
-  std::string previous = NewUuid();
-  for (int i = 0; i < 5; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    const std::string next = NewUuid();
-    EXPECT_LT(previous, next);
-    EXPECT_LT(TimestampOf(previous), TimestampOf(next));
-    previous = next;
+  // Ids of later milliseconds sort after earlier ones, whatever their
+  // random bits, including across a carry into the higher bytes.
+  const int64_t start = NowMillis();
+  for (int64_t base : {start, int64_t{0xFFFF}, int64_t{0xFFFFFFFFFF}}) {
+    std::string previous = NewUuidAt(base);
+    EXPECT_EQ(TimestampOf(previous), base) << previous;
+    for (int64_t ms = base + 1; ms <= base + 5; ++ms) {
+      const std::string next = NewUuidAt(ms);
+      EXPECT_LT(previous, next);
+      EXPECT_EQ(TimestampOf(next), ms) << next;
+      previous = next;
+    }
   }
 }
 
