@@ -82,7 +82,7 @@ class Reconciler {
     out.items = TakeOutcomes();
     for (const ItemOutcome& o : out.items) ++out.item_totals[static_cast<size_t>(o.action)];
     Lap("sightings");
-    spdlog::debug("reconcile {} items from {}:{}", work_.size(), in_.source, laps_);
+    spdlog::debug("reconcile {} items from {}:{}", work_.size(), in_.source, times_.ToString());
     return out;
   }
 
@@ -779,14 +779,14 @@ class Reconciler {
   }
 
   // Phase timings, logged at debug level.
+  // A stream's slices add theirs to the stream's; a whole payload keeps its own.
   void Lap(const char* phase) {
     const auto now = std::chrono::steady_clock::now();
-    if (stream_ != nullptr && stream_->times != nullptr) stream_->times->Add(phase, now - lap_);
-    StrAppend(&laps_, " ", phase, "=", std::chrono::duration_cast<std::chrono::milliseconds>(now - lap_).count(),
-              "ms");
+    PhaseTimes* times = stream_ != nullptr && stream_->times != nullptr ? stream_->times : &times_;
+    times->Add(phase, now - lap_);
     lap_ = now;
   }
-  std::string laps_;
+  PhaseTimes times_;
   std::chrono::steady_clock::time_point lap_ = std::chrono::steady_clock::now();
 
   db::Tx& tx_;
