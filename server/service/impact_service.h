@@ -1,10 +1,15 @@
 // Impact analysis use cases over an in-memory graph (core/impact_graph.h)
 // of the current CIs and relationships, loaded at Start and kept in step
-// with committed writes through the change feed: a listener applies each
-// changeset as it is sealed, and every query first reads the feed's head
-// and waits (bounded) until the graph has applied that far, so a query sees
-// every write committed before it started. Queries with `as_of` load the
+// with committed writes through the change feed: a thread applies each
+// changeset when the feed notifies it, and every query first brings the
+// graph up to what it must see (impact_live.cc): every write this server
+// acknowledged before the query (read-your-writes, without a round trip),
+// and every write through another server committed more than
+// ImpactOptions::freshness_ms before it. Queries with `as_of` load the
 // graph of that time from history instead.
+//
+// Files: impact_live.{h,cc} (the graph, its load and catch-up),
+// impact_service.cc (the queries), impact_admin.cc (rules and records).
 //
 // Rules (relationship type direction and effect, class and CI redundancy)
 // and external records live in the database (db/impact_store.h); rule
