@@ -19,6 +19,8 @@
 //   degrades): the affected set is then exactly what reachability gives, so
 //   each count is checked against the SQL count, and both sides are timed,
 //   taking turns to go first.
+// - the gRPC floor: an empty health check in the same alternation with the
+//   SQL query, so the floor column says what any gRPC answer costs here.
 // Also: the load rate through the API, the graph's load time at start and
 // its memory per edge (GetGraphStats, and the process's RSS growth), and the
 // blast-radius distribution. PostgreSQL runs with fsync off. Exits 2 when
@@ -38,6 +40,9 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include <grpcpp/impl/codegen/client_unary_call.h>
+#include <grpcpp/impl/codegen/rpc_method.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -192,6 +197,22 @@ OursAnswer AnalyzeOurs(v1::ImpactService::Stub& stub, const Query& q, int max_de
   return a;
 }
 
+// The gRPC floor: grpc.health.v1.Health/Check with an empty request, on a
+// channel of the same kind, in the same alternation with the SQL query as
+// AnalyzeImpact: what any answer over gRPC costs before it does anything.
+double FloorCall(grpc::Channel& channel) {
+  static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check", grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  const auto t0 = Clock::now();
+  if (!grpc::internal::BlockingUnaryCall(&channel, kCheck, &ctx, request, &response).ok()) {
+    throw std::runtime_error("health check failed");
+  }
+  return 1000 * Seconds(Clock::now() - t0);
+}
+
 // Every CI reachable from the roots, each hop in the direction of its
 // type's impact; UNION keeps one row per CI, so each is expanded once and
 // cycles end. With a depth limit a row is (CI, depth) instead: a CI is
@@ -256,6 +277,7 @@ struct Measured {
   int ours_count = 0;
   int reach = 0;        // the SQL count
   double shipped_ms = 0;  // shipped rules
+  double floor_ms = 0;    // an empty gRPC call in the same place
   int shipped_count = 0, shipped_down = 0, shipped_degraded = 0;
 };
 
@@ -276,12 +298,14 @@ constexpr Bucket kBuckets[] = {{"1", 1, 1},           {"2-10", 2, 10},          
 struct Summary {
   double ours_p50 = 0, ours_p99 = 0, ours_p99_small = 0, sql_p50 = 0, sql_p99 = 0, sql_p99_small = 0;
   double shipped_p50 = 0, shipped_p99 = 0, shipped_p99_small = 0;
+  double floor_p50 = 0;
   double ratio() const { return sql_p50 / ours_p50; }
 };
 
 Summary Summarise(const std::vector<Measured>& ms) {
-  std::vector<double> ours, sql, shipped, ours_small, sql_small, shipped_small;
+  std::vector<double> ours, sql, shipped, ours_small, sql_small, shipped_small, floor;
   for (const auto& m : ms) {
+    floor.push_back(m.floor_ms);
     ours.push_back(m.ours_ms);
     sql.push_back(m.sql_ms);
     shipped.push_back(m.shipped_ms);
@@ -301,39 +325,42 @@ Summary Summarise(const std::vector<Measured>& ms) {
   s.shipped_p50 = Percentile(shipped, 50);
   s.shipped_p99 = Percentile(shipped, 99);
   s.shipped_p99_small = Percentile(shipped_small, 99);
+  s.floor_p50 = Percentile(floor, 50);
   return s;
 }
 
 void PrintSummaryRow(const char* label, const std::vector<Measured>& ms, const Summary& s) {
   size_t small = 0;
   for (const auto& m : ms) small += m.reach <= 10000;
-  std::printf("| %-12s | %5zu | %5zu | %8.2f | %8.2f | %8.2f | %8.2f | %8.2f | %8.2f | %6.1fx |\n", label, ms.size(), small,
-              s.ours_p50, s.ours_p99, s.ours_p99_small, s.sql_p50, s.sql_p99, s.sql_p99_small, s.ratio());
+  std::printf("| %-12s | %5zu | %5zu | %8.2f | %8.2f | %8.2f | %8.2f | %8.2f | %8.2f | %6.1fx | %10.2f |\n", label,
+              ms.size(), small, s.ours_p50, s.ours_p99, s.ours_p99_small, s.sql_p50, s.sql_p99, s.sql_p99_small,
+              s.ratio(), s.floor_p50);
 }
 
 void PrintRadii(const std::vector<Measured>& singles, const std::vector<Measured>& sets) {
   std::printf("\nBlast radius (CIs reached, roots included) and latency by radius, every effect down:\n\n");
-  std::printf("| radius       | roots | sets | ours p50 ms | ours p99 ms | SQL p50 ms | SQL p99 ms | p50 ratio |\n");
-  std::printf("|--------------|-------|------|-------------|-------------|------------|------------|-----------|\n");
+  std::printf("| radius       | roots | sets | ours p50 ms | ours p99 ms | SQL p50 ms | SQL p99 ms | p50 ratio | floor p50 ms |\n");
+  std::printf("|--------------|-------|------|-------------|-------------|------------|------------|-----------|--------------|\n");
   for (const Bucket& b : kBuckets) {
-    std::vector<double> ours, sql;
+    std::vector<double> ours, sql, floor;
     int roots = 0, sets_n = 0;
     for (const auto* list : {&singles, &sets}) {
       for (const auto& m : *list) {
         if (m.reach < b.lo || m.reach > b.hi) continue;
         ours.push_back(m.ours_ms);
         sql.push_back(m.sql_ms);
+        floor.push_back(m.floor_ms);
         (list == &singles ? roots : sets_n)++;
       }
     }
     if (ours.empty()) {
-      std::printf("| %-12s | %5d | %4d |             |             |            |            |           |\n", b.label,
+      std::printf("| %-12s | %5d | %4d |             |             |            |            |           |              |\n", b.label,
                   roots, sets_n);
       continue;
     }
     const double o50 = Percentile(ours, 50), s50 = Percentile(sql, 50);
-    std::printf("| %-12s | %5d | %4d | %11.2f | %11.2f | %10.2f | %10.2f | %8.1fx |\n", b.label, roots, sets_n, o50,
-                Percentile(ours, 99), s50, Percentile(sql, 99), s50 / o50);
+    std::printf("| %-12s | %5d | %4d | %11.2f | %11.2f | %10.2f | %10.2f | %8.1fx | %12.2f |\n", b.label, roots, sets_n,
+                o50, Percentile(ours, 99), s50, Percentile(sql, 99), s50 / o50, Percentile(floor, 50));
   }
   for (const auto* list : {&singles, &sets}) {
     std::vector<double> r;
@@ -457,6 +484,8 @@ int main(int argc, char** argv) {
   InProcessServer server(url, 8, 16, /*impact=*/true);
   const double rss1 = Rss();
   auto impact = server.NewImpactStub();
+  const std::shared_ptr<grpc::Channel> floor_channel =
+      grpc::CreateCustomChannel(server.target(), grpc::InsecureChannelCredentials(), server.channel_args());
   const v1::GraphStats stats = GraphStats(*impact);
   PrintGraphStats("at start", stats);
   std::printf("graph load at start: ImpactService::Start %.2f s; process RSS grew %.1f MB (%.1f bytes per impact edge)\n",
@@ -544,6 +573,17 @@ int main(int argc, char** argv) {
       m[i].reach = s.second;
     }
     const double pass2 = Seconds(bench::Clock::now() - t2);
+
+    // Pass 3: the gRPC floor in the same alternation with the SQL query.
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (i % 2 == 0) {
+        m[i].floor_ms = FloorCall(*floor_channel);
+        (void)sql.Run(all[i]);
+      } else {
+        (void)sql.Run(all[i]);
+        m[i].floor_ms = FloorCall(*floor_channel);
+      }
+    }
     SetEffects(*impact, shipped, /*all_down=*/false);
     warm(5, false);
 
@@ -553,8 +593,8 @@ int main(int argc, char** argv) {
                 "(pass 1 %.1f s, pass 2 %.1f s)\n\n",
                 round, singles.size(), sets.size(), max_depth, max_results, pass1, pass2);
     std::printf("Every effect down (answers must equal reachability):\n\n");
-    std::printf("| queries      |     n | <=10k | ours p50 | ours p99 | p99 <=10k | SQL p50  | SQL p99  | p99 <=10k | p50 ratio |\n");
-    std::printf("|--------------|-------|-------|----------|----------|----------|----------|----------|----------|-----------|\n");
+    std::printf("| queries      |     n | <=10k | ours p50 | ours p99 | p99 <=10k | SQL p50  | SQL p99  | p99 <=10k | p50 ratio | floor p50 |\n");
+    std::printf("|--------------|-------|-------|----------|----------|----------|----------|----------|----------|-----------|------------|\n");
     const Summary ss = Summarise(ms_single), sm = Summarise(ms_sets);
     PrintSummaryRow("single roots", ms_single, ss);
     if (!ms_sets.empty()) PrintSummaryRow("root sets", ms_sets, sm);
