@@ -245,6 +245,112 @@ absl::Status JsonToListImpl(const JsonT& json, pb::ListValue* out, std::string_v
   });
 }
 
+// --- JSON text -> Struct, without a DOM --------------------------------------
+
+// nlohmann's SAX events turned straight into the Struct's messages (on its
+// arena, if it has one): the text is read once and nothing is built twice.
+// The lexer already refuses ill-formed UTF-8 and unpaired surrogates.
+class StructSax {
+ public:
+  StructSax(pb::Struct* root, std::string_view path) : root_(root), path_(path) {}
+
+  bool null() { return Put()->set_null_value(pb::NULL_VALUE), true; }
+  bool boolean(bool b) { return Put()->set_bool_value(b), true; }
+  bool number_integer(std::int64_t n) { return Put()->set_number_value(static_cast<double>(n)), true; }
+  bool number_unsigned(std::uint64_t n) { return Put()->set_number_value(static_cast<double>(n)), true; }
+  // Finite: the lexer reports an overflow (1e400) as a parse error.
+  bool number_float(double d, const std::string&) { return Put()->set_number_value(d), true; }
+  bool string(std::string& text) {
+    if (HasNul(text)) return Fail("string contains a NUL character");
+    Put()->set_string_value(std::move(text));
+    return true;
+  }
+  bool binary(nlohmann::json::binary_t&) { return Fail("binary data has no google.protobuf.Value form"); }
+  bool start_object(std::size_t) {
+    if (frames_.empty()) {
+      frames_.push_back(Frame{.s = root_});
+      return true;
+    }
+    if (frames_.size() >= static_cast<size_t>(kMaxDepth)) return Fail(TooDeepText());
+    pb::Struct* s = Put()->mutable_struct_value();
+    frames_.push_back(Frame{.s = s});
+    return true;
+  }
+  bool key(std::string& k) {
+    if (HasNul(k)) return Fail("a key contains a NUL character", /*in_container=*/true);
+    frames_.back().key = std::move(k);
+    return true;
+  }
+  bool end_object() { return Pop(); }
+  bool start_array(std::size_t) {
+    if (frames_.empty()) return Fail("expected a JSON object, got array");
+    if (frames_.size() >= static_cast<size_t>(kMaxDepth)) return Fail(TooDeepText());
+    pb::ListValue* l = Put()->mutable_list_value();
+    frames_.push_back(Frame{.l = l});
+    return true;
+  }
+  bool end_array() { return Pop(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    if (error_.ok()) error_ = Error(Path{nullptr, path_}, std::string("not valid JSON: ") + e.what());
+    return false;
+  }
+
+  absl::Status status() const { return error_; }
+
+ private:
+  struct Frame {
+    pb::Struct* s = nullptr;    // an object, or
+    pb::ListValue* l = nullptr;  // a list
+    std::string key;             // the object's current key
+    int index = -1;              // the list's current index
+  };
+
+  // Where the next value goes; a scalar at the top is no object.
+  pb::Value* Put() {
+    if (frames_.empty()) {
+      scalar_top_ = true;
+      return &discard_;
+    }
+    Frame& f = frames_.back();
+    if (f.s != nullptr) return &(*f.s->mutable_fields())[f.key];
+    ++f.index;
+    return f.l->add_values();
+  }
+  bool Pop() {
+    frames_.pop_back();
+    return true;
+  }
+  std::string TooDeepText() const { return "nested more than " + std::to_string(kMaxDepth) + " levels deep"; }
+  // Records the error at the value being read (a value not yet placed:
+  // the next index of a list), or at its container.
+  bool Fail(std::string_view what, bool in_container = false) {
+    std::vector<Path> chain;  // reserved: the pointers into it stay valid
+    chain.reserve(frames_.size() + 1);
+    chain.push_back(Path{nullptr, path_});
+    const size_t n = in_container && !frames_.empty() ? frames_.size() - 1 : frames_.size();
+    for (size_t i = 0; i < n; ++i) {
+      const Frame& f = frames_[i];
+      if (f.s != nullptr) {
+        chain.push_back(Path{&chain.back(), f.key});
+      } else {
+        chain.push_back(Path{&chain.back(), {}, i + 1 == frames_.size() ? f.index + 1 : f.index});
+      }
+    }
+    error_ = Error(chain.back(), what);
+    return false;
+  }
+
+  pb::Struct* root_;
+  std::string_view path_;
+  std::vector<Frame> frames_;
+  pb::Value discard_;
+  bool scalar_top_ = false;
+  absl::Status error_;
+
+ public:
+  bool scalar_top() const { return scalar_top_; }
+};
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view text) {
@@ -331,6 +437,17 @@ absl::Status JsonToList(const nlohmann::json& json, pb::ListValue* out, std::str
 }
 absl::Status JsonToList(const nlohmann::ordered_json& json, pb::ListValue* out, std::string_view path) {
   return JsonToListImpl(json, out, path);
+}
+
+absl::Status JsonTextToStruct(std::string_view text, pb::Struct* out, std::string_view path) {
+  out->Clear();
+  StructSax sax(out, path);
+  const bool ok = nlohmann::json::sax_parse(text, &sax);
+  absl::Status st = sax.status();
+  if (st.ok() && sax.scalar_top()) st = Error(Path{nullptr, path}, "expected a JSON object");
+  if (st.ok() && !ok) st = Error(Path{nullptr, path}, "not valid JSON");
+  if (!st.ok()) out->Clear();
+  return st;
 }
 
 }  // namespace cmdb::proto_util

@@ -116,6 +116,7 @@ grpc::ServerUnaryReactor* CmdbApi::ListCIs(grpc::CallbackServerContext* ctx, con
     query.order_by = req->order_by();
     query.page_size = req->page_size();
     query.page_token = req->page_token();
+    query.json_as_text = true;  // parsed once, straight into the response
     CMDB_ASSIGN_OR_RETURN(query.as_of, OptionalTime(req->has_as_of(), req->as_of(), "as_of"));
     CMDB_ASSIGN_OR_RETURN(CiListPage page, d_.cis.List(std::move(query)));
     for (const Ci& ci : page.cis) CiToProto(ci, resp->add_cis());

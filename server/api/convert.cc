@@ -123,7 +123,70 @@ absl::StatusOr<Ci> CiFromProto(const v1::ConfigurationItem& in, std::string_view
 }
 
 namespace {
-void ProvenanceToProto(const Json& provenance, google::protobuf::Map<std::string, v1::AttributeProvenance>* out) {
+
+using ProvenanceMap = google::protobuf::Map<std::string, v1::AttributeProvenance>;
+
+// Stored provenance text ({"<attribute>": {"source": ..., "set_at": micros}})
+// straight into the map, as ProvenanceToProto reads the same JSON. Entries
+// that are not objects, and members other than those two, are skipped.
+class ProvenanceSax {
+ public:
+  explicit ProvenanceSax(ProvenanceMap* out) : out_(out) {}
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(int64_t n) { return SetAt(n); }
+  bool number_unsigned(uint64_t n) { return SetAt(static_cast<int64_t>(n)); }
+  bool number_float(double d, const std::string&) { return SetAt(static_cast<int64_t>(d)); }
+  bool string(std::string& s) {
+    if (depth_ == 2 && key_ == "source") current_->set_source(std::move(s));
+    return true;
+  }
+  bool binary(nlohmann::json::binary_t&) { return false; }
+  bool start_object(std::size_t) {
+    ++depth_;
+    if (depth_ == 2) current_ = &(*out_)[field_];
+    return true;
+  }
+  bool key(std::string& k) {
+    if (depth_ == 1) {
+      field_ = std::move(k);
+    } else if (depth_ == 2) {
+      key_ = std::move(k);
+    }
+    return true;
+  }
+  bool end_object() {
+    if (depth_ == 2) {
+      current_ = nullptr;
+      key_.clear();
+    }
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) {
+    ++depth_;
+    return depth_ > 1;  // not at the top
+  }
+  bool end_array() {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+ private:
+  bool SetAt(int64_t micros) {
+    if (depth_ == 2 && key_ == "set_at") SetTimestamp(micros, current_->mutable_set_time());
+    return true;
+  }
+
+  ProvenanceMap* out_;
+  int depth_ = 0;
+  std::string field_;
+  std::string key_;
+  v1::AttributeProvenance* current_ = nullptr;
+};
+
+void ProvenanceToProto(const Json& provenance, ProvenanceMap* out) {
   if (!provenance.is_object()) return;
   for (const auto& [field, p] : provenance.items()) {
     if (!p.is_object()) continue;
@@ -139,14 +202,29 @@ void CiToProto(const Ci& ci, v1::ConfigurationItem* out) {
   out->set_class_name(ci.class_name);
   out->set_name(ci.name);
   out->set_status(StatusEnum(ci.status));
-  StructFromJson(ci.attributes, out->mutable_attributes());
+  if (!ci.attributes_text.empty()) {
+    // Stored JSON is always convertible; anything else takes the per-key path.
+    if (!proto_util::JsonTextToStruct(ci.attributes_text, out->mutable_attributes(), "attributes").ok()) {
+      StructFromJson(Json::parse(ci.attributes_text, nullptr, /*allow_exceptions=*/false), out->mutable_attributes());
+    }
+  } else {
+    StructFromJson(ci.attributes, out->mutable_attributes());
+  }
   out->set_owner(ci.owner);
   out->set_criticality(CriticalityEnum(ci.criticality));
   out->set_version(ci.version);
   out->set_etag(EtagFor(ci.version));
   SetTimestamp(ci.created_at, out->mutable_create_time());
   SetTimestamp(ci.updated_at, out->mutable_update_time());
-  ProvenanceToProto(ci.provenance, out->mutable_provenance());
+  if (!ci.provenance_text.empty()) {
+    ProvenanceSax sax(out->mutable_provenance());
+    if (!Json::sax_parse(ci.provenance_text, &sax)) {
+      out->mutable_provenance()->clear();
+      ProvenanceToProto(Json::parse(ci.provenance_text, nullptr, /*allow_exceptions=*/false), out->mutable_provenance());
+    }
+  } else {
+    ProvenanceToProto(ci.provenance, out->mutable_provenance());
+  }
   out->set_stale(ci.stale);
   out->set_merged_into(ci.merged_into);
   out->set_parent_id(ci.parent_id);

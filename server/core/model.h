@@ -52,6 +52,12 @@ struct Ci {
   bool stale = false;
   std::string merged_into;
   std::string parent_id;  // dependent CIs: the CI they belong to
+  // A listing made only to be sent (CiListQuery::json_as_text) carries the
+  // stored JSON text of attributes and provenance here instead, and leaves
+  // the two Json fields empty: the API parses the text straight into its
+  // messages. Empty otherwise.
+  std::string attributes_text;
+  std::string provenance_text;
 };
 
 // The etag of a resource version: opaque to clients, derived from the version.

@@ -20,6 +20,9 @@ struct CiListQuery {
   int page_size = 100;
   std::string page_token;
   std::optional<Micros> as_of;
+  // For a page that is only sent on (ListCIs): the CIs carry their stored
+  // JSON as text (Ci::attributes_text, provenance_text) instead of parsed.
+  bool json_as_text = false;
 };
 
 struct CiListPage {

@@ -312,7 +312,7 @@ absl::StatusOr<CiListPage> ListCis(Tx& tx, const Catalog& catalog, const CiListQ
       page.next_page_token = EncodePageToken(token);
       break;
     }
-    page.cis.push_back(CiFromRow(r));
+    page.cis.push_back(query.json_as_text ? CiTextFromRow(r) : CiFromRow(r));
   }
   return page;
 }

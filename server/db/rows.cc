@@ -2,22 +2,39 @@
 
 namespace cmdb::db {
 
-Ci CiFromRow(const pqxx::row& r) {
-  Ci ci;
+namespace {
+
+// Every column but attributes and provenance.
+void CiScalarsFromRow(const pqxx::row& r, Ci& ci) {
   ci.id = r[0].as<std::string>();
   ci.class_name = r[1].as<std::string>();
   ci.name = r[2].as<std::string>();
   ci.status = r[3].as<std::string>();
   ci.owner = r[4].as<std::string>();
   ci.criticality = r[5].as<std::string>();
-  ci.attributes = Json::parse(r[6].c_str());
-  ci.provenance = Json::parse(r[7].c_str());
   ci.version = r[8].as<int64_t>();
   ci.created_at = r[9].as<int64_t>();
   ci.updated_at = r[10].as<int64_t>();
   ci.parent_id = r[11].as<std::string>();
   ci.stale = r[12].as<bool>();
   ci.merged_into = r[13].as<std::string>();
+}
+
+}  // namespace
+
+Ci CiFromRow(const pqxx::row& r) {
+  Ci ci;
+  CiScalarsFromRow(r, ci);
+  ci.attributes = Json::parse(r[6].c_str());
+  ci.provenance = Json::parse(r[7].c_str());
+  return ci;
+}
+
+Ci CiTextFromRow(const pqxx::row& r) {
+  Ci ci;
+  CiScalarsFromRow(r, ci);
+  ci.attributes_text = r[6].as<std::string>();
+  ci.provenance_text = r[7].as<std::string>();
   return ci;
 }
 

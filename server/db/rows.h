@@ -36,6 +36,9 @@ inline constexpr int kCiColumnCount = 14;
 inline constexpr int kRelColumnCount = 14;
 
 Ci CiFromRow(const pqxx::row& r);
+// The same, with attributes and provenance kept as their JSON text
+// (Ci::attributes_text, Ci::provenance_text), for reads made only to be sent.
+Ci CiTextFromRow(const pqxx::row& r);
 Relationship RelationshipFromRow(const pqxx::row& r);
 
 }  // namespace cmdb::db

@@ -1,6 +1,7 @@
 // The gRPC surface: authentication, the role of every method, error codes,
 // limits, health checking, reflection and the WatchChanges stream.
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/generic/generic_stub.h>
 
 #include <filesystem>
@@ -255,6 +256,63 @@ TEST_F(ApiErrorTest, TlsServesOnlyTls) {
   (*server)->Shutdown(std::chrono::seconds(1));
   (*server)->Wait();
   std::filesystem::remove_all(dir);
+}
+
+class ApiListTest : public ApiTest {};
+
+// ListCIs reads the stored JSON straight into its messages, GetCI through
+// a parsed value: both must answer the same CI, nested values, numbers,
+// lists, unicode and provenance included.
+TEST_F(ApiListTest, ListedCisEqualWhatGetCiAnswers) {
+  v1::CreateClassRequest cls;
+  cls.mutable_class_def()->set_name("rack_unit");
+  cls.mutable_class_def()->set_parent("hardware");
+  auto* layout = cls.mutable_class_def()->add_attributes();
+  layout->set_name("layout");
+  layout->set_type(v1::ATTRIBUTE_TYPE_JSON);
+  auto* tags = cls.mutable_class_def()->add_attributes();
+  tags->set_name("tags");
+  tags->set_type(v1::ATTRIBUTE_TYPE_STRING_LIST);
+  auto* slots = cls.mutable_class_def()->add_attributes();
+  slots->set_name("slots");
+  slots->set_type(v1::ATTRIBUTE_TYPE_FLOAT);
+  v1::CiClass created_class;
+  ASSERT_TRUE(stub_->CreateClass(As("admin").get(), cls, &created_class).ok());
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    v1::CreateCIRequest req;
+    req.mutable_ci()->set_class_name("rack_unit");
+    req.mutable_ci()->set_name(StrCat("ru-", i, "-é東"));
+    auto& fields = *req.mutable_ci()->mutable_attributes()->mutable_fields();
+    fields["serial_number"].set_string_value(StrCat("SN", i));
+    fields["slots"].set_number_value(i == 0 ? 0.5 : 1e15 + i);
+    fields["tags"].mutable_list_value()->add_values()->set_string_value("a\"b\\c\n");
+    auto& inner = *fields["layout"].mutable_struct_value()->mutable_fields();
+    inner["rows"].mutable_list_value()->add_values()->set_number_value(-3);
+    inner["rows"].mutable_list_value()->add_values()->mutable_struct_value();
+    inner["empty"].mutable_list_value();
+    inner["none"].set_null_value(google::protobuf::NULL_VALUE);
+    inner["on"].set_bool_value(i % 2 == 0);
+    v1::ConfigurationItem out;
+    ASSERT_TRUE(stub_->CreateCI(As("editor").get(), req, &out).ok());
+    ids.push_back(out.id());
+  }
+  v1::ListCIsRequest list;
+  list.set_filter("class = rack_unit");
+  v1::ListCIsResponse listed;
+  ASSERT_TRUE(stub_->ListCIs(As("viewer").get(), list, &listed).ok());
+  ASSERT_EQ(listed.cis_size(), 3);
+  for (const v1::ConfigurationItem& ci : listed.cis()) {
+    v1::GetCIRequest get;
+    get.set_id(ci.id());
+    v1::ConfigurationItem got;
+    ASSERT_TRUE(stub_->GetCI(As("viewer").get(), get, &got).ok());
+    EXPECT_FALSE(ci.provenance().empty());
+    EXPECT_EQ(ci.attributes().fields().at("layout").struct_value().fields().at("rows").list_value().values_size(), 2);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ci, got))
+        << ci.DebugString() << "\nvs\n" << got.DebugString();
+  }
 }
 
 class ApiWatchTest : public ApiTest {

@@ -3,6 +3,7 @@
 // timestamps, enums, and the cmdb.v1 message conversions.
 #include "api/convert.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -292,6 +293,48 @@ TEST(CiToProtoTest, EveryField) {
   EXPECT_EQ(cpu.source(), "snmp");
   EXPECT_EQ(cpu.set_time().seconds(), -1);
   EXPECT_EQ(cpu.set_time().nanos(), 999999000);
+}
+
+// A listing's CIs carry their stored JSON as text; the message is the same.
+TEST(CiToProtoTest, StoredJsonTextGivesTheSameMessage) {
+  Ci ci;
+  ci.id = "0190f0c4-0000-7000-8000-000000000001";
+  ci.class_name = "server";
+  ci.name = "web01";
+  ci.attributes = {{"cpu_count", 4}, {"tags", {"a", "b"}}, {"extra", {{"rack", "r1"}, {"u", nullptr}}}};
+  ci.provenance = {
+      {"name", {{"source", "manual"}, {"set_at", 1500000}}},
+      {"attributes.cpu_count", {{"source", "snmp"}, {"set_at", -1}, {"other", {1, 2}}}},
+      {"no_time", {{"source", "http"}}},
+      {"broken", "not an object"},
+      {"list", {1, {{"source", "x"}}}},
+  };
+  ci.version = 3;
+  v1::ConfigurationItem from_dom;
+  CiToProto(ci, &from_dom);
+
+  Ci text = ci;
+  text.attributes = Json::object();
+  text.provenance = Json::object();
+  text.attributes_text = ci.attributes.dump();
+  text.provenance_text = ci.provenance.dump();
+  v1::ConfigurationItem from_text;
+  CiToProto(text, &from_text);
+  EXPECT_EQ(JsonFromStruct(from_text.attributes()), ci.attributes);
+  ASSERT_EQ(from_text.provenance().size(), 3u);
+  EXPECT_EQ(from_text.provenance().at("no_time").source(), "http");
+  EXPECT_FALSE(from_text.provenance().at("no_time").has_set_time());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(from_text, from_dom))
+      << from_text.DebugString() << "\nvs\n" << from_dom.DebugString();
+
+  // Text that does not convert whole falls back to the per-key path.
+  text.attributes_text = R"({"ok":1,"deep":)" + std::string(40, '[') + "1" + std::string(40, ']') + "}";
+  text.provenance_text = "[1]";
+  v1::ConfigurationItem fallback;
+  CiToProto(text, &fallback);
+  EXPECT_EQ(fallback.attributes().fields().at("ok").number_value(), 1);
+  EXPECT_EQ(fallback.attributes().fields().at("deep").kind_case(), google::protobuf::Value::kNullValue);
+  EXPECT_TRUE(fallback.provenance().empty());
 }
 
 TEST(CiToProtoTest, RoundTripThroughCiFromProto) {

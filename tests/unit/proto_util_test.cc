@@ -464,6 +464,78 @@ TEST(StructJsonFormerDisagreementTest, BothJsonTypesPrintTheSameText) {
   EXPECT_EQ(StructToJson(s, "attributes")->dump(2), StructToJson<OrderedJson>(s, "attributes")->dump(2));
 }
 
+// --- JSON text -> Struct ---------------------------------------------------------------
+
+// The text parsed straight into a Struct equals the DOM's conversion.
+TEST(StructJsonTextTest, SameStructAsThroughTheDom) {
+  for (const char* text : {
+           R"({})",
+           R"({"a":1,"b":-2.5,"c":"x","d":true,"e":false,"f":null})",
+           R"({"big":18446744073709551615,"neg":-9223372036854775808,"exp":1e300,"tiny":5e-324})",
+           R"({"nested":{"items":[1,"two",[3,[4]],{"k":null}],"empty_list":[],"empty_object":{}}})",
+           R"({"unicode":"é東\u00e9\ud83d\ude00","key with space":1,"a.b":{"":[]}})",
+           R"(  {"spaced" :  [ 1 , 2 ]  }  )",
+       }) {
+    SCOPED_TRACE(text);
+    pb::Struct from_text;
+    absl::Status st = JsonTextToStruct(text, &from_text, "attributes");
+    ASSERT_TRUE(st.ok()) << st;
+    const pb::Struct from_dom = ToStruct(Json::parse(text));
+    EXPECT_EQ(from_text.SerializeAsString().size(), from_dom.SerializeAsString().size());
+    EXPECT_EQ(StructToJson(from_text, "attributes").value(), StructToJson(from_dom, "attributes").value());
+  }
+}
+
+TEST(StructJsonTextTest, ReplacesTheOutput) {
+  pb::Struct s = ToStruct({{"old", 1}});
+  ASSERT_TRUE(JsonTextToStruct(R"({"new":2})", &s, "attributes").ok());
+  EXPECT_EQ(s.fields().size(), 1u);
+  EXPECT_EQ(s.fields().at("new").number_value(), 2);
+}
+
+TEST(StructJsonTextTest, BadTextNamesThePathAndLeavesTheOutputEmpty) {
+  pb::Struct s = ToStruct({{"old", 1}});
+  ExpectInvalid(JsonTextToStruct(R"([1,2])", &s, "attributes"), "attributes: expected a JSON object, got array");
+  EXPECT_TRUE(s.fields().empty());
+  ExpectInvalid(JsonTextToStruct(R"(7)", &s, "attributes"), "attributes: expected a JSON object");
+  ExpectInvalid(JsonTextToStruct(R"({"a":{"b":[0,"x\u0000y"]}})", &s, "attributes"),
+                "attributes.a.b[1]: string contains a NUL character");
+  ExpectInvalid(JsonTextToStruct(R"({"a":{"b\u0000":1}})", &s, "attributes"),
+                "attributes.a: a key contains a NUL character");
+  EXPECT_TRUE(s.fields().empty());
+
+  // Truncated, trailing text, ill-formed UTF-8, an unpaired surrogate, a
+  // number beyond any double, nothing.
+  for (const char* text : {R"({"a":)", R"({"a":1}x)", "{\"a\":\"\xC0\xAF\"}", R"({"a":"\ud800"})", R"({"a":1e400})", ""}) {
+    SCOPED_TRACE(text);
+    absl::Status st = JsonTextToStruct(text, &s, "attributes");
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(std::string(st.message()).rfind("attributes: not valid JSON", 0), 0u) << st;
+    EXPECT_TRUE(s.fields().empty());
+  }
+}
+
+TEST(StructJsonTextTest, DepthCountsAsForTheDom) {
+  pb::Struct s;
+  const std::string deepest = NestedObjects(kMaxDepth).dump();
+  EXPECT_TRUE(JsonTextToStruct(deepest, &s, "attributes").ok());
+  EXPECT_TRUE(JsonToStruct(NestedObjects(kMaxDepth), &s, "attributes").ok());
+  const std::string too_deep = NestedObjects(kMaxDepth + 1).dump();
+  absl::Status st = JsonTextToStruct(too_deep, &s, "attributes");
+  EXPECT_FALSE(st.ok());
+  EXPECT_FALSE(JsonToStruct(NestedObjects(kMaxDepth + 1), &s, "attributes").ok());
+  EXPECT_NE(std::string(st.message()).find("nested more than 32 levels deep"), std::string::npos) << st;
+  // Lists count too.
+  std::string lists = "{\"a\":";
+  for (int i = 1; i < kMaxDepth; ++i) lists += "[";
+  lists += "1";
+  for (int i = 1; i < kMaxDepth; ++i) lists += "]";
+  lists += "}";
+  EXPECT_TRUE(JsonTextToStruct(lists, &s, "attributes").ok());
+  EXPECT_FALSE(JsonTextToStruct("{\"a\":[" + lists.substr(5) + "]}", &s, "attributes").ok());
+}
+
 // --- Status code names ----------------------------------------------------------------
 
 TEST(StatusNamesTest, EveryCanonicalCode) {
