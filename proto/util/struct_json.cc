@@ -250,6 +250,8 @@ absl::Status JsonToListImpl(const JsonT& json, pb::ListValue* out, std::string_v
 // nlohmann's SAX events turned straight into the Struct's messages (on its
 // arena, if it has one): the text is read once and nothing is built twice.
 // The lexer already refuses ill-formed UTF-8 and unpaired surrogates.
+constexpr std::string_view kRepeatedKey = "a key appears more than once";
+
 class StructSax {
  public:
   StructSax(pb::Struct* root, std::string_view path) : root_(root), path_(path) {}
@@ -261,37 +263,51 @@ class StructSax {
   // Finite: the lexer reports an overflow (1e400) as a parse error.
   bool number_float(double d, const std::string&) { return Put()->set_number_value(d), true; }
   bool string(std::string& text) {
-    if (HasNul(text)) return Fail("string contains a NUL character");
+    if (HasNul(text)) Fail("string contains a NUL character");
     Put()->set_string_value(std::move(text));
     return true;
   }
-  bool binary(nlohmann::json::binary_t&) { return Fail("binary data has no google.protobuf.Value form"); }
+  bool binary(nlohmann::json::binary_t&) {  // never from JSON text
+    Fail("binary data has no google.protobuf.Value form");
+    return false;
+  }
   bool start_object(std::size_t) {
     if (frames_.empty()) {
       frames_.push_back(Frame{.s = root_});
       return true;
     }
-    if (frames_.size() >= static_cast<size_t>(kMaxDepth)) return Fail(TooDeepText());
+    if (frames_.size() >= static_cast<size_t>(kMaxDepth)) Fail(TooDeepText());
     pb::Struct* s = Put()->mutable_struct_value();
     frames_.push_back(Frame{.s = s});
     return true;
   }
   bool key(std::string& k) {
-    if (HasNul(k)) return Fail("a key contains a NUL character", /*in_container=*/true);
+    if (HasNul(k)) Fail("a key contains a NUL character", /*in_container=*/true);
+    // nlohmann::json keeps the last of repeated keys, and stored JSON never
+    // repeats one: a repeat is refused, whatever else is wrong.
+    if (!repeated_ && frames_.back().s->fields().contains(k)) {
+      repeated_ = true;
+      error_ = absl::OkStatus();
+      Fail(kRepeatedKey, /*in_container=*/true);
+    }
     frames_.back().key = std::move(k);
     return true;
   }
   bool end_object() { return Pop(); }
   bool start_array(std::size_t) {
-    if (frames_.empty()) return Fail("expected a JSON object, got array");
-    if (frames_.size() >= static_cast<size_t>(kMaxDepth)) return Fail(TooDeepText());
+    if (frames_.empty()) {
+      Fail("expected a JSON object, got array");
+      frames_.push_back(Frame{.l = discard_.mutable_list_value()});
+      return true;
+    }
+    if (frames_.size() >= static_cast<size_t>(kMaxDepth)) Fail(TooDeepText());
     pb::ListValue* l = Put()->mutable_list_value();
     frames_.push_back(Frame{.l = l});
     return true;
   }
   bool end_array() { return Pop(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
-    if (error_.ok()) error_ = Error(Path{nullptr, path_}, std::string("not valid JSON: ") + e.what());
+    error_ = Error(Path{nullptr, path_}, std::string("not valid JSON: ") + e.what());  // above any other
     return false;
   }
 
@@ -321,9 +337,11 @@ class StructSax {
     return true;
   }
   std::string TooDeepText() const { return "nested more than " + std::to_string(kMaxDepth) + " levels deep"; }
-  // Records the error at the value being read (a value not yet placed:
-  // the next index of a list), or at its container.
+  // Records the first error, at the value being read (a value not yet
+  // placed: the next index of a list) or at its container. Reading goes on
+  // to the end, so that a repeated key later on is still found.
   bool Fail(std::string_view what, bool in_container = false) {
+    if (!error_.ok()) return true;
     std::vector<Path> chain;  // reserved: the pointers into it stay valid
     chain.reserve(frames_.size() + 1);
     chain.push_back(Path{nullptr, path_});
@@ -337,7 +355,7 @@ class StructSax {
       }
     }
     error_ = Error(chain.back(), what);
-    return false;
+    return true;
   }
 
   pb::Struct* root_;
@@ -345,6 +363,7 @@ class StructSax {
   std::vector<Frame> frames_;
   pb::Value discard_;
   bool scalar_top_ = false;
+  bool repeated_ = false;
   absl::Status error_;
 
  public:

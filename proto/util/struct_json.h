@@ -78,8 +78,9 @@ absl::Status JsonToList(const nlohmann::ordered_json& json, google::protobuf::Li
 // JSON text -> Struct, replacing *out, under the same rules, straight from
 // the text (no nlohmann::json in between): for reading stored JSON out,
 // where a DOM would be built only to be copied. INVALID_ARGUMENT naming
-// `path` when the text is not JSON, not an object at the top, or breaks a
-// rule; on error *out is empty.
+// `path` when the text is not JSON, not an object at the top, repeats a
+// key within an object ("<path>: a key appears more than once"; JSON that
+// PostgreSQL stores never does), or breaks a rule; on error *out is empty.
 absl::Status JsonTextToStruct(std::string_view text, google::protobuf::Struct* out, std::string_view path);
 
 // True when `text` is well-formed UTF-8 (the check the rules above apply).

@@ -5,15 +5,17 @@
 // small catalog (core/catalog.h: ValidateAttributes, ValidateCi) and checked
 // as the free-form attributes of a relationship (CheckFreeAttributes).
 //
-// Beyond "no crash, no exception", two promises of struct_json.h are
+// Beyond "no crash, no exception", three promises of struct_json.h are
 // checked: a Struct made from JSON converts back (both directions apply the
-// same rules), and converting that JSON again gives the same Struct.
+// same rules), converting that JSON again gives the same Struct, and the
+// text read without a DOM (JsonTextToStruct) gives the same Struct.
 #include <google/protobuf/util/message_differencer.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "absl/strings/match.h"
 #include "core/catalog.h"
 #include "fuzz_catalog.h"
 #include "fuzz_check.h"
@@ -54,7 +56,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (parsed.is_discarded()) return -1;
 
   google::protobuf::Struct message;
-  if (!proto_util::JsonToStruct(parsed, &message, "attributes").ok()) return 0;
+  const bool converts = proto_util::JsonToStruct(parsed, &message, "attributes").ok();
+  // The text read straight into a Struct (as ListCIs reads stored JSON)
+  // converts exactly when the DOM does, to the same Struct; except that it
+  // refuses a repeated key, which the DOM resolves (the last one wins).
+  google::protobuf::Struct from_text;
+  const absl::Status text_status = proto_util::JsonTextToStruct(text, &from_text, "attributes");
+  const bool repeated_key = absl::EndsWith(text_status.message(), "a key appears more than once");
+  if (!repeated_key && text_status.ok() != converts) {
+    cmdb::fuzz::Fail("JsonTextToStruct and JsonToStruct disagree on whether the text converts");
+  }
+  if (converts && text_status.ok() && !google::protobuf::util::MessageDifferencer::Equals(message, from_text)) {
+    cmdb::fuzz::Fail("JsonTextToStruct gives another Struct than JsonToStruct");
+  }
+  if (!converts) return 0;
   absl::StatusOr<Json> attributes = proto_util::StructToJson(message, "attributes");
   if (!attributes.ok()) cmdb::fuzz::Fail("a Struct made from JSON does not convert back");
   google::protobuf::Struct again;

@@ -503,6 +503,8 @@ TEST(StructJsonTextTest, BadTextNamesThePathAndLeavesTheOutputEmpty) {
   ExpectInvalid(JsonTextToStruct(R"({"a":{"b\u0000":1}})", &s, "attributes"),
                 "attributes.a: a key contains a NUL character");
   EXPECT_TRUE(s.fields().empty());
+  ExpectInvalid(JsonTextToStruct(R"({"a":{"x":1,"y":2,"x":3}})", &s, "attributes"),
+                "attributes.a: a key appears more than once");
 
   // Truncated, trailing text, ill-formed UTF-8, an unpaired surrogate, a
   // number beyond any double, nothing.
