@@ -10,6 +10,10 @@
 #include <set>
 #include <stdexcept>
 
+#include <grpcpp/impl/codegen/client_unary_call.h>
+#include <grpcpp/impl/codegen/rpc_method.h>
+#include <grpcpp/support/byte_buffer.h>
+
 #include "api/impact_api.h"
 #include "core/clock.h"
 #include "core/strings.h"
@@ -216,6 +220,15 @@ Estate MakeEstate(int cis, int links, uint32_t seed) {
     if (r == 2) add(servers[pick(servers.size())], servers[pick(servers.size())], "depends_on");
   }
   return estate;
+}
+
+grpc::Status HealthCheck(grpc::ChannelInterface& channel) {
+  static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check", grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  return grpc::internal::BlockingUnaryCall(&channel, kCheck, &ctx, request, &response);
 }
 
 double Percentile(std::vector<double>& sample, double p) {

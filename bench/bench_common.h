@@ -123,6 +123,11 @@ struct Estate {
 Estate MakeEstate(int cis, int links, uint32_t seed);
 
 // Percentile (0..100) of a sample, by nearest rank; sorts the sample.
+// The gRPC floor: grpc.health.v1.Health/Check with an empty request, as a
+// generated blocking stub sends it. What any gRPC answer costs on this
+// machine before the server does anything.
+grpc::Status HealthCheck(grpc::ChannelInterface& channel);
+
 double Percentile(std::vector<double>& sample, double p);
 double Median(std::vector<double> sample);
 

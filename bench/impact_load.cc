@@ -40,9 +40,6 @@
 #include <stdexcept>
 #include <unordered_set>
 
-#include <grpcpp/impl/codegen/client_unary_call.h>
-#include <grpcpp/impl/codegen/rpc_method.h>
-#include <grpcpp/support/byte_buffer.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -197,19 +194,11 @@ OursAnswer AnalyzeOurs(v1::ImpactService::Stub& stub, const Query& q, int max_de
   return a;
 }
 
-// The gRPC floor: grpc.health.v1.Health/Check with an empty request, on a
-// channel of the same kind, in the same alternation with the SQL query as
-// AnalyzeImpact: what any answer over gRPC costs before it does anything.
+// The gRPC floor (bench_common.h: HealthCheck), timed in the same
+// alternation with the SQL query as AnalyzeImpact.
 double FloorCall(grpc::Channel& channel) {
-  static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check", grpc::internal::RpcMethod::NORMAL_RPC);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1), response;
   const auto t0 = Clock::now();
-  if (!grpc::internal::BlockingUnaryCall(&channel, kCheck, &ctx, request, &response).ok()) {
-    throw std::runtime_error("health check failed");
-  }
+  if (!HealthCheck(channel).ok()) throw std::runtime_error("health check failed");
   return 1000 * Seconds(Clock::now() - t0);
 }
 

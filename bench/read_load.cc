@@ -15,9 +15,6 @@
 #include <cstdio>
 #include <thread>
 
-#include <grpcpp/impl/codegen/client_unary_call.h>
-#include <grpcpp/impl/codegen/rpc_method.h>
-#include <grpcpp/support/byte_buffer.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -191,20 +188,13 @@ int main(int argc, char** argv) {
       const auto [ours_get, base_get] = SideBySide(rounds, grpc_get, sql_get);
       Report("GetCI", clients, ours_get, base_get);
     }
-    // grpc.health.v1.Health/Check with an empty request, as a generated
-    // blocking stub sends it.
+    // The health check (bench_common.h).
     auto grpc_floor = [&] {
       return Drive(clients, seconds, [&](int) {
         auto channel = grpc::CreateCustomChannel(server.target(), grpc::InsecureChannelCredentials(),
                                                  server.channel_args());
         return [channel](std::mt19937&) {
-          static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check",
-                                                        grpc::internal::RpcMethod::NORMAL_RPC);
-          grpc::ClientContext ctx;
-          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-          grpc::Slice empty("");
-          grpc::ByteBuffer request(&empty, 1), response;
-          if (!grpc::internal::BlockingUnaryCall(channel.get(), kCheck, &ctx, request, &response).ok()) std::abort();
+          if (!HealthCheck(*channel).ok()) std::abort();
         };
       });
     };

@@ -293,7 +293,10 @@ class StructSax {
     frames_.back().key = std::move(k);
     return true;
   }
-  bool end_object() { return Pop(); }
+  bool end_object() {
+    frames_.pop_back();
+    return true;
+  }
   bool start_array(std::size_t) {
     if (frames_.empty()) {
       Fail("expected a JSON object, got array");
@@ -305,7 +308,10 @@ class StructSax {
     frames_.push_back(Frame{.l = l});
     return true;
   }
-  bool end_array() { return Pop(); }
+  bool end_array() {
+    frames_.pop_back();
+    return true;
+  }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
     error_ = Error(Path{nullptr, path_}, std::string("not valid JSON: ") + e.what());  // above any other
     return false;
@@ -321,10 +327,10 @@ class StructSax {
     int index = -1;              // the list's current index
   };
 
-  // Where the next value goes; a scalar at the top is no object.
+  // Where the next value goes.
   pb::Value* Put() {
     if (frames_.empty()) {
-      scalar_top_ = true;
+      Fail("expected a JSON object");  // a scalar at the top
       return &discard_;
     }
     Frame& f = frames_.back();
@@ -332,16 +338,12 @@ class StructSax {
     ++f.index;
     return f.l->add_values();
   }
-  bool Pop() {
-    frames_.pop_back();
-    return true;
-  }
   std::string TooDeepText() const { return "nested more than " + std::to_string(kMaxDepth) + " levels deep"; }
   // Records the first error, at the value being read (a value not yet
   // placed: the next index of a list) or at its container. Reading goes on
   // to the end, so that a repeated key later on is still found.
-  bool Fail(std::string_view what, bool in_container = false) {
-    if (!error_.ok()) return true;
+  void Fail(std::string_view what, bool in_container = false) {
+    if (!error_.ok()) return;
     std::vector<Path> chain;  // reserved: the pointers into it stay valid
     chain.reserve(frames_.size() + 1);
     chain.push_back(Path{nullptr, path_});
@@ -355,19 +357,14 @@ class StructSax {
       }
     }
     error_ = Error(chain.back(), what);
-    return true;
   }
 
   pb::Struct* root_;
   std::string_view path_;
   std::vector<Frame> frames_;
   pb::Value discard_;
-  bool scalar_top_ = false;
   bool repeated_ = false;
   absl::Status error_;
-
- public:
-  bool scalar_top() const { return scalar_top_; }
 };
 
 }  // namespace
@@ -461,10 +458,9 @@ absl::Status JsonToList(const nlohmann::ordered_json& json, pb::ListValue* out, 
 absl::Status JsonTextToStruct(std::string_view text, pb::Struct* out, std::string_view path) {
   out->Clear();
   StructSax sax(out, path);
-  const bool ok = nlohmann::json::sax_parse(text, &sax);
+  // sax_parse fails only through parse_error or binary, which set the status.
+  (void)nlohmann::json::sax_parse(text, &sax);
   absl::Status st = sax.status();
-  if (st.ok() && sax.scalar_top()) st = Error(Path{nullptr, path}, "expected a JSON object");
-  if (st.ok() && !ok) st = Error(Path{nullptr, path}, "not valid JSON");
   if (!st.ok()) out->Clear();
   return st;
 }

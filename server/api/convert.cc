@@ -217,11 +217,9 @@ void CiToProto(const Ci& ci, v1::ConfigurationItem* out) {
   SetTimestamp(ci.created_at, out->mutable_create_time());
   SetTimestamp(ci.updated_at, out->mutable_update_time());
   if (!ci.provenance_text.empty()) {
+    // Text that is not a JSON object gives no provenance, as ProvenanceToProto.
     ProvenanceSax sax(out->mutable_provenance());
-    if (!Json::sax_parse(ci.provenance_text, &sax)) {
-      out->mutable_provenance()->clear();
-      ProvenanceToProto(Json::parse(ci.provenance_text, nullptr, /*allow_exceptions=*/false), out->mutable_provenance());
-    }
+    if (!Json::sax_parse(ci.provenance_text, &sax)) out->mutable_provenance()->clear();
   } else {
     ProvenanceToProto(ci.provenance, out->mutable_provenance());
   }
