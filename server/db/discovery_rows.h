@@ -1,5 +1,6 @@
 // Private to the discovery store (discovery_store.cc,
 // discovery_run_store.cc): row helpers that schedules and runs share.
+// In cmdb::db like db/rows.h, but no other file includes it.
 #pragma once
 
 #include <optional>
@@ -10,7 +11,7 @@
 #include "core/time.h"
 #include "db/sql.h"
 
-namespace cmdb::db::discovery_rows {
+namespace cmdb::db {
 
 std::vector<int> ParseIntArray(const pqxx::field& f);
 // A PostgreSQL int[] literal: {1,2,3}.
@@ -20,4 +21,4 @@ ScanLimits LimitsFromJson(const std::string& text);
 std::string LimitsToJson(const ScanLimits& limits);
 std::optional<std::string> OptionalTimestamp(std::optional<Micros> t);
 
-}  // namespace cmdb::db::discovery_rows
+}  // namespace cmdb::db

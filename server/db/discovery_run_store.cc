@@ -11,13 +11,6 @@
 namespace cmdb::db {
 namespace {
 
-using discovery_rows::IntArrayLiteral;
-using discovery_rows::LimitsFromJson;
-using discovery_rows::LimitsToJson;
-using discovery_rows::OptionalMicros;
-using discovery_rows::OptionalTimestamp;
-using discovery_rows::ParseIntArray;
-
 nlohmann::json EndpointsToJson(const std::vector<HttpEndpointReport>& endpoints) {
   nlohmann::json out = nlohmann::json::array();
   for (const HttpEndpointReport& e : endpoints) {

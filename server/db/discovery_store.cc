@@ -12,8 +12,6 @@
 
 namespace cmdb::db {
 
-namespace discovery_rows {
-
 std::vector<int> ParseIntArray(const pqxx::field& f) {
   std::vector<int> out;
   for (const std::string& v : ParseTextArray(f)) out.push_back(std::stoi(v));
@@ -58,16 +56,7 @@ std::optional<std::string> OptionalTimestamp(std::optional<Micros> t) {
   return ToSqlTimestamp(*t);
 }
 
-}  // namespace discovery_rows
-
 namespace {
-
-using discovery_rows::IntArrayLiteral;
-using discovery_rows::LimitsFromJson;
-using discovery_rows::LimitsToJson;
-using discovery_rows::OptionalMicros;
-using discovery_rows::OptionalTimestamp;
-using discovery_rows::ParseIntArray;
 
 // --- Credentials
 
